@@ -1,0 +1,45 @@
+"""The JSON API (django-ninja): /api/v1, OpenAPI at /api/docs."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from hotline.org.api import TokenAuth
+from hotline.org.api import router as org_router
+from hotline.tickets.api import public_router
+from hotline.tickets.api import router as tickets_router
+from hotline.tickets.errors import ActionError
+
+api = NinjaAPI(
+    title="12345 政务服务便民热线平台 API",
+    version="1",
+    description="工单受理、派单、办理、回访、归档的全流程接口。鉴权:POST /api/v1/auth/token 获取令牌,"
+    "然后在请求头中携带 Authorization: Bearer <token>。",
+    auth=TokenAuth(),
+    urls_namespace="api-v1",
+    docs_url="/docs",
+)
+
+
+@api.exception_handler(ActionError)
+def on_action_error(request: HttpRequest, exc: ActionError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(request, {"code": "unauthorized", "message": "未登录或令牌无效"}, status=401)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return api.create_response(
+        request, {"code": "invalid", "message": "字段校验失败", "detail": exc.errors}, status=422
+    )
+
+
+api.add_router("/", org_router)
+api.add_router("/", tickets_router)
+api.add_router("/", public_router)

@@ -1,0 +1,167 @@
+"""Appending to and verifying the hash chain.
+
+``append`` is the only writer of ``Event`` rows. Call it inside the transaction that
+makes the change it records: it takes the chain head's row lock, so the event and the
+change commit (or roll back) together and sequence numbers follow commit order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from hotline.audit.models import ChainHead, Event
+
+GENESIS_HASH = "0" * 64
+
+
+def canonical_content(
+    *,
+    seq: int,
+    ticket_id: int | None,
+    actor_id: int | None,
+    actor_role: str,
+    actor_unit_id: int | None,
+    action: str,
+    from_state: str,
+    to_state: str,
+    payload: dict[str, Any],
+    created_at: datetime,
+) -> str:
+    return json.dumps(
+        {
+            "seq": seq,
+            "ticket": ticket_id,
+            "actor": actor_id,
+            "role": actor_role,
+            "unit": actor_unit_id,
+            "action": action,
+            "from": from_state,
+            "to": to_state,
+            "payload": payload,
+            "at": created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+
+
+def chain_hash(prev_hash: str, content: str) -> str:
+    return hashlib.sha256(f"{prev_hash}\n{content}".encode()).hexdigest()
+
+
+def event_hash(event: Event, prev_hash: str) -> str:
+    return chain_hash(
+        prev_hash,
+        canonical_content(
+            seq=event.seq,
+            ticket_id=event.ticket_id,
+            actor_id=event.actor_id,
+            actor_role=event.actor_role,
+            actor_unit_id=event.actor_unit_id,
+            action=event.action,
+            from_state=event.from_state,
+            to_state=event.to_state,
+            payload=event.payload,
+            created_at=event.created_at,
+        ),
+    )
+
+
+def _jsonable(payload: dict[str, Any]) -> dict[str, Any]:
+    # Round-trip once so that what we hash is exactly what the database gives back.
+    result: dict[str, Any] = json.loads(json.dumps(payload, ensure_ascii=False, default=str))
+    return result
+
+
+def append(
+    *,
+    action: str,
+    ticket: Any = None,
+    actor: Any = None,
+    actor_role: str = "",
+    actor_unit: Any = None,
+    from_state: str = "",
+    to_state: str = "",
+    payload: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> Event:
+    """Append one event. Precondition: inside ``transaction.atomic``."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.append must run inside the transaction of the change it records")
+    head = ChainHead.objects.select_for_update().filter(id=1).first()
+    if head is None:
+        head = ChainHead.objects.create(id=1)
+        head = ChainHead.objects.select_for_update().get(id=1)
+    created_at = at or timezone.now()
+    if actor is not None and not actor_role:
+        actor_role = getattr(actor, "role", "")
+    if actor is not None and actor_unit is None:
+        actor_unit = getattr(actor, "unit", None)
+    event = Event(
+        seq=head.last_seq + 1,
+        ticket=ticket,
+        actor=actor,
+        actor_role=actor_role,
+        actor_unit=actor_unit,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        payload=_jsonable(payload or {}),
+        created_at=created_at,
+        prev_hash=head.last_hash,
+    )
+    event.hash = event_hash(event, head.last_hash)
+    event.save(force_insert=True)
+    ChainHead.objects.filter(id=1).update(last_seq=event.seq, last_hash=event.hash)
+    return event
+
+
+@dataclass
+class Verification:
+    ok: bool
+    checked: int
+    bad_seq: int | None = None
+    reason: str = ""
+
+
+def _events_in_order(chunk: int = 5000) -> Iterator[Event]:
+    last = 0
+    while True:
+        batch = list(Event.objects.filter(seq__gt=last).order_by("seq")[:chunk])
+        if not batch:
+            return
+        yield from batch
+        last = batch[-1].seq
+
+
+def verify(progress: Any = None) -> Verification:
+    """Walk the whole chain; report the first event that does not fit."""
+    prev_hash = GENESIS_HASH
+    expected_seq = 1
+    checked = 0
+    for event in _events_in_order():
+        if event.seq != expected_seq:
+            return Verification(False, checked, expected_seq, f"事件 #{expected_seq} 缺失(下一条为 #{event.seq})")
+        if event.prev_hash != prev_hash:
+            return Verification(False, checked, event.seq, f"事件 #{event.seq} 的前序哈希与上一条不符(被删除或调换顺序)")
+        if event_hash(event, prev_hash) != event.hash:
+            return Verification(False, checked, event.seq, f"事件 #{event.seq} 的内容与其哈希不符(被篡改)")
+        prev_hash = event.hash
+        expected_seq += 1
+        checked += 1
+        if progress is not None:
+            progress(checked)
+    head = ChainHead.objects.filter(id=1).first()
+    last_seq = head.last_seq if head else 0
+    if last_seq != checked or (head is not None and head.last_hash != prev_hash):
+        return Verification(False, checked, checked + 1, f"链头记录到 #{last_seq},但链只到 #{checked}(末尾事件被删除)")
+    return Verification(True, checked)

@@ -1,0 +1,54 @@
+"""The platform's append-only, hash-chained event log (数字留痕).
+
+Every ticket event is an ``Event`` with ``ticket`` set; other recorded acts (a full
+read of a citizen's personal data, an admin change) are events without a ticket. All
+events form one chain: each carries the SHA-256 of its own content and of the previous
+event's hash, so altering, removing or reordering any event breaks the chain at that
+point. ``ChainHead`` is a single row holding the last sequence number and hash; taking
+its row lock is what orders concurrent appends.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class ChainHead(models.Model):
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        verbose_name = "审计链头"
+        verbose_name_plural = "审计链头"
+
+
+class Event(models.Model):
+    seq = models.BigIntegerField("序号", unique=True)
+    ticket = models.ForeignKey(
+        "tickets.Ticket", verbose_name="工单", null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_role = models.CharField("角色", max_length=16, blank=True)
+    actor_unit = models.ForeignKey(
+        "org.Unit", verbose_name="操作单位", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField("动作", max_length=32, db_index=True)
+    from_state = models.CharField("原状态", max_length=20, blank=True)
+    to_state = models.CharField("新状态", max_length=20, blank=True)
+    payload = models.JSONField("内容", default=dict, blank=True)
+    created_at = models.DateTimeField("时间", db_index=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = "事件"
+        verbose_name_plural = "事件(留痕)"
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["ticket", "seq"])]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action}"

@@ -1,0 +1,135 @@
+"""API: authentication, the caller, and the units in the caller's scope."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth import authenticate
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Router, Schema
+from ninja.security import HttpBearer
+
+from hotline.org.models import ApiToken, Unit, User
+from hotline.org.scope import DataScope
+from hotline.tickets.errors import ActionError, InvalidInput
+
+
+class Unauthorized(ActionError):
+    status = 401
+    code = "unauthorized"
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        row = (
+            ApiToken.objects.select_related("user", "user__unit")
+            .filter(digest=ApiToken.digest_of(token), expires_at__gt=timezone.now())
+            .first()
+        )
+        if row is None or not row.user.is_active:
+            return None
+        request.user = row.user
+        return row.user
+
+
+router = Router(tags=["账号与单位"])
+
+
+class TokenIn(Schema):
+    username: str
+    password: str
+
+
+class TokenOut(Schema):
+    token: str
+    token_type: str = "Bearer"
+    expires_at: datetime
+
+
+class UnitOut(Schema):
+    code: str
+    name: str
+    level: str
+    kind: str
+    parent: str | None
+    area: str
+    active: bool
+
+
+class MeOut(Schema):
+    username: str
+    display_name: str
+    role: str
+    role_label: str
+    unit: UnitOut | None
+    sees_everything: bool
+
+
+class UnitPage(Schema):
+    items: list[UnitOut]
+    page: int
+    page_size: int
+    total: int
+
+
+def unit_out(unit: Unit) -> dict[str, object]:
+    return {
+        "code": unit.code,
+        "name": unit.name,
+        "level": unit.level,
+        "kind": unit.kind,
+        "parent": unit.parent.code if unit.parent_id and unit.parent else None,
+        "area": unit.area,
+        "active": unit.active,
+    }
+
+
+@router.post("/auth/token", response=TokenOut, auth=None, summary="用户名密码换取令牌")
+def issue_token(request: HttpRequest, body: TokenIn) -> dict[str, object]:
+    user = authenticate(request, username=body.username, password=body.password)
+    if user is None or not user.is_active:
+        raise Unauthorized("用户名或密码错误")
+    raw = ApiToken.issue(user)  # type: ignore[arg-type]
+    row = ApiToken.objects.get(digest=ApiToken.digest_of(raw))
+    return {"token": raw, "expires_at": row.expires_at}
+
+
+@router.get("/me", response=MeOut, summary="当前用户")
+def me(request: HttpRequest) -> dict[str, object]:
+    user: User = request.auth  # type: ignore[attr-defined]
+    unit = Unit.objects.select_related("parent").filter(pk=user.unit_id).first()
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role,
+        "role_label": user.get_role_display(),
+        "unit": unit_out(unit) if unit else None,
+        "sees_everything": DataScope.of(user).everything,
+    }
+
+
+@router.get("/units", response=UnitPage, summary="数据范围内的单位")
+def units(
+    request: HttpRequest, parent: str = "", level: str = "", q: str = "", page: int = 1, page_size: int = 100
+) -> dict[str, object]:
+    scope = DataScope.of(request.auth)  # type: ignore[attr-defined]
+    qs = scope.units().select_related("parent")
+    if parent:
+        qs = qs.filter(parent__code=parent)
+    if level:
+        qs = qs.filter(level=level)
+    if q:
+        qs = qs.filter(name__icontains=q)
+    if page < 1:
+        raise InvalidInput("page", "页码须为正整数")
+    if not 1 <= page_size <= 500:
+        raise InvalidInput("page_size", "每页条数须在 1 到 500 之间")
+    total = qs.count()
+    start = (page - 1) * page_size
+    return {
+        "items": [unit_out(u) for u in qs.order_by("path")[start : start + page_size]],
+        "page": page,
+        "page_size": page_size,
+        "total": total,
+    }

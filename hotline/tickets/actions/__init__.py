@@ -1,0 +1,47 @@
+"""Every change to a ticket is one of these functions (see ``lifecycle.TRANSITIONS``)."""
+
+from hotline.tickets.actions.base import Actor, perform
+from hotline.tickets.actions.closing import archive, callback
+from hotline.tickets.actions.dispatch import dispatch, return_ticket, rule_return, sign, subdispatch
+from hotline.tickets.actions.handling import (
+    decide_extension,
+    decide_suspension,
+    report,
+    request_extension,
+    resume,
+    review,
+    supervise,
+    suspend,
+    urge,
+)
+from hotline.tickets.actions.intake import NewContact, answer, create_ticket, merge, reject, transfer_police
+
+# Action name (as in the API path and the transition table) → function.
+ACTIONS = {
+    "answer": answer,
+    "reject": reject,
+    "transfer_police": transfer_police,
+    "merge": merge,
+    "dispatch": dispatch,
+    "sign": sign,
+    "return": return_ticket,
+    "rule_return": rule_return,
+    "subdispatch": subdispatch,
+    "request_extension": request_extension,
+    "decide_extension": decide_extension,
+    "suspend": suspend,
+    "decide_suspension": decide_suspension,
+    "resume": resume,
+    "urge": urge,
+    "supervise": supervise,
+    "report": report,
+    "review": review,
+    "callback": callback,
+    "archive": archive,
+}
+
+__all__ = [
+    "ACTIONS", "Actor", "NewContact", "answer", "archive", "callback", "create_ticket", "decide_extension",
+    "decide_suspension", "dispatch", "merge", "perform", "reject", "report", "request_extension", "resume",
+    "return_ticket", "review", "rule_return", "sign", "subdispatch", "supervise", "suspend", "transfer_police", "urge",
+]

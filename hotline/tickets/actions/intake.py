@@ -1,0 +1,281 @@
+"""Intake: creating a ticket from a contact, and the centre's first decisions on it
+(即时答复, 不予受理, 转110, 合并).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from hotline.org.models import Role
+from hotline.tickets.actions.base import CITIZEN_ROLE, SYSTEM_ROLE, Actor, perform, record, ticket_visible
+from hotline.tickets.errors import Conflict, Forbidden, InvalidInput, NotFound
+from hotline.tickets.lifecycle import END_STATES
+from hotline.tickets.models import Channel, Contact, DailySequence, Emotion, State, Ticket, TicketType, Urgency
+
+log = logging.getLogger(__name__)
+
+INTAKE_ROLES = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.ADMIN, CITIZEN_ROLE, SYSTEM_ROLE})
+PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
+MAX_TEXT = 50_000
+
+
+@dataclass
+class NewContact:
+    channel: str
+    text: str
+    title: str = ""
+    citizen_name: str = ""
+    phone: str = ""
+    address: str = ""
+    lat: float | None = None
+    lng: float | None = None
+    idempotency_key: str | None = None
+    received_at: datetime | None = None
+    # The human decision, when the operator already made it; otherwise triage's suggestion.
+    type: str = ""
+    topic: str = ""
+    urgency: str = ""
+    emotion: str = ""
+
+    def validate(self) -> None:
+        self.text = (self.text or "").strip()
+        self.title = (self.title or "").strip()[:200]
+        if not self.text:
+            raise InvalidInput("text", "诉求内容不能为空")
+        if len(self.text) > MAX_TEXT:
+            raise InvalidInput("text", f"诉求内容不能超过 {MAX_TEXT} 字")
+        if self.channel not in Channel.values:
+            raise InvalidInput("channel", f"未知渠道「{self.channel}」,可选:{', '.join(Channel.values)}")
+        self.phone = (self.phone or "").strip()
+        if self.phone and not PHONE_RE.match(self.phone):
+            raise InvalidInput("phone", "电话号码格式不正确")
+        if (self.lat is None) != (self.lng is None):
+            raise InvalidInput("lat" if self.lat is None else "lng", "经纬度须同时填写")
+        if self.lat is not None and not -90 <= self.lat <= 90:
+            raise InvalidInput("lat", "纬度须在 -90 到 90 之间")
+        if self.lng is not None and not -180 <= self.lng <= 180:
+            raise InvalidInput("lng", "经度须在 -180 到 180 之间")
+        for name, allowed in (("type", TicketType.values), ("urgency", Urgency.values), ("emotion", Emotion.values)):
+            value = getattr(self, name)
+            if value and value not in allowed:
+                raise InvalidInput(name, f"「{value}」不是有效取值,可选:{', '.join(allowed)}")
+        if self.idempotency_key is not None:
+            self.idempotency_key = self.idempotency_key.strip() or None
+            if self.idempotency_key and len(self.idempotency_key) > 100:
+                raise InvalidInput("idempotency_key", "幂等键不能超过 100 个字符")
+
+
+def next_number(now: datetime) -> str:
+    """The next readable ticket number for the day (Beijing time). Call inside a transaction."""
+    day = timezone.localtime(now).strftime("%Y%m%d")
+    seq, _ = DailySequence.objects.select_for_update().get_or_create(day=day)
+    seq.last += 1
+    seq.save(update_fields=["last"])
+    return f"{day}{seq.last:05d}"
+
+
+def _triage(contact: NewContact) -> dict[str, Any]:
+    try:
+        from hotline.triage import analyse
+    except ImportError:  # triage engine not installed: intake still works
+        return {}
+    try:
+        return analyse(
+            title=contact.title, text=contact.text, channel=contact.channel, address=contact.address
+        ).to_dict()
+    except Exception:  # triage is advice: it must never stop a citizen's request
+        log.exception("triage failed; ticket created without suggestions")
+        return {}
+
+
+def _existing_for_key(key: str | None) -> Ticket | None:
+    if not key:
+        return None
+    contact = Contact.objects.select_related("ticket").filter(idempotency_key=key).first()
+    return contact.ticket if contact else None
+
+
+def create_ticket(actor: Actor, contact: NewContact) -> tuple[Ticket, bool]:
+    """Accept a new request (受理). Returns (ticket, created).
+
+    A repeated idempotency key returns the ticket made the first time and writes
+    nothing: clients may retry safely.
+    """
+    if actor.role not in INTAKE_ROLES:
+        raise Forbidden(f"角色「{actor.role_label}」不能受理工单")
+    contact.validate()
+    existing = _existing_for_key(contact.idempotency_key)
+    if existing is not None:
+        return existing, False
+    suggestion = _triage(contact)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            ticket = Ticket.objects.create(
+                number=next_number(now),
+                title=contact.title or contact.text[:30],
+                text=contact.text,
+                channel=contact.channel,
+                type=contact.type or suggestion.get("type", ""),
+                topic=contact.topic or suggestion.get("topic", ""),
+                urgency=contact.urgency or suggestion.get("urgency") or Urgency.NORMAL,
+                emotion=contact.emotion or suggestion.get("emotion") or Emotion.CALM,
+                triage=suggestion,
+                place_id=_place_from(suggestion),
+                address=contact.address,
+                lat=contact.lat,
+                lng=contact.lng,
+                citizen_name=contact.citizen_name,
+                phone=contact.phone,
+                phone_last4=_last4(contact.phone),
+                created_by=actor.user,
+                created_at=now,
+                updated_at=now,
+            )
+            first = Contact.objects.create(
+                ticket=ticket,
+                channel=contact.channel,
+                received_at=contact.received_at or now,
+                citizen_name=contact.citizen_name,
+                phone=contact.phone,
+                title=contact.title,
+                text=contact.text,
+                address=contact.address,
+                lat=contact.lat,
+                lng=contact.lng,
+                idempotency_key=contact.idempotency_key,
+                created_by=actor.user,
+            )
+            record(
+                action="create",
+                ticket=ticket,
+                actor=actor,
+                to_state=State.ACCEPTED,
+                payload={"channel": contact.channel, "contact": first.pk},
+                at=now,
+            )
+    except IntegrityError:
+        # Another request with the same idempotency key won the race.
+        existing = _existing_for_key(contact.idempotency_key)
+        if existing is None:
+            raise
+        return existing, False
+    return ticket, True
+
+
+def _last4(phone: str) -> str:
+    digits = re.sub(r"\D", "", phone or "")
+    return digits[-4:] if len(digits) >= 4 else ""
+
+
+def _place_from(suggestion: dict[str, Any]) -> int | None:
+    for place in suggestion.get("places") or []:
+        if isinstance(place, dict) and place.get("unit_id"):
+            return int(place["unit_id"])
+    return None
+
+
+def answer(actor: Actor, number: str, *, answer: str, article: str = "", expected_version: int | None = None) -> Ticket:
+    """即时答复: the operator answered on the spot (e.g. from the knowledge base)."""
+    answer = (answer or "").strip()
+    if not answer:
+        raise InvalidInput("answer", "答复内容不能为空")
+
+    def change(ticket: Ticket, actor: Actor, now: datetime) -> dict[str, Any]:
+        ticket.state = State.AWAITING_CALLBACK
+        ticket.result = answer
+        ticket.closed_at = now
+        return {"answer": answer, "article": article}
+
+    return perform("answer", number, actor, change, expected_version=expected_version)
+
+
+REJECT_CATEGORIES = {
+    "out_of_scope": "不属于政务服务范围",
+    "harassment": "骚扰电话",
+    "nonsense": "无效/无实质内容",
+    "test_or_silent": "测试或无声来电",
+    "unreasonable": "不合理诉求",
+    "other": "其他",
+}
+
+
+def reject(
+    actor: Actor, number: str, *, reason: str, category: str = "other", expected_version: int | None = None
+) -> Ticket:
+    """不予受理, with the reason the citizen will be told."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("reason", "请填写不予受理的理由")
+    if category not in REJECT_CATEGORIES:
+        raise InvalidInput("category", f"未知类别「{category}」,可选:{', '.join(REJECT_CATEGORIES)}")
+
+    def change(ticket: Ticket, actor: Actor, now: datetime) -> dict[str, Any]:
+        ticket.state = State.REJECTED
+        ticket.closed_at = now
+        return {"reason": reason, "category": category}
+
+    return perform("reject", number, actor, change, expected_version=expected_version)
+
+
+def transfer_police(
+    actor: Actor, number: str, *, reason: str, police_ref: str = "", expected_version: int | None = None
+) -> Ticket:
+    """转110: a police matter handed to 110, with the record of the hand-off."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("reason", "请填写转110的原因")
+
+    def change(ticket: Ticket, actor: Actor, now: datetime) -> dict[str, Any]:
+        ticket.state = State.TRANSFERRED
+        ticket.type = ticket.type or "警务类"
+        ticket.closed_at = now
+        return {"reason": reason, "police_ref": police_ref.strip()}
+
+    return perform("transfer_police", number, actor, change, expected_version=expected_version)
+
+
+def merge(actor: Actor, number: str, *, into: str, expected_version: int | None = None) -> Ticket:
+    """合并: this ticket repeats an open one; its contacts join the master ticket."""
+    into = (into or "").strip()
+    if not into:
+        raise InvalidInput("into", "请填写要合并到的主工单编号")
+    if into == number:
+        raise InvalidInput("into", "不能合并到工单自身")
+
+    def change(ticket: Ticket, actor: Actor, now: datetime) -> dict[str, Any]:
+        master = Ticket.objects.select_for_update().filter(number=into).first()
+        if master is None or not ticket_visible(master, actor.scope):
+            raise NotFound(f"主工单 {into} 不存在")
+        if master.state in END_STATES:
+            raise Conflict(f"主工单 {into} 已结束,不能合并", code="master_closed")
+        moved = []
+        for contact in ticket.contacts.all():
+            copy = Contact.objects.create(
+                ticket=master,
+                channel=contact.channel,
+                received_at=contact.received_at,
+                citizen_name=contact.citizen_name,
+                phone=contact.phone,
+                title=contact.title,
+                text=contact.text,
+                address=contact.address,
+                lat=contact.lat,
+                lng=contact.lng,
+                merged_from=ticket,
+                created_by=actor.user,
+            )
+            moved.append(copy.pk)
+        ticket.state = State.MERGED
+        ticket.merged_into = master
+        ticket.closed_at = now
+        return {"into": master.number, "contacts": moved}
+
+    return perform("merge", number, actor, change, expected_version=expected_version)

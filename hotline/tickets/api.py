@@ -1,0 +1,209 @@
+"""API: tickets, their events, lifecycle actions, and the citizens' public lookup.
+
+Endpoints only translate HTTP to action and selector calls.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Status
+from pydantic import ValidationError
+
+from hotline.org.models import User
+from hotline.tickets import selectors
+from hotline.tickets.actions import ACTIONS, Actor, NewContact, create_ticket
+from hotline.tickets.actions.base import ROLE_LABELS, STATE_LABELS
+from hotline.tickets.errors import ActionError, NotFound
+from hotline.tickets.lifecycle import TRANSITIONS, allowed_actions
+from hotline.tickets.models import Ticket
+from hotline.tickets.privacy import mask_name, mask_phone, reveal
+from hotline.tickets.schemas import (
+    ACTION_SCHEMAS,
+    EventOut,
+    PublicTicketOut,
+    TicketIn,
+    TicketOut,
+    TicketPage,
+)
+from hotline.tickets.timeline import public_timeline
+
+router = Router(tags=["工单"])
+public_router = Router(tags=["市民查询"])
+
+
+class UnprocessableBody(ActionError):
+    status = 422
+    code = "invalid"
+
+
+def _unit_ref(unit: Any) -> dict[str, str] | None:
+    return {"code": unit.code, "name": unit.name, "level": unit.level} if unit is not None else None
+
+
+def ticket_out(ticket: Ticket, *, unmasked: bool = False) -> dict[str, Any]:
+    assignments = [
+        {
+            "unit": _unit_ref(a.unit),
+            "role": a.role,
+            "status": a.status,
+            "active": a.active,
+            "assigned_at": a.assigned_at,
+            "signed_at": a.signed_at,
+            "reported_at": a.reported_at,
+            "result": a.result,
+        }
+        for a in selectors.ticket_assignments(ticket)
+    ]
+    return {
+        **{f: getattr(ticket, f) for f in _PLAIN_FIELDS},
+        "state_label": STATE_LABELS.get(ticket.state, ticket.state),
+        "place": _unit_ref(ticket.place),
+        "lead_unit": _unit_ref(ticket.lead_unit),
+        "assignments": assignments,
+        "merged_into": ticket.merged_into.number if ticket.merged_into_id and ticket.merged_into else None,
+        "citizen_name": ticket.citizen_name if unmasked else mask_name(ticket.citizen_name),
+        "phone": ticket.phone if unmasked else mask_phone(ticket.phone),
+        "allowed_actions": allowed_actions(ticket.state),
+    }
+
+
+# TicketOut fields copied as they are from the model.
+_PLAIN_FIELDS = tuple(
+    f
+    for f in TicketOut.model_fields
+    if f
+    not in {"place", "lead_unit", "assignments", "merged_into", "citizen_name", "phone", "allowed_actions", "state_label"}
+)
+
+
+def _actor(request: HttpRequest) -> Actor:
+    user: User = request.auth  # type: ignore[attr-defined]
+    return Actor.of(user)
+
+
+@router.post("/tickets", response={200: TicketOut, 201: TicketOut}, summary="受理新诉求")
+def create(request: HttpRequest, body: TicketIn) -> Status[dict[str, Any]]:
+    data = body.model_dump()
+    contact = NewContact(**{k: (v if v is not None or k in ("lat", "lng", "idempotency_key") else "") for k, v in data.items()})
+    ticket, created = create_ticket(_actor(request), contact)
+    # 201 for a new ticket; 200 when an idempotency key replays an earlier request.
+    return Status(201 if created else 200, ticket_out(ticket))
+
+
+@router.get("/tickets", response=TicketPage, summary="工单列表(数据范围内)")
+def list_tickets(
+    request: HttpRequest, state: str = "", unit: str = "", q: str = "", page: int = 1
+) -> dict[str, Any]:
+    result = selectors.list_tickets(_actor(request).scope, state=state, unit=unit, q=q, page=page)
+    return {
+        "items": [
+            {
+                "number": t.number,
+                "title": t.title,
+                "channel": t.channel,
+                "type": t.type,
+                "topic": t.topic,
+                "urgency": t.urgency,
+                "state": t.state,
+                "state_label": STATE_LABELS.get(t.state, t.state),
+                "lead_unit": _unit_ref(t.lead_unit),
+                "created_at": t.created_at,
+                "version": t.version,
+            }
+            for t in result.items
+        ],
+        "page": result.page,
+        "page_size": result.page_size,
+        "total": result.total,
+    }
+
+
+@router.get("/tickets/{number}", response=TicketOut, summary="工单详情")
+def detail(request: HttpRequest, number: str, unmask: bool = False) -> dict[str, Any]:
+    actor = _actor(request)
+    ticket = selectors.get_ticket(actor.scope, number)
+    if unmask:
+        reveal(actor, ticket, purpose="api")
+    return ticket_out(ticket, unmasked=unmask)
+
+
+@router.get("/tickets/{number}/events", response=list[EventOut], summary="工单全程留痕")
+def events(request: HttpRequest, number: str) -> list[dict[str, Any]]:
+    ticket = selectors.get_ticket(_actor(request).scope, number)
+    return [
+        {
+            "seq": e.seq,
+            "action": e.action,
+            "label": TRANSITIONS[e.action].label if e.action in TRANSITIONS else _EXTRA_LABELS.get(e.action, e.action),
+            "actor": e.actor.username if e.actor else None,
+            "actor_role": ROLE_LABELS.get(e.actor_role, e.actor_role),
+            "actor_unit": e.actor_unit.name if e.actor_unit else None,
+            "from_state": e.from_state,
+            "to_state": e.to_state,
+            "payload": e.payload,
+            "created_at": e.created_at,
+            "hash": e.hash,
+        }
+        for e in selectors.ticket_events(ticket)
+    ]
+
+
+_EXTRA_LABELS = {"create": "受理", "view_personal_data": "查看市民完整信息"}
+
+
+@router.post(
+    "/tickets/{number}/actions/{action}",
+    response=TicketOut,
+    summary="执行工单动作",
+    description="动作及其字段:" + "; ".join(
+        f"{name}({TRANSITIONS[name].label}): {', '.join(schema.model_fields) or '无'}" for name, schema in ACTION_SCHEMAS.items()
+    ),
+    openapi_extra={"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}, "required": False}},
+)
+def act(request: HttpRequest, number: str, action: str) -> dict[str, Any]:
+    if action not in ACTIONS:
+        raise NotFound(f"未知动作「{action}」", allowed=sorted(ACTIONS))
+    if not Ticket.objects.filter(number=number).exists():
+        raise NotFound(f"工单 {number} 不存在")
+    body = _json_body(request)
+    try:
+        fields = ACTION_SCHEMAS[action].model_validate(body).model_dump()
+    except ValidationError as exc:
+        raise UnprocessableBody(
+            "字段校验失败",
+            detail=[{"loc": ["body", *map(str, e["loc"])], "msg": e["msg"], "type": e["type"]} for e in exc.errors()],
+        ) from exc
+    version = fields.pop("version")
+    # Assignments are never deleted, so a ticket stays in the scope of whoever acted on it.
+    ticket = ACTIONS[action](_actor(request), number, expected_version=version, **fields)
+    return ticket_out(ticket)
+
+
+def _json_body(request: HttpRequest) -> dict[str, Any]:
+    if not request.body:
+        return {}
+    try:
+        body = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UnprocessableBody("请求体不是有效的 JSON", detail=[{"loc": ["body"], "msg": "invalid JSON", "type": "json_invalid"}]) from exc
+    if not isinstance(body, dict):
+        raise UnprocessableBody("请求体须为 JSON 对象", detail=[{"loc": ["body"], "msg": "expected object", "type": "dict_type"}])
+    return body
+
+
+@public_router.get("/public/tickets/{number}", response=PublicTicketOut, auth=None, summary="市民查询办理进度")
+def public_lookup(request: HttpRequest, number: str, phone_last4: str = "") -> dict[str, Any]:
+    ticket = selectors.public_ticket(number, phone_last4)
+    return {
+        "number": ticket.number,
+        "title": ticket.title,
+        "state": ticket.state,
+        "state_label": STATE_LABELS.get(ticket.state, ticket.state),
+        "created_at": ticket.created_at,
+        "handling_unit": ticket.lead_unit.name if ticket.lead_unit else None,
+        "merged_into": ticket.merged_into.number if ticket.merged_into else None,
+        "timeline": public_timeline(ticket),
+    }

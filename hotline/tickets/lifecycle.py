@@ -1,0 +1,93 @@
+"""The ticket lifecycle: which action is allowed in which state, by which role.
+
+This table is the single source of the state machine. Actions whose target depends
+on their input (``review`` pass/fail, ``callback`` satisfied/dissatisfied,
+``rule_return`` re-dispatch/overrule) list every state they may lead to; the action
+function picks one of them and ``check_target`` keeps it honest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hotline.org.models import Role
+from hotline.tickets.models import State
+
+S = State
+OPEN_HANDLING = (S.DISPATCHED, S.RETURNED, S.HANDLING, S.SUSPENDED)
+
+
+@dataclass(frozen=True)
+class Transition:
+    label: str  # zh-CN name shown to people
+    sources: tuple[str, ...]
+    targets: tuple[str, ...]  # empty: the state does not change
+    roles: frozenset[str]
+    # Unit-side actions must come from a unit holding the ticket (or, for
+    # supervision, from the centre or a unit above it); centre actions from the centre.
+    unit_side: bool = False
+    public: bool = False  # shown on the citizen's timeline
+
+
+def _t(label: str, sources: tuple[str, ...], targets: tuple[str, ...], roles: set[str], **kw: bool) -> Transition:
+    return Transition(label, tuple(sources), tuple(targets), frozenset(roles), **kw)
+
+
+CENTRE_INTAKE = {Role.OPERATOR, Role.DISPATCHER}
+
+TRANSITIONS: dict[str, Transition] = {
+    "answer": _t("即时答复", (S.ACCEPTED,), (S.AWAITING_CALLBACK,), CENTRE_INTAKE, public=True),
+    "reject": _t("不予受理", (S.ACCEPTED,), (S.REJECTED,), CENTRE_INTAKE, public=True),
+    "transfer_police": _t("转110", (S.ACCEPTED, S.RETURNED), (S.TRANSFERRED,), CENTRE_INTAKE, public=True),
+    "merge": _t("合并", (S.ACCEPTED, S.RETURNED), (S.MERGED,), CENTRE_INTAKE, public=True),
+    "dispatch": _t("派单", (S.ACCEPTED,), (S.DISPATCHED,), {Role.DISPATCHER}, public=True),
+    # An assisting unit may sign or return its share while the lead already handles.
+    "sign": _t("签收", (S.DISPATCHED, S.HANDLING), (S.HANDLING, S.DISPATCHED), {Role.HANDLER}, unit_side=True, public=True),
+    # A sub-dispatched unit's return goes back to the unit above it (handling there);
+    # a directly dispatched unit's return goes to the centre (returned).
+    "return": _t(
+        "退单", (S.DISPATCHED, S.HANDLING), (S.RETURNED, S.HANDLING, S.DISPATCHED), {Role.HANDLER}, unit_side=True
+    ),
+    "rule_return": _t(
+        "退单审核", (S.RETURNED,), (S.DISPATCHED, S.HANDLING), {Role.DISPATCHER}, public=False
+    ),
+    "subdispatch": _t("下派", (S.DISPATCHED, S.HANDLING), (S.DISPATCHED,), {Role.HANDLER}, unit_side=True, public=True),
+    "request_extension": _t("申请延期", (S.HANDLING,), (), {Role.HANDLER}, unit_side=True),
+    "decide_extension": _t("延期审批", (S.HANDLING, S.SUSPENDED), (), {Role.DISPATCHER}),
+    # A handler's suspend is a request (state unchanged until the centre approves);
+    # a dispatcher's is direct.
+    "suspend": _t("挂起", (S.HANDLING,), (S.SUSPENDED, S.HANDLING), {Role.HANDLER, Role.DISPATCHER}, unit_side=True),
+    "decide_suspension": _t("挂起审批", (S.HANDLING,), (S.HANDLING, S.SUSPENDED), {Role.DISPATCHER}),
+    "resume": _t("恢复办理", (S.SUSPENDED,), (S.HANDLING,), {Role.HANDLER, Role.DISPATCHER}, unit_side=True, public=True),
+    "urge": _t("催办", OPEN_HANDLING, (), {Role.SUPERVISOR}),
+    "supervise": _t("督办", OPEN_HANDLING, (), {Role.SUPERVISOR}),
+    "report": _t("办结反馈", (S.HANDLING,), (S.HANDLING, S.REPORTED), {Role.HANDLER}, unit_side=True, public=True),
+    "review": _t("审核", (S.REPORTED,), (S.AWAITING_CALLBACK, S.HANDLING), {Role.REVIEWER}),
+    "callback": _t(
+        "回访",
+        (S.AWAITING_CALLBACK,),
+        (S.AWAITING_CALLBACK, S.ARCHIVED, S.HANDLING, S.ACCEPTED),
+        {Role.CALLBACK},
+        public=True,
+    ),
+    "archive": _t("归档", (S.AWAITING_CALLBACK,), (S.ARCHIVED,), {Role.CALLBACK}, public=True),
+}
+
+END_STATES = frozenset({S.ARCHIVED, S.REJECTED, S.TRANSFERRED, S.MERGED})
+
+
+def allowed_actions(state: str) -> list[str]:
+    return [name for name, t in TRANSITIONS.items() if state in t.sources]
+
+
+def is_allowed(action: str, state: str) -> bool:
+    transition = TRANSITIONS.get(action)
+    return transition is not None and state in transition.sources
+
+
+def check_target(action: str, target: str, source: str) -> None:
+    transition = TRANSITIONS[action]
+    if transition.targets and target not in transition.targets:
+        raise AssertionError(f"{action}: {source} → {target} is not in the transition table")
+    if not transition.targets and target != source:
+        raise AssertionError(f"{action} must not change the state ({source} → {target})")

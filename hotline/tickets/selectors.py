@@ -1,0 +1,98 @@
+"""Reading tickets. Every query here starts from the caller's data scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from hotline.audit.models import Event
+from hotline.org.models import Unit
+from hotline.org.scope import DataScope
+from hotline.tickets.errors import InvalidInput, NotFound
+from hotline.tickets.models import Assignment, State, Ticket
+
+PAGE_SIZE = 20
+
+
+def scoped_tickets(scope: DataScope) -> QuerySet[Ticket]:
+    qs = Ticket.objects.all()
+    if scope.everything:
+        return qs
+    in_scope = Assignment.objects.filter(ticket=OuterRef("pk"), unit_path__startswith=scope.unit_path)
+    return qs.filter(Exists(in_scope))
+
+
+def get_ticket(scope: DataScope, number: str) -> Ticket:
+    """The ticket, or 404 — also when it exists but lies outside the caller's scope."""
+    ticket = scoped_tickets(scope).select_related("lead_unit", "place", "merged_into").filter(number=number).first()
+    if ticket is None:
+        raise NotFound(f"工单 {number} 不存在")
+    return ticket
+
+
+@dataclass
+class Page:
+    items: list[Ticket]
+    page: int
+    page_size: int
+    total: int
+
+
+def list_tickets(
+    scope: DataScope,
+    *,
+    state: str = "",
+    unit: str = "",
+    q: str = "",
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+) -> Page:
+    qs = scoped_tickets(scope)
+    if state:
+        states = [s for s in state.split(",") if s]
+        unknown = [s for s in states if s not in State.values]
+        if unknown:
+            raise InvalidInput("state", f"未知状态:{', '.join(unknown)}")
+        qs = qs.filter(state__in=states)
+    if unit:
+        target = scope.units().filter(code=unit).first()
+        if target is None:
+            raise InvalidInput("unit", f"单位「{unit}」不存在或不在您的数据范围内")
+        # Tickets the unit (or a unit below it) holds or held.
+        held = Assignment.objects.filter(ticket=OuterRef("pk"), unit_path__startswith=target.path)
+        qs = qs.filter(Exists(held))
+    q = q.strip()
+    if q:
+        qs = qs.filter(Q(number=q) | Q(title__icontains=q) | Q(text__icontains=q) | Q(address__icontains=q))
+    if page < 1:
+        raise InvalidInput("page", "页码须为正整数")
+    total = qs.count()
+    start = (page - 1) * page_size
+    items = list(qs.select_related("lead_unit").order_by("-created_at", "-id")[start : start + page_size])
+    return Page(items=items, page=page, page_size=page_size, total=total)
+
+
+def ticket_events(ticket: Ticket) -> QuerySet[Event]:
+    return Event.objects.filter(ticket=ticket).select_related("actor", "actor_unit").order_by("seq")
+
+
+def ticket_assignments(ticket: Ticket) -> QuerySet[Assignment]:
+    return ticket.assignments.select_related("unit").order_by("id")
+
+
+def public_ticket(number: str, phone_last4: str) -> Ticket:
+    """A citizen's own ticket, found by its number and the last four digits of the phone.
+
+    Any mismatch is the same 404, so the lookup cannot be used to probe numbers.
+    """
+    if not (len(phone_last4) == 4 and phone_last4.isdigit()):
+        raise InvalidInput("phone_last4", "请输入手机号后四位数字")
+    ticket = Ticket.objects.select_related("lead_unit", "merged_into").filter(number=number).first()
+    if ticket is None or not ticket.phone_last4 or ticket.phone_last4 != phone_last4:
+        raise NotFound("未找到该工单,请核对工单编号和手机号后四位")
+    return ticket
+
+
+def scoped_units(scope: DataScope) -> QuerySet[Unit]:
+    return scope.units().select_related("parent")

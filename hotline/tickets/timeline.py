@@ -1,0 +1,59 @@
+"""What a citizen may see of their ticket's history: public steps, plain words, no
+internal notes and no personal data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from hotline.audit.models import Event
+from hotline.tickets.lifecycle import TRANSITIONS
+from hotline.tickets.models import Ticket
+
+
+def _message(event: Event) -> str:
+    p = event.payload or {}
+    match event.action:
+        case "create":
+            return "您的诉求已受理"
+        case "answer":
+            return f"已即时答复:{p.get('answer', '')}"
+        case "reject":
+            return f"不予受理:{p.get('reason', '')}"
+        case "transfer_police":
+            return "您的诉求属于公安事项,已转110处理"
+        case "merge":
+            return f"与工单 {p.get('into', '')} 为同一事项,已合并办理"
+        case "dispatch" | "rule_return":
+            name = p.get("lead_unit_name")
+            return f"已派至{name}办理" if name else "已重新安排承办单位"
+        case "subdispatch":
+            return f"已交由{p.get('unit_name', '下级单位')}办理"
+        case "sign":
+            return "承办单位已签收"
+        case "resume":
+            return "恢复办理"
+        case "report":
+            return "承办单位已反馈办理结果" if p.get("share") == "lead" else "协办单位已反馈办理情况"
+        case "callback":
+            if not p.get("reached", True):
+                return "回访未接通"
+            return "已回访,诉求转入重新办理" if p.get("satisfaction") == "dissatisfied" else "已回访"
+        case "archive":
+            return "已办结归档"
+    return TRANSITIONS[event.action].label if event.action in TRANSITIONS else event.action
+
+
+def public_timeline(ticket: Ticket) -> list[dict[str, Any]]:
+    public_actions = {"create"} | {name for name, t in TRANSITIONS.items() if t.public}
+    events = Event.objects.filter(ticket=ticket, action__in=public_actions).order_by("seq")
+    return [
+        {
+            "time": timezone.localtime(e.created_at).isoformat(),
+            "action": e.action,
+            "label": "受理" if e.action == "create" else TRANSITIONS[e.action].label,
+            "message": _message(e),
+        }
+        for e in events
+    ]

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from hotline.api import api
+
+admin.site.site_header = "12345 政务服务便民热线平台 · 管理后台"
+admin.site.site_title = "12345 热线管理"
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
+    path("admin/", admin.site.urls),
+    path("", include("hotline.web.urls")),
+]
