@@ -16,8 +16,12 @@ DATA_DIR = Path(os.environ.get("HOTLINE_DATA_DIR", Path.cwd()))
 
 DEBUG = os.environ.get("HOTLINE_DEBUG", "") == "1"
 # A development key is fine for the embedded demo; production sets its own.
-SECRET_KEY = os.environ.get("HOTLINE_SECRET_KEY", "hotline-embedded-demo-key-change-me-in-production-0123456789")  # noqa: S105
-ALLOWED_HOSTS = [h for h in os.environ.get("HOTLINE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+SECRET_KEY = os.environ.get(
+    "HOTLINE_SECRET_KEY", "hotline-embedded-demo-key-change-me-in-production-0123456789"
+)  # noqa: S105
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("HOTLINE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -37,6 +41,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -75,7 +80,11 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "staticfiles"
+# Static files are served by WhiteNoise straight from the apps (no collectstatic step
+# for the embedded start); a deployment may still collect them to HOTLINE_STATIC_ROOT.
+STATIC_ROOT = os.environ.get("HOTLINE_STATIC_ROOT") or None
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
 LOGIN_URL = "/login/"
 
 # API tokens live this long; a new login issues a new one.

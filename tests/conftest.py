@@ -21,14 +21,24 @@ def _fast_passwords(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def make_unit(name: str, level: str, kind: str, parent: Unit | None = None, code: str | None = None, **kw: Any) -> Unit:
+def make_unit(
+    name: str, level: str, kind: str, parent: Unit | None = None, code: str | None = None, **kw: Any
+) -> Unit:
     return Unit.objects.create(
-        code=code or f"U{next(_codes):05d}", name=name, level=level, kind=kind, parent=parent, area=kw.pop("area", ""), **kw
+        code=code or f"U{next(_codes):05d}",
+        name=name,
+        level=level,
+        kind=kind,
+        parent=parent,
+        area=kw.pop("area", ""),
+        **kw,
     )
 
 
 def make_user(username: str, role: str, unit: Unit, password: str = "pass-12345") -> User:
-    return User.objects.create_user(username=username, password=password, role=role, unit=unit, display_name=username)
+    return User.objects.create_user(
+        username=username, password=password, role=role, unit=unit, display_name=username
+    )
 
 
 class Org:
@@ -37,15 +47,33 @@ class Org:
     def __init__(self) -> None:
         self.centre = make_unit("12345热线中心", Level.CENTRE, UnitKind.CENTRE, code="CENTRE")
         self.prefecture = make_unit("青山州人民政府", Level.PREFECTURE, UnitKind.GOVERNMENT, code="P")
-        self.pref_housing = make_unit("州住房和城乡建设局", Level.PREFECTURE, UnitKind.FUNCTIONAL, self.prefecture, code="P-ZJ")
-        self.county_a = make_unit("滨江县人民政府", Level.COUNTY, UnitKind.GOVERNMENT, self.prefecture, code="A", area="滨江县")
-        self.a_housing = make_unit("滨江县住建局", Level.COUNTY, UnitKind.FUNCTIONAL, self.county_a, code="A-ZJ")
-        self.a_town = make_unit("滨江县城关镇", Level.TOWNSHIP, UnitKind.GOVERNMENT, self.county_a, code="A-CG", area="城关镇")
-        self.a_village = make_unit("城关镇河西村", Level.VILLAGE, UnitKind.EXECUTING, self.a_town, code="A-CG-HX", area="河西村")
-        self.county_b = make_unit("石门县人民政府", Level.COUNTY, UnitKind.GOVERNMENT, self.prefecture, code="B", area="石门县")
-        self.b_housing = make_unit("石门县住建局", Level.COUNTY, UnitKind.FUNCTIONAL, self.county_b, code="B-ZJ")
-        self.b_town = make_unit("石门县龙潭镇", Level.TOWNSHIP, UnitKind.GOVERNMENT, self.county_b, code="B-LT", area="龙潭镇")
-        self.disabled = make_unit("已撤销的办公室", Level.COUNTY, UnitKind.FUNCTIONAL, self.county_a, code="A-OLD", active=False)
+        self.pref_housing = make_unit(
+            "州住房和城乡建设局", Level.PREFECTURE, UnitKind.FUNCTIONAL, self.prefecture, code="P-ZJ"
+        )
+        self.county_a = make_unit(
+            "滨江县人民政府", Level.COUNTY, UnitKind.GOVERNMENT, self.prefecture, code="A", area="滨江县"
+        )
+        self.a_housing = make_unit(
+            "滨江县住建局", Level.COUNTY, UnitKind.FUNCTIONAL, self.county_a, code="A-ZJ"
+        )
+        self.a_town = make_unit(
+            "滨江县城关镇", Level.TOWNSHIP, UnitKind.GOVERNMENT, self.county_a, code="A-CG", area="城关镇"
+        )
+        self.a_village = make_unit(
+            "城关镇河西村", Level.VILLAGE, UnitKind.EXECUTING, self.a_town, code="A-CG-HX", area="河西村"
+        )
+        self.county_b = make_unit(
+            "石门县人民政府", Level.COUNTY, UnitKind.GOVERNMENT, self.prefecture, code="B", area="石门县"
+        )
+        self.b_housing = make_unit(
+            "石门县住建局", Level.COUNTY, UnitKind.FUNCTIONAL, self.county_b, code="B-ZJ"
+        )
+        self.b_town = make_unit(
+            "石门县龙潭镇", Level.TOWNSHIP, UnitKind.GOVERNMENT, self.county_b, code="B-LT", area="龙潭镇"
+        )
+        self.disabled = make_unit(
+            "已撤销的办公室", Level.COUNTY, UnitKind.FUNCTIONAL, self.county_a, code="A-OLD", active=False
+        )
 
         self.operator = make_user("operator", Role.OPERATOR, self.centre)
         self.dispatcher = make_user("dispatcher", Role.DISPATCHER, self.centre)

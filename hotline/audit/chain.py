@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
+from hotline import clock
 from hotline.audit.models import ChainHead, Event
 
 GENESIS_HASH = "0" * 64
@@ -101,7 +101,7 @@ def append(
     if head is None:
         head = ChainHead.objects.create(id=1)
         head = ChainHead.objects.select_for_update().get(id=1)
-    created_at = at or timezone.now()
+    created_at = at or clock.now()
     if actor is not None and not actor_role:
         actor_role = getattr(actor, "role", "")
     if actor is not None and actor_unit is None:
@@ -150,9 +150,13 @@ def verify(progress: Any = None) -> Verification:
     checked = 0
     for event in _events_in_order():
         if event.seq != expected_seq:
-            return Verification(False, checked, expected_seq, f"事件 #{expected_seq} 缺失(下一条为 #{event.seq})")
+            return Verification(
+                False, checked, expected_seq, f"事件 #{expected_seq} 缺失(下一条为 #{event.seq})"
+            )
         if event.prev_hash != prev_hash:
-            return Verification(False, checked, event.seq, f"事件 #{event.seq} 的前序哈希与上一条不符(被删除或调换顺序)")
+            return Verification(
+                False, checked, event.seq, f"事件 #{event.seq} 的前序哈希与上一条不符(被删除或调换顺序)"
+            )
         if event_hash(event, prev_hash) != event.hash:
             return Verification(False, checked, event.seq, f"事件 #{event.seq} 的内容与其哈希不符(被篡改)")
         prev_hash = event.hash
@@ -163,5 +167,7 @@ def verify(progress: Any = None) -> Verification:
     head = ChainHead.objects.filter(id=1).first()
     last_seq = head.last_seq if head else 0
     if last_seq != checked or (head is not None and head.last_hash != prev_hash):
-        return Verification(False, checked, checked + 1, f"链头记录到 #{last_seq},但链只到 #{checked}(末尾事件被删除)")
+        return Verification(
+            False, checked, checked + 1, f"链头记录到 #{last_seq},但链只到 #{checked}(末尾事件被删除)"
+        )
     return Verification(True, checked)

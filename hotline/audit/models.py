@@ -27,10 +27,20 @@ class ChainHead(models.Model):
 class Event(models.Model):
     seq = models.BigIntegerField("序号", unique=True)
     ticket = models.ForeignKey(
-        "tickets.Ticket", verbose_name="工单", null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+        "tickets.Ticket",
+        verbose_name="工单",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="events",
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     actor_role = models.CharField("角色", max_length=16, blank=True)
     actor_unit = models.ForeignKey(

@@ -19,5 +19,8 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ("role", "is_active")
     search_fields = ("username", "display_name")
     raw_id_fields = ("unit",)
-    fieldsets = (*(BaseUserAdmin.fieldsets or ()), ("热线", {"fields": ("display_name", "role", "unit", "phone")}))
+    fieldsets = (
+        *(BaseUserAdmin.fieldsets or ()),
+        ("热线", {"fields": ("display_name", "role", "unit", "phone")}),
+    )
     list_per_page = 50

@@ -43,7 +43,7 @@ class TokenIn(Schema):
 
 class TokenOut(Schema):
     token: str
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105 - the scheme name, not a secret
     expires_at: datetime
 
 
@@ -98,7 +98,7 @@ def issue_token(request: HttpRequest, body: TokenIn) -> dict[str, object]:
 @router.get("/me", response=MeOut, summary="当前用户")
 def me(request: HttpRequest) -> dict[str, object]:
     user: User = request.auth  # type: ignore[attr-defined]
-    unit = Unit.objects.select_related("parent").filter(pk=user.unit_id).first()
+    unit = Unit.objects.select_related("parent").filter(pk=user.unit_id).first() if user.unit_id else None
     return {
         "username": user.username,
         "display_name": user.display_name,

@@ -11,7 +11,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 
@@ -40,7 +40,14 @@ class Unit(models.Model):
     short_name = models.CharField("简称", max_length=50, blank=True)
     level = models.CharField("层级", max_length=16, choices=Level.choices)
     kind = models.CharField("类型", max_length=16, choices=UnitKind.choices)
-    parent = models.ForeignKey("self", verbose_name="上级单位", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="上级单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
     path = models.CharField("树路径", max_length=255, db_index=True, editable=False)
     # The place this unit governs or serves (county / township / village name), used by
     # routing and the gazetteer; empty for centre-wide units.
@@ -87,17 +94,13 @@ class Role(models.TextChoices):
     ADMIN = "admin", "管理员"
 
 
-class HotlineUserManager(UserManager["User"]):
-    pass
-
-
 class User(AbstractUser):
     display_name = models.CharField("姓名", max_length=50, blank=True)
-    unit = models.ForeignKey(Unit, verbose_name="所属单位", on_delete=models.PROTECT, related_name="users", null=True)
+    unit = models.ForeignKey(
+        Unit, verbose_name="所属单位", on_delete=models.PROTECT, related_name="users", null=True
+    )
     role = models.CharField("角色", max_length=16, choices=Role.choices, default=Role.HANDLER)
     phone = models.CharField("手机号", max_length=20, blank=True)
-
-    objects = HotlineUserManager()
 
     class Meta:
         verbose_name = "用户"

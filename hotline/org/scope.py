@@ -22,18 +22,19 @@ CENTRE_ROLES = frozenset(
 @dataclass(frozen=True)
 class DataScope:
     everything: bool
-    unit_path: str | None
+    # The path prefix of the units in scope; unused when ``everything``.
+    unit_path: str = ""
 
     @classmethod
     def of(cls, user: User) -> DataScope:
         if user.is_superuser:
-            return cls(everything=True, unit_path=None)
+            return cls(everything=True)
         unit = user.unit
         if unit is None:
-            # A user attached to no unit sees nothing: an empty prefix that matches no path.
+            # A user attached to no unit sees nothing: a prefix that matches no path.
             return cls(everything=False, unit_path="\x00")
         if unit.level == Level.CENTRE and user.role in CENTRE_ROLES:
-            return cls(everything=True, unit_path=None)
+            return cls(everything=True)
         return cls(everything=False, unit_path=unit.path)
 
     def units(self, queryset: QuerySet[Unit] | None = None) -> QuerySet[Unit]:
@@ -43,4 +44,4 @@ class DataScope:
         return qs.filter(path__startswith=self.unit_path)
 
     def covers_unit(self, unit: Unit) -> bool:
-        return self.everything or (self.unit_path is not None and unit.path.startswith(self.unit_path))
+        return self.everything or unit.path.startswith(self.unit_path)

@@ -75,7 +75,16 @@ _PLAIN_FIELDS = tuple(
     f
     for f in TicketOut.model_fields
     if f
-    not in {"place", "lead_unit", "assignments", "merged_into", "citizen_name", "phone", "allowed_actions", "state_label"}
+    not in {
+        "place",
+        "lead_unit",
+        "assignments",
+        "merged_into",
+        "citizen_name",
+        "phone",
+        "allowed_actions",
+        "state_label",
+    }
 )
 
 
@@ -86,8 +95,21 @@ def _actor(request: HttpRequest) -> Actor:
 
 @router.post("/tickets", response={200: TicketOut, 201: TicketOut}, summary="受理新诉求")
 def create(request: HttpRequest, body: TicketIn) -> Status[dict[str, Any]]:
-    data = body.model_dump()
-    contact = NewContact(**{k: (v if v is not None or k in ("lat", "lng", "idempotency_key") else "") for k, v in data.items()})
+    contact = NewContact(
+        channel=body.channel,
+        text=body.text,
+        title=body.title or "",
+        citizen_name=body.citizen_name or "",
+        phone=body.phone or "",
+        address=body.address or "",
+        lat=body.lat,
+        lng=body.lng,
+        idempotency_key=body.idempotency_key,
+        type=body.type or "",
+        topic=body.topic or "",
+        urgency=body.urgency or "",
+        emotion=body.emotion or "",
+    )
     ticket, created = create_ticket(_actor(request), contact)
     # 201 for a new ticket; 200 when an idempotency key replays an earlier request.
     return Status(201 if created else 200, ticket_out(ticket))
@@ -137,7 +159,9 @@ def events(request: HttpRequest, number: str) -> list[dict[str, Any]]:
         {
             "seq": e.seq,
             "action": e.action,
-            "label": TRANSITIONS[e.action].label if e.action in TRANSITIONS else _EXTRA_LABELS.get(e.action, e.action),
+            "label": TRANSITIONS[e.action].label
+            if e.action in TRANSITIONS
+            else _EXTRA_LABELS.get(e.action, e.action),
             "actor": e.actor.username if e.actor else None,
             "actor_role": ROLE_LABELS.get(e.actor_role, e.actor_role),
             "actor_unit": e.actor_unit.name if e.actor_unit else None,
@@ -158,10 +182,14 @@ _EXTRA_LABELS = {"create": "受理", "view_personal_data": "查看市民完整�
     "/tickets/{number}/actions/{action}",
     response=TicketOut,
     summary="执行工单动作",
-    description="动作及其字段:" + "; ".join(
-        f"{name}({TRANSITIONS[name].label}): {', '.join(schema.model_fields) or '无'}" for name, schema in ACTION_SCHEMAS.items()
+    description="动作及其字段:"
+    + "; ".join(
+        f"{name}({TRANSITIONS[name].label}): {', '.join(schema.model_fields) or '无'}"
+        for name, schema in ACTION_SCHEMAS.items()
     ),
-    openapi_extra={"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}, "required": False}},
+    openapi_extra={
+        "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}, "required": False}
+    },
 )
 def act(request: HttpRequest, number: str, action: str) -> dict[str, Any]:
     if action not in ACTIONS:
@@ -174,7 +202,10 @@ def act(request: HttpRequest, number: str, action: str) -> dict[str, Any]:
     except ValidationError as exc:
         raise UnprocessableBody(
             "字段校验失败",
-            detail=[{"loc": ["body", *map(str, e["loc"])], "msg": e["msg"], "type": e["type"]} for e in exc.errors()],
+            detail=[
+                {"loc": ["body", *map(str, e["loc"])], "msg": e["msg"], "type": e["type"]}
+                for e in exc.errors()
+            ],
         ) from exc
     version = fields.pop("version")
     # Assignments are never deleted, so a ticket stays in the scope of whoever acted on it.
@@ -188,13 +219,19 @@ def _json_body(request: HttpRequest) -> dict[str, Any]:
     try:
         body = json.loads(request.body)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise UnprocessableBody("请求体不是有效的 JSON", detail=[{"loc": ["body"], "msg": "invalid JSON", "type": "json_invalid"}]) from exc
+        raise UnprocessableBody(
+            "请求体不是有效的 JSON", detail=[{"loc": ["body"], "msg": "invalid JSON", "type": "json_invalid"}]
+        ) from exc
     if not isinstance(body, dict):
-        raise UnprocessableBody("请求体须为 JSON 对象", detail=[{"loc": ["body"], "msg": "expected object", "type": "dict_type"}])
+        raise UnprocessableBody(
+            "请求体须为 JSON 对象", detail=[{"loc": ["body"], "msg": "expected object", "type": "dict_type"}]
+        )
     return body
 
 
-@public_router.get("/public/tickets/{number}", response=PublicTicketOut, auth=None, summary="市民查询办理进度")
+@public_router.get(
+    "/public/tickets/{number}", response=PublicTicketOut, auth=None, summary="市民查询办理进度"
+)
 def public_lookup(request: HttpRequest, number: str, phone_last4: str = "") -> dict[str, Any]:
     ticket = selectors.public_ticket(number, phone_last4)
     return {

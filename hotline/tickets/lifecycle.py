@@ -8,6 +8,7 @@ function picks one of them and ``check_target`` keeps it honest.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from hotline.org.models import Role
@@ -29,7 +30,9 @@ class Transition:
     public: bool = False  # shown on the citizen's timeline
 
 
-def _t(label: str, sources: tuple[str, ...], targets: tuple[str, ...], roles: set[str], **kw: bool) -> Transition:
+def _t(
+    label: str, sources: tuple[str, ...], targets: tuple[str, ...], roles: Iterable[str], **kw: bool
+) -> Transition:
     return Transition(label, tuple(sources), tuple(targets), frozenset(roles), **kw)
 
 
@@ -42,26 +45,48 @@ TRANSITIONS: dict[str, Transition] = {
     "merge": _t("合并", (S.ACCEPTED, S.RETURNED), (S.MERGED,), CENTRE_INTAKE, public=True),
     "dispatch": _t("派单", (S.ACCEPTED,), (S.DISPATCHED,), {Role.DISPATCHER}, public=True),
     # An assisting unit may sign or return its share while the lead already handles.
-    "sign": _t("签收", (S.DISPATCHED, S.HANDLING), (S.HANDLING, S.DISPATCHED), {Role.HANDLER}, unit_side=True, public=True),
+    "sign": _t(
+        "签收",
+        (S.DISPATCHED, S.HANDLING),
+        (S.HANDLING, S.DISPATCHED),
+        {Role.HANDLER},
+        unit_side=True,
+        public=True,
+    ),
     # A sub-dispatched unit's return goes back to the unit above it (handling there);
     # a directly dispatched unit's return goes to the centre (returned).
     "return": _t(
-        "退单", (S.DISPATCHED, S.HANDLING), (S.RETURNED, S.HANDLING, S.DISPATCHED), {Role.HANDLER}, unit_side=True
+        "退单",
+        (S.DISPATCHED, S.HANDLING),
+        (S.RETURNED, S.HANDLING, S.DISPATCHED),
+        {Role.HANDLER},
+        unit_side=True,
     ),
-    "rule_return": _t(
-        "退单审核", (S.RETURNED,), (S.DISPATCHED, S.HANDLING), {Role.DISPATCHER}, public=False
+    "rule_return": _t("退单审核", (S.RETURNED,), (S.DISPATCHED, S.HANDLING), {Role.DISPATCHER}, public=False),
+    "subdispatch": _t(
+        "下派", (S.DISPATCHED, S.HANDLING), (S.DISPATCHED,), {Role.HANDLER}, unit_side=True, public=True
     ),
-    "subdispatch": _t("下派", (S.DISPATCHED, S.HANDLING), (S.DISPATCHED,), {Role.HANDLER}, unit_side=True, public=True),
     "request_extension": _t("申请延期", (S.HANDLING,), (), {Role.HANDLER}, unit_side=True),
     "decide_extension": _t("延期审批", (S.HANDLING, S.SUSPENDED), (), {Role.DISPATCHER}),
     # A handler's suspend is a request (state unchanged until the centre approves);
     # a dispatcher's is direct.
-    "suspend": _t("挂起", (S.HANDLING,), (S.SUSPENDED, S.HANDLING), {Role.HANDLER, Role.DISPATCHER}, unit_side=True),
+    "suspend": _t(
+        "挂起", (S.HANDLING,), (S.SUSPENDED, S.HANDLING), {Role.HANDLER, Role.DISPATCHER}, unit_side=True
+    ),
     "decide_suspension": _t("挂起审批", (S.HANDLING,), (S.HANDLING, S.SUSPENDED), {Role.DISPATCHER}),
-    "resume": _t("恢复办理", (S.SUSPENDED,), (S.HANDLING,), {Role.HANDLER, Role.DISPATCHER}, unit_side=True, public=True),
+    "resume": _t(
+        "恢复办理",
+        (S.SUSPENDED,),
+        (S.HANDLING,),
+        {Role.HANDLER, Role.DISPATCHER},
+        unit_side=True,
+        public=True,
+    ),
     "urge": _t("催办", OPEN_HANDLING, (), {Role.SUPERVISOR}),
     "supervise": _t("督办", OPEN_HANDLING, (), {Role.SUPERVISOR}),
-    "report": _t("办结反馈", (S.HANDLING,), (S.HANDLING, S.REPORTED), {Role.HANDLER}, unit_side=True, public=True),
+    "report": _t(
+        "办结反馈", (S.HANDLING,), (S.HANDLING, S.REPORTED), {Role.HANDLER}, unit_side=True, public=True
+    ),
     "review": _t("审核", (S.REPORTED,), (S.AWAITING_CALLBACK, S.HANDLING), {Role.REVIEWER}),
     "callback": _t(
         "回访",

@@ -80,12 +80,24 @@ class Ticket(models.Model):
     phone = models.CharField("联系电话", max_length=20, blank=True)
     phone_last4 = models.CharField(max_length=4, blank=True)
 
-    state = models.CharField("状态", max_length=20, choices=State.choices, default=State.ACCEPTED, db_index=True)
+    state = models.CharField(
+        "状态", max_length=20, choices=State.choices, default=State.ACCEPTED, db_index=True
+    )
     lead_unit = models.ForeignKey(
-        "org.Unit", verbose_name="主办单位", null=True, blank=True, on_delete=models.PROTECT, related_name="lead_tickets"
+        "org.Unit",
+        verbose_name="主办单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lead_tickets",
     )
     merged_into = models.ForeignKey(
-        "self", verbose_name="合并至", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_tickets"
+        "self",
+        verbose_name="合并至",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_tickets",
     )
     result = models.TextField("办理结果", blank=True)
     rehandle_count = models.PositiveSmallIntegerField("重办次数", default=0)
@@ -108,7 +120,12 @@ class Ticket(models.Model):
     closed_at = models.DateTimeField("办结时间", null=True, blank=True)
 
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="受理人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="受理人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     created_at = models.DateTimeField("受理时间", db_index=True)
     updated_at = models.DateTimeField("更新时间")
@@ -181,9 +198,13 @@ class Assignment(models.Model):
     # Copy of unit.path at assignment time: the data-scope filter is a prefix match here.
     unit_path = models.CharField(max_length=255, db_index=True)
     role = models.CharField(max_length=8, choices=AssignmentRole.choices)
-    status = models.CharField(max_length=16, choices=AssignmentStatus.choices, default=AssignmentStatus.PENDING)
+    status = models.CharField(
+        max_length=16, choices=AssignmentStatus.choices, default=AssignmentStatus.PENDING
+    )
     active = models.BooleanField(default=True)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     assigned_at = models.DateTimeField()
     signed_at = models.DateTimeField(null=True, blank=True)
     reported_at = models.DateTimeField(null=True, blank=True)

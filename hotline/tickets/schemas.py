@@ -140,6 +140,7 @@ class PublicTicketOut(Schema):
 
 # ---- action bodies ---------------------------------------------------------------
 
+
 class ActionIn(Schema):
     model_config = ConfigDict(extra="forbid")
     # The ticket version the client saw; a different current version means the form is stale.

@@ -25,7 +25,12 @@ def scoped_tickets(scope: DataScope) -> QuerySet[Ticket]:
 
 def get_ticket(scope: DataScope, number: str) -> Ticket:
     """The ticket, or 404 — also when it exists but lies outside the caller's scope."""
-    ticket = scoped_tickets(scope).select_related("lead_unit", "place", "merged_into").filter(number=number).first()
+    ticket = (
+        scoped_tickets(scope)
+        .select_related("lead_unit", "place", "merged_into")
+        .filter(number=number)
+        .first()
+    )
     if ticket is None:
         raise NotFound(f"工单 {number} 不存在")
     return ticket

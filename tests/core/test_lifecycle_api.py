@@ -12,14 +12,21 @@ pytestmark = pytest.mark.django_db
 
 
 def new_ticket(api: Any, **extra: Any) -> dict[str, Any]:
-    body = {"channel": "phone", "text": "城关镇河西村路口的路灯坏了一个多月,晚上很黑", "phone": "13812345678",
-            "citizen_name": "张三", **extra}
+    body = {
+        "channel": "phone",
+        "text": "城关镇河西村路口的路灯坏了一个多月,晚上很黑",
+        "phone": "13812345678",
+        "citizen_name": "张三",
+        **extra,
+    }
     response = api.post("/tickets", body)
     assert response.status_code in (200, 201), response.content
     return response.json()
 
 
-def test_full_path_dispatch_subdispatch_report_review_callback_rehandle_archive(org: Any, api_as: Any) -> None:
+def test_full_path_dispatch_subdispatch_report_review_callback_rehandle_archive(
+    org: Any, api_as: Any
+) -> None:
     operator, dispatcher = api_as("operator"), api_as("dispatcher")
     county, town = api_as("a_gov"), api_as("a_cg")
     reviewer, callback = api_as("reviewer"), api_as("callback")
@@ -57,8 +64,19 @@ def test_full_path_dispatch_subdispatch_report_review_callback_rehandle_archive(
 
     events = operator.get(f"/tickets/{number}/events").json()
     assert [e["action"] for e in events] == [
-        "create", "dispatch", "sign", "subdispatch", "sign", "sign", "report", "report", "review",
-        "callback", "report", "review", "callback",
+        "create",
+        "dispatch",
+        "sign",
+        "subdispatch",
+        "sign",
+        "sign",
+        "report",
+        "report",
+        "review",
+        "callback",
+        "report",
+        "review",
+        "callback",
     ]
     assert events[3]["from_state"] == "handling" and events[3]["to_state"] == "dispatched"
     assert verify().ok
@@ -77,7 +95,10 @@ def test_answer_on_the_spot_then_callback_archives(org: Any, api_as: Any) -> Non
     number = new_ticket(operator, text="请问社保卡丢了怎么补办?")["number"]
     r = operator.act(number, "answer", answer="携带身份证到任一社保经办网点即可补办。")
     assert r.json()["state"] == "awaiting_callback"
-    assert callback.act(number, "callback", satisfaction="satisfied", resolved=True).json()["state"] == "archived"
+    assert (
+        callback.act(number, "callback", satisfaction="satisfied", resolved=True).json()["state"]
+        == "archived"
+    )
 
 
 def test_return_then_redispatch_and_overrule(org: Any, api_as: Any) -> None:

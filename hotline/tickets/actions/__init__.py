@@ -1,5 +1,7 @@
 """Every change to a ticket is one of these functions (see ``lifecycle.TRANSITIONS``)."""
 
+from collections.abc import Callable
+
 from hotline.tickets.actions.base import Actor, perform
 from hotline.tickets.actions.closing import archive, callback
 from hotline.tickets.actions.dispatch import dispatch, return_ticket, rule_return, sign, subdispatch
@@ -15,9 +17,10 @@ from hotline.tickets.actions.handling import (
     urge,
 )
 from hotline.tickets.actions.intake import NewContact, answer, create_ticket, merge, reject, transfer_police
+from hotline.tickets.models import Ticket
 
 # Action name (as in the API path and the transition table) → function.
-ACTIONS = {
+ACTIONS: dict[str, Callable[..., Ticket]] = {
     "answer": answer,
     "reject": reject,
     "transfer_police": transfer_police,
@@ -41,7 +44,29 @@ ACTIONS = {
 }
 
 __all__ = [
-    "ACTIONS", "Actor", "NewContact", "answer", "archive", "callback", "create_ticket", "decide_extension",
-    "decide_suspension", "dispatch", "merge", "perform", "reject", "report", "request_extension", "resume",
-    "return_ticket", "review", "rule_return", "sign", "subdispatch", "supervise", "suspend", "transfer_police", "urge",
+    "ACTIONS",
+    "Actor",
+    "NewContact",
+    "answer",
+    "archive",
+    "callback",
+    "create_ticket",
+    "decide_extension",
+    "decide_suspension",
+    "dispatch",
+    "merge",
+    "perform",
+    "reject",
+    "report",
+    "request_extension",
+    "resume",
+    "return_ticket",
+    "review",
+    "rule_return",
+    "sign",
+    "subdispatch",
+    "supervise",
+    "suspend",
+    "transfer_police",
+    "urge",
 ]

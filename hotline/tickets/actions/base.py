@@ -14,8 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
+from hotline import clock
 from hotline.audit import chain
 from hotline.org.models import Role, Unit, User
 from hotline.org.scope import DataScope
@@ -44,11 +44,13 @@ class Actor:
 
     @classmethod
     def system(cls) -> Actor:
-        return cls(user=None, role=SYSTEM_ROLE, unit=None, scope=DataScope(everything=True, unit_path=None))
+        return cls(user=None, role=SYSTEM_ROLE, unit=None, scope=DataScope(everything=True))
 
     @classmethod
     def citizen(cls) -> Actor:
-        return cls(user=None, role=CITIZEN_ROLE, unit=None, scope=DataScope(everything=False, unit_path="\x00"))
+        return cls(
+            user=None, role=CITIZEN_ROLE, unit=None, scope=DataScope(everything=False, unit_path="\x00")
+        )
 
     @property
     def is_system(self) -> bool:
@@ -124,14 +126,22 @@ def perform(
             )
         if expected_version is not None and expected_version != ticket.version:
             raise Conflict("工单已被他人更新,请刷新后再操作", code="stale", version=ticket.version)
-        now = timezone.now()
+        now = clock.now()
         from_state = ticket.state
         payload = change(ticket, actor, now) or {}
         check_target(action, ticket.state, from_state)
         ticket.version += 1
         ticket.updated_at = now
         ticket.save()
-        record(action=action, ticket=ticket, actor=actor, from_state=from_state, to_state=ticket.state, payload=payload, at=now)
+        record(
+            action=action,
+            ticket=ticket,
+            actor=actor,
+            from_state=from_state,
+            to_state=ticket.state,
+            payload=payload,
+            at=now,
+        )
     return ticket
 
 
@@ -139,7 +149,7 @@ def require_unit_share(ticket: Ticket, actor: Actor, *, lead_only: bool = False)
     """The actor's unit's active share in the ticket, or a 403 saying why not."""
     if actor.unit is None:
         raise Forbidden("您未隶属任何单位,不能办理工单")
-    shares = [a for a in ticket.assignments.filter(active=True, unit=actor.unit).order_by("id")]
+    shares = list(ticket.assignments.filter(active=True, unit=actor.unit).order_by("id"))
     if lead_only:
         shares = [a for a in shares if a.role == "lead"]
     if not shares:

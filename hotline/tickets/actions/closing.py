@@ -11,7 +11,11 @@ from hotline.tickets.errors import InvalidInput
 from hotline.tickets.models import State, Ticket
 
 SATISFACTION = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
-ARCHIVE_REASONS = {"unreachable": "多次回访无法联系", "declined": "市民拒绝回访", "no_callback_needed": "无需回访"}
+ARCHIVE_REASONS = {
+    "unreachable": "多次回访无法联系",
+    "declined": "市民拒绝回访",
+    "no_callback_needed": "无需回访",
+}
 
 
 def callback(
@@ -54,7 +58,9 @@ def callback(
     return perform("callback", number, actor, change, expected_version=expected_version)
 
 
-def archive(actor: Actor, number: str, *, reason: str, note: str = "", expected_version: int | None = None) -> Ticket:
+def archive(
+    actor: Actor, number: str, *, reason: str, note: str = "", expected_version: int | None = None
+) -> Ticket:
     """归档 without a satisfied callback: the citizen could not be reached or declined."""
     if reason not in ARCHIVE_REASONS:
         raise InvalidInput("reason", f"归档原因须为:{', '.join(ARCHIVE_REASONS)}")

@@ -8,10 +8,18 @@ from typing import Any
 from hotline.org.models import Level, Unit
 from hotline.tickets.actions.base import Actor, perform, require_unit_share
 from hotline.tickets.errors import Conflict, Forbidden, InvalidInput
-from hotline.tickets.models import Assignment, AssignmentRole, AssignmentStatus, State, Ticket, TicketType, Urgency
+from hotline.tickets.models import (
+    Assignment,
+    AssignmentRole,
+    AssignmentStatus,
+    State,
+    Ticket,
+    TicketType,
+    Urgency,
+)
 
 
-def _unit(code: str, field: str, actor: Actor) -> Unit:
+def _unit(code: str, field: str, actor: Actor, *, check_scope: bool = True) -> Unit:
     code = (code or "").strip()
     if not code:
         raise InvalidInput(field, "请指定单位")
@@ -22,7 +30,7 @@ def _unit(code: str, field: str, actor: Actor) -> Unit:
         raise InvalidInput(field, f"单位「{unit.name}」已停用,不能派单")
     if unit.level == Level.CENTRE:
         raise InvalidInput(field, "不能派单给热线中心本身")
-    if not actor.is_system and not actor.scope.covers_unit(unit):
+    if check_scope and not actor.is_system and not actor.scope.covers_unit(unit):
         raise Forbidden(f"单位「{unit.name}」不在您的数据范围内")
     return unit
 
@@ -40,7 +48,9 @@ def _units(lead: str, assist: list[str] | None, actor: Actor) -> tuple[Unit, lis
     return lead_unit, assisting
 
 
-def _assign(ticket: Ticket, unit: Unit, role: str, now: datetime, parent: Assignment | None = None) -> Assignment:
+def _assign(
+    ticket: Ticket, unit: Unit, role: str, now: datetime, parent: Assignment | None = None
+) -> Assignment:
     return Assignment.objects.create(
         ticket=ticket, unit=unit, unit_path=unit.path, role=role, assigned_at=now, parent=parent
     )
@@ -168,7 +178,11 @@ def rule_return(
         raise InvalidInput("reason", "驳回退单须填写理由")
 
     def change(ticket: Ticket, actor: Actor, now: datetime) -> dict[str, Any]:
-        returned = ticket.assignments.filter(role=AssignmentRole.LEAD, status=AssignmentStatus.RETURNED).order_by("-id").first()
+        returned = (
+            ticket.assignments.filter(role=AssignmentRole.LEAD, status=AssignmentStatus.RETURNED)
+            .order_by("-id")
+            .first()
+        )
         if decision == "redispatch":
             lead, assisting = _units(lead_unit, assist_units, actor)
             _withdraw_active(ticket)
@@ -197,7 +211,8 @@ def subdispatch(
 
     def change(ticket: Ticket, actor: Actor, now: datetime) -> dict[str, Any]:
         share = require_unit_share(ticket, actor, lead_only=True)
-        target = _unit(unit, "unit", actor)
+        # "Below the current unit" is the rule here, and it implies the actor's scope.
+        target = _unit(unit, "unit", actor, check_scope=False)
         if not target.is_below(share.unit):
             raise InvalidInput("unit", f"「{target.name}」不是「{share.unit.name}」的下级单位")
         share.status = AssignmentStatus.PASSED_DOWN

@@ -55,7 +55,12 @@ def request_extension(
 
 
 def decide_extension(
-    actor: Actor, number: str, *, approve: bool, note: str = "", days: int | None = None,
+    actor: Actor,
+    number: str,
+    *,
+    approve: bool,
+    note: str = "",
+    days: int | None = None,
     expected_version: int | None = None,
 ) -> Ticket:
     """延期审批: approving moves the resolution deadline; refusing leaves it."""

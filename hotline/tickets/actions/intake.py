@@ -13,11 +13,21 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from hotline import clock
 from hotline.org.models import Role
 from hotline.tickets.actions.base import CITIZEN_ROLE, SYSTEM_ROLE, Actor, perform, record, ticket_visible
 from hotline.tickets.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hotline.tickets.lifecycle import END_STATES
-from hotline.tickets.models import Channel, Contact, DailySequence, Emotion, State, Ticket, TicketType, Urgency
+from hotline.tickets.models import (
+    Channel,
+    Contact,
+    DailySequence,
+    Emotion,
+    State,
+    Ticket,
+    TicketType,
+    Urgency,
+)
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +72,11 @@ class NewContact:
             raise InvalidInput("lat", "纬度须在 -90 到 90 之间")
         if self.lng is not None and not -180 <= self.lng <= 180:
             raise InvalidInput("lng", "经度须在 -180 到 180 之间")
-        for name, allowed in (("type", TicketType.values), ("urgency", Urgency.values), ("emotion", Emotion.values)):
+        for name, allowed in (
+            ("type", TicketType.values),
+            ("urgency", Urgency.values),
+            ("emotion", Emotion.values),
+        ):
             value = getattr(self, name)
             if value and value not in allowed:
                 raise InvalidInput(name, f"「{value}」不是有效取值,可选:{', '.join(allowed)}")
@@ -115,7 +129,7 @@ def create_ticket(actor: Actor, contact: NewContact) -> tuple[Ticket, bool]:
     if existing is not None:
         return existing, False
     suggestion = _triage(contact)
-    now = timezone.now()
+    now = clock.now()
     try:
         with transaction.atomic():
             ticket = Ticket.objects.create(
@@ -182,7 +196,9 @@ def _place_from(suggestion: dict[str, Any]) -> int | None:
     return None
 
 
-def answer(actor: Actor, number: str, *, answer: str, article: str = "", expected_version: int | None = None) -> Ticket:
+def answer(
+    actor: Actor, number: str, *, answer: str, article: str = "", expected_version: int | None = None
+) -> Ticket:
     """即时答复: the operator answered on the spot (e.g. from the knowledge base)."""
     answer = (answer or "").strip()
     if not answer:

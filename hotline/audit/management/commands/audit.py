@@ -24,7 +24,10 @@ class Command(BaseCommand):
         total = head.last_seq if head else 0
         started = time.perf_counter()
         with Progress(
-            TextColumn("校验留痕"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            TextColumn("校验留痕"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
             disable=not self.stdout.isatty() or total < 10_000,
         ) as progress:
             task = progress.add_task("verify", total=total)
@@ -32,5 +35,7 @@ class Command(BaseCommand):
         elapsed = max(time.perf_counter() - started, 1e-9)
         rate = result.checked / elapsed
         if not result.ok:
-            raise CommandError(f"校验失败:第一条异常事件 #{result.bad_seq}:{result.reason}(已校验 {result.checked} 条)")
+            raise CommandError(
+                f"校验失败:第一条异常事件 #{result.bad_seq}:{result.reason}(已校验 {result.checked} 条)"
+            )
         self.stdout.write(f"留痕完整:{result.checked} 条事件,用时 {elapsed:.2f} 秒,{rate:,.0f} 条/秒")
