@@ -35,6 +35,11 @@ INSTALLED_APPS = [
     "hotline.audit",
     "hotline.tickets",
     "hotline.triage",
+    "hotline.routing",
+    "hotline.sla",
+    "hotline.knowledge",
+    "hotline.analytics",
+    "hotline.open311",
     "hotline.demo",
     "hotline.web",
 ]

@@ -17,11 +17,13 @@ from django.db import transaction
 
 from hotline import clock
 from hotline.audit import chain
+from hotline.audit.models import Event
 from hotline.org.models import Role, Unit, User
 from hotline.org.scope import DataScope
 from hotline.tickets.errors import Conflict, Forbidden, NotFound
 from hotline.tickets.lifecycle import TRANSITIONS, allowed_actions, check_target
 from hotline.tickets.models import Assignment, State, Ticket
+from hotline.tickets.signals import ticket_changed
 
 SYSTEM_ROLE = "system"
 CITIZEN_ROLE = "citizen"
@@ -77,8 +79,9 @@ def record(
     to_state: str = "",
     payload: dict[str, Any] | None = None,
     at: datetime | None = None,
-) -> None:
-    chain.append(
+) -> Event:
+    """Append the event of an act; for ticket lifecycle acts, tell the receivers."""
+    event = chain.append(
         action=action,
         ticket=ticket,
         actor=actor.user,
@@ -89,6 +92,11 @@ def record(
         payload=payload,
         at=at,
     )
+    if ticket is not None and (action in TRANSITIONS or action == "create"):
+        ticket_changed.send(
+            sender=Ticket, ticket=ticket, action=action, from_state=from_state, event=event, actor=actor
+        )
+    return event
 
 
 Change = Callable[[Ticket, Actor, datetime], dict[str, Any] | None]

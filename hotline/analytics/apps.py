@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AnalyticsConfig(AppConfig):
+    name = "hotline.analytics"
+    label = "analytics"
+    default_auto_field = "django.db.models.BigAutoField"

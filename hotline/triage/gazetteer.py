@@ -1,0 +1,156 @@
+"""Place names found in a request, matched against the platform's own gazetteer.
+
+The gazetteer is the union of the unit tree (each unit's ``area``: the county, township
+or village it governs) and the admin-added ``triage.Place`` rows. It is built once per
+process and re-checked cheaply (row count + max id + last update) at most every
+``CHECK_EVERY`` seconds. Without a usable database the gazetteer is empty.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from hotline.triage.lexicon import Lexicon
+from hotline.triage.text import _TABLE, to_str
+
+CHECK_EVERY = 30.0
+KIND_RANK = {"landmark": 0, "village": 1, "township": 2, "county": 3, "prefecture": 4}
+# Suffixes whose removal still leaves a recognisable name ("龙山县" → "龙山").
+SUFFIXES = ("街道办事处", "街道", "社区", "自治县", "县", "市", "区", "镇", "乡", "村")
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str  # canonical name
+    kind: str
+    unit_id: int | None
+    place_id: int | None
+
+
+def aliases_of(name: str) -> list[str]:
+    """The name and its short form without an administrative suffix (≥ 2 characters left)."""
+    name = name.strip()
+    out = [name] if len(name) >= 2 else []
+    for suf in SUFFIXES:
+        if name.endswith(suf) and len(name) - len(suf) >= 2:
+            out.append(name[: -len(suf)])
+            break
+    return out
+
+
+class Gazetteer:
+    def __init__(self, entries: dict[str, list[Entry]]):
+        self.entries = entries
+        self.lexicon = Lexicon({alias: [("place", 1.0)] for alias in entries})
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def find(self, fields: dict[str, str]) -> list[dict[str, object]]:
+        """Places in each field (title, text, address), with their offsets in that field."""
+        found: list[dict[str, object]] = []
+        seen: set[tuple[str, int | None, int | None]] = set()
+        for field, raw in fields.items():
+            raw = to_str(raw)
+            if not raw or not self.entries:
+                continue
+            # Length-preserving normalisation so that offsets point into the original.
+            probe = raw[:60000].translate({k: v for k, v in _TABLE.items() if len(v) == 1})
+            for hit in self.lexicon.scan(probe):
+                for e in self.entries.get(hit.word, []):
+                    key = (e.name, e.unit_id, e.place_id)
+                    record = {
+                        "name": e.name, "matched": hit.word, "kind": e.kind, "unit_id": e.unit_id,
+                        "place_id": e.place_id, "field": field, "start": hit.start, "end": hit.end,
+                    }
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    found.append(record)
+                if len(found) >= 20:
+                    return found
+        return found
+
+
+EMPTY = Gazetteer({})
+_cache: dict[str, object] = {"gaz": None, "checked": 0.0, "stamp": None}
+
+
+def _db_ready() -> bool:
+    try:
+        from django.apps import apps
+
+        return apps.ready
+    except Exception:
+        return False
+
+
+def _stamp() -> tuple[object, ...] | None:
+    try:
+        from django.db.models import Count, Max
+
+        from hotline.org.models import Unit
+        from hotline.triage.models import Place
+
+        u = Unit.objects.aggregate(n=Count("id"), m=Max("id"))
+        p = Place.objects.aggregate(n=Count("id"), m=Max("id"), t=Max("updated_at"))
+        return (u["n"], u["m"], p["n"], p["m"], p["t"])
+    except Exception:
+        return None
+
+
+def _load() -> Gazetteer:
+    from hotline.org.models import Unit
+    from hotline.triage.models import Place
+
+    entries: dict[str, list[Entry]] = {}
+
+    def add(alias: str, entry: Entry) -> None:
+        alias = alias.strip().lower()
+        if len(alias) < 2:
+            return
+        lst = entries.setdefault(alias, [])
+        if entry not in lst:
+            lst.append(entry)
+
+    for uid, area, level in Unit.objects.filter(active=True).exclude(area="").values_list("id", "area", "level"):
+        if level not in KIND_RANK:
+            continue
+        entry = Entry(area, level, uid, None)
+        for alias in aliases_of(area):
+            add(alias, entry)
+    for place in Place.objects.filter(active=True):
+        entry = Entry(place.name, place.kind, place.unit_id, place.id)
+        for alias in aliases_of(place.name) + place.alias_list():
+            add(alias, entry)
+    # Entries sharing an alias: the more specific place first.
+    for lst in entries.values():
+        lst.sort(key=lambda e: KIND_RANK.get(e.kind, 9))
+    return Gazetteer(entries)
+
+
+def get_gazetteer() -> Gazetteer:
+    now = time.monotonic()
+    gaz = _cache["gaz"]
+    if gaz is not None and now - float(_cache["checked"]) < CHECK_EVERY:  # type: ignore[arg-type]
+        return gaz  # type: ignore[return-value]
+    _cache["checked"] = now
+    if not _db_ready():
+        return EMPTY
+    stamp = _stamp()
+    if stamp is None:
+        _cache.update(gaz=EMPTY, stamp=None)
+        return EMPTY
+    if gaz is not None and stamp == _cache["stamp"]:
+        return gaz  # type: ignore[return-value]
+    try:
+        new = _load()
+    except Exception:
+        new = EMPTY
+    _cache.update(gaz=new, stamp=stamp)
+    return new
+
+
+def reset_cache() -> None:
+    _cache.update(gaz=None, checked=0.0, stamp=None)
