@@ -16,6 +16,8 @@ from hotline.tickets.models import State
 
 S = State
 OPEN_HANDLING = (S.DISPATCHED, S.RETURNED, S.HANDLING, S.SUSPENDED)
+# Deadline steps also apply while a ticket waits for its callback.
+SWEEP_STATES = (*OPEN_HANDLING, S.AWAITING_CALLBACK)
 
 
 @dataclass(frozen=True)
@@ -82,8 +84,10 @@ TRANSITIONS: dict[str, Transition] = {
         unit_side=True,
         public=True,
     ),
-    "urge": _t("催办", OPEN_HANDLING, (), {Role.SUPERVISOR}),
-    "supervise": _t("督办", OPEN_HANDLING, (), {Role.SUPERVISOR}),
+    "warn": _t("临期预警", SWEEP_STATES, (), {Role.SUPERVISOR}),
+    "urge": _t("催办", SWEEP_STATES, (), {Role.SUPERVISOR}),
+    "supervise": _t("督办", SWEEP_STATES, (), {Role.SUPERVISOR}),
+    "progress": _t("阶段反馈", (S.HANDLING,), (), {Role.HANDLER}, unit_side=True, public=True),
     "report": _t(
         "办结反馈", (S.HANDLING,), (S.HANDLING, S.REPORTED), {Role.HANDLER}, unit_side=True, public=True
     ),

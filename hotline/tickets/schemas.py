@@ -215,6 +215,15 @@ class NoteIn(ActionIn):
     note: str = ""
 
 
+class EscalateIn(ActionIn):
+    note: str = ""
+    deadline: str = Field("", description="sign / feedback / resolve / callback(可选,所针对的时限)")
+
+
+class ProgressIn(ActionIn):
+    note: str
+
+
 class ReportIn(ActionIn):
     result: str
 
@@ -251,8 +260,10 @@ ACTION_SCHEMAS: dict[str, type[ActionIn]] = {
     "suspend": ReasonIn,
     "decide_suspension": DecideIn,
     "resume": NoteIn,
-    "urge": NoteIn,
-    "supervise": NoteIn,
+    "warn": EscalateIn,
+    "urge": EscalateIn,
+    "supervise": EscalateIn,
+    "progress": ProgressIn,
     "report": ReportIn,
     "review": ReviewIn,
     "callback": CallbackIn,

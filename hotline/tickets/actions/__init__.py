@@ -8,6 +8,7 @@ from hotline.tickets.actions.dispatch import dispatch, return_ticket, rule_retur
 from hotline.tickets.actions.handling import (
     decide_extension,
     decide_suspension,
+    progress,
     report,
     request_extension,
     resume,
@@ -15,6 +16,7 @@ from hotline.tickets.actions.handling import (
     supervise,
     suspend,
     urge,
+    warn,
 )
 from hotline.tickets.actions.intake import NewContact, answer, create_ticket, merge, reject, transfer_police
 from hotline.tickets.models import Ticket
@@ -35,7 +37,9 @@ ACTIONS: dict[str, Callable[..., Ticket]] = {
     "suspend": suspend,
     "decide_suspension": decide_suspension,
     "resume": resume,
+    "warn": warn,
     "urge": urge,
+    "progress": progress,
     "supervise": supervise,
     "report": report,
     "review": review,
@@ -69,4 +73,6 @@ __all__ = [
     "suspend",
     "transfer_police",
     "urge",
+    "warn",
+    "progress",
 ]

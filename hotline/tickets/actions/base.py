@@ -20,6 +20,7 @@ from hotline.audit import chain
 from hotline.audit.models import Event
 from hotline.org.models import Role, Unit, User
 from hotline.org.scope import DataScope
+from hotline.sla import clock as sla_clock
 from hotline.tickets.errors import Conflict, Forbidden, NotFound
 from hotline.tickets.lifecycle import TRANSITIONS, allowed_actions, check_target
 from hotline.tickets.models import Assignment, State, Ticket
@@ -138,6 +139,7 @@ def perform(
         from_state = ticket.state
         payload = change(ticket, actor, now) or {}
         check_target(action, ticket.state, from_state)
+        sla_clock.on_action(ticket, action, from_state, now, payload)
         ticket.version += 1
         ticket.updated_at = now
         ticket.save()

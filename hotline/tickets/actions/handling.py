@@ -4,17 +4,14 @@ urging and supervision, the result report and its review.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from hotline.org.models import Role
+from hotline.sla import clock as sla_clock
 from hotline.tickets.actions.base import Actor, perform, require_unit_share
 from hotline.tickets.errors import Conflict, Forbidden, InvalidInput
 from hotline.tickets.models import AssignmentRole, AssignmentStatus, State, Ticket
-
-MAX_EXTENSION_DAYS = 30
-DEADLINE_FIELDS = ("sign_deadline", "feedback_deadline", "resolve_deadline", "callback_deadline")
-
 
 def _require_reason(reason: str, what: str) -> str:
     reason = (reason or "").strip()
@@ -29,21 +26,22 @@ def _signed_lead(ticket: Ticket, actor: Actor) -> None:
         raise Conflict("主办单位尚未签收", code="not_signed")
 
 
-def _refresh_next_due(ticket: Ticket) -> None:
-    due = [d for d in (getattr(ticket, f) for f in DEADLINE_FIELDS) if d is not None]
-    ticket.next_due_at = min(due) if due and ticket.state not in (State.SUSPENDED,) else None
+def _check_days(days: object, limit: int, field: str = "days") -> int:
+    if not isinstance(days, int) or isinstance(days, bool) or days < 1 or days > limit:
+        raise InvalidInput(field, f"延期天数须在 1 到 {limit} 个工作日之间")
+    return days
 
 
 def request_extension(
     actor: Actor, number: str, *, days: int, reason: str, expected_version: int | None = None
 ) -> Ticket:
-    """申请延期: asked by the lead unit before the deadline; the centre decides."""
+    """申请延期: asked by the lead unit before the deadline, within the policy's maximum."""
     reason = _require_reason(reason, "延期")
-    if not isinstance(days, int) or days < 1 or days > MAX_EXTENSION_DAYS:
-        raise InvalidInput("days", f"延期天数须在 1 到 {MAX_EXTENSION_DAYS} 之间")
+    _check_days(days, 366)
 
     def change(ticket: Ticket, actor: Actor, now: datetime) -> dict[str, Any]:
         _signed_lead(ticket, actor)
+        _check_days(days, sla_clock.max_extension_days(ticket))
         if ticket.pending_request:
             raise Conflict("已有待审批的申请", code="request_pending", pending=ticket.pending_request)
         if ticket.resolve_deadline is not None and now > ticket.resolve_deadline:
@@ -63,23 +61,19 @@ def decide_extension(
     days: int | None = None,
     expected_version: int | None = None,
 ) -> Ticket:
-    """延期审批: approving moves the resolution deadline; refusing leaves it."""
+    """延期审批: approving moves the resolution deadline by working days; refusing leaves it."""
 
     def change(ticket: Ticket, actor: Actor, now: datetime) -> dict[str, Any]:
         pending = ticket.pending_request or {}
         if pending.get("kind") != "extension":
             raise Conflict("没有待审批的延期申请", code="no_request")
         granted = pending["days"] if days is None else days
-        if approve and (not isinstance(granted, int) or granted < 1 or granted > MAX_EXTENSION_DAYS):
-            raise InvalidInput("days", f"批准的延期天数须在 1 到 {MAX_EXTENSION_DAYS} 之间")
+        if approve:
+            _check_days(granted, sla_clock.max_extension_days(ticket))
         ticket.pending_request = {}
         payload: dict[str, Any] = {"approve": bool(approve), "note": note.strip()}
         if approve:
             payload["days"] = granted
-            if ticket.resolve_deadline is not None:
-                ticket.resolve_deadline = ticket.resolve_deadline + timedelta(days=granted)
-                payload["resolve_deadline"] = ticket.resolve_deadline.isoformat()
-                _refresh_next_due(ticket)
         return payload
 
     return perform("decide_extension", number, actor, change, expected_version=expected_version)
@@ -88,7 +82,6 @@ def decide_extension(
 def _freeze(ticket: Ticket, now: datetime) -> None:
     ticket.state = State.SUSPENDED
     ticket.suspended_at = now
-    _refresh_next_due(ticket)
 
 
 def suspend(actor: Actor, number: str, *, reason: str, expected_version: int | None = None) -> Ticket:
@@ -125,46 +118,73 @@ def decide_suspension(
 
 
 def resume(actor: Actor, number: str, *, note: str = "", expected_version: int | None = None) -> Ticket:
-    """恢复办理: the clock runs again; every open deadline moves by the frozen time."""
+    """恢复办理: the clock runs again; open deadlines move by the frozen working time."""
 
     def change(ticket: Ticket, actor: Actor, now: datetime) -> dict[str, Any]:
         if actor.role == Role.HANDLER:
             _signed_lead(ticket, actor)
-        frozen = now - ticket.suspended_at if ticket.suspended_at else timedelta(0)
-        for field in DEADLINE_FIELDS:
-            value = getattr(ticket, field)
-            if value is not None:
-                setattr(ticket, field, value + frozen)
+        suspended_from = ticket.suspended_at or now
         ticket.state = State.HANDLING
         ticket.suspended_at = None
-        _refresh_next_due(ticket)
-        return {"frozen_seconds": int(frozen.total_seconds()), "note": note.strip()}
+        return {
+            "suspended_from": suspended_from.isoformat(),
+            "frozen_seconds": int((now - suspended_from).total_seconds()),
+            "note": note.strip(),
+        }
 
     return perform("resume", number, actor, change, expected_version=expected_version)
 
 
-def _escalate(level: str, actor: Actor, number: str, note: str, expected_version: int | None) -> Ticket:
+def _escalate(step: str, actor: Actor, number: str, note: str, deadline: str, expected_version: int | None) -> Ticket:
+    if deadline and deadline not in sla_clock.KINDS:
+        raise InvalidInput("deadline", f"时限类别须为:{', '.join(sla_clock.KINDS)}")
+
     def change(ticket: Ticket, actor: Actor, now: datetime) -> dict[str, Any]:
-        if level == "urge":
+        if step == "urge":
             ticket.urge_count += 1
-            count = ticket.urge_count
-        else:
+        elif step == "supervise":
             ticket.supervise_count += 1
-            count = ticket.supervise_count
         unit = ticket.lead_unit
-        return {"note": note.strip(), "count": count, "unit": unit.code if unit else ""}
+        payload: dict[str, Any] = {"note": note.strip(), "unit": unit.code if unit else ""}
+        if step != "warn":
+            payload["count"] = ticket.urge_count if step == "urge" else ticket.supervise_count
+        if deadline:
+            payload["deadline"] = deadline
+        return payload
 
-    return perform(level, number, actor, change, expected_version=expected_version)
+    return perform(step, number, actor, change, expected_version=expected_version)
 
 
-def urge(actor: Actor, number: str, *, note: str = "", expected_version: int | None = None) -> Ticket:
+def warn(actor: Actor, number: str, *, note: str = "", deadline: str = "", expected_version: int | None = None) -> Ticket:
+    """临期预警: a deadline is near; the responsible unit is told."""
+    return _escalate("warn", actor, number, note, deadline, expected_version)
+
+
+def urge(actor: Actor, number: str, *, note: str = "", deadline: str = "", expected_version: int | None = None) -> Ticket:
     """催办: an escalation level, not a state; recorded against the responsible unit."""
-    return _escalate("urge", actor, number, note, expected_version)
+    return _escalate("urge", actor, number, note, deadline, expected_version)
 
 
-def supervise(actor: Actor, number: str, *, note: str = "", expected_version: int | None = None) -> Ticket:
+def supervise(
+    actor: Actor, number: str, *, note: str = "", deadline: str = "", expected_version: int | None = None
+) -> Ticket:
     """督办: formal supervision, the level above 催办."""
-    return _escalate("supervise", actor, number, note, expected_version)
+    return _escalate("supervise", actor, number, note, deadline, expected_version)
+
+
+def progress(actor: Actor, number: str, *, note: str, expected_version: int | None = None) -> Ticket:
+    """阶段反馈: the unit tells how handling goes; the first one meets the first-feedback limit."""
+    note = (note or "").strip()
+    if not note:
+        raise InvalidInput("note", "请填写反馈内容")
+
+    def change(ticket: Ticket, actor: Actor, now: datetime) -> dict[str, Any]:
+        share = require_unit_share(ticket, actor)
+        if share.status != AssignmentStatus.SIGNED:
+            raise Conflict("须先签收才能反馈", code="not_signed")
+        return {"note": note, "unit": share.unit.code, "share": share.role}
+
+    return perform("progress", number, actor, change, expected_version=expected_version)
 
 
 def report(actor: Actor, number: str, *, result: str, expected_version: int | None = None) -> Ticket:

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from hotline import clock
-from hotline.org.models import Role
+from hotline.org.models import Role, Unit
 from hotline.tickets.actions.base import CITIZEN_ROLE, SYSTEM_ROLE, Actor, perform, record, ticket_visible
 from hotline.tickets.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hotline.tickets.lifecycle import END_STATES
@@ -190,10 +190,13 @@ def _last4(phone: str) -> str:
 
 
 def _place_from(suggestion: dict[str, Any]) -> int | None:
-    for place in suggestion.get("places") or []:
-        if isinstance(place, dict) and place.get("unit_id"):
-            return int(place["unit_id"])
-    return None
+    """The first place triage matched to a unit — if that unit still exists (triage's
+    gazetteer is a per-process cache and may lag behind an edit of the unit tree)."""
+    ids = [int(p["unit_id"]) for p in suggestion.get("places") or [] if isinstance(p, dict) and p.get("unit_id")]
+    if not ids:
+        return None
+    existing = set(Unit.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    return next((i for i in ids if i in existing), None)
 
 
 def answer(

@@ -7,6 +7,8 @@ SQLite in WAL mode lets them read concurrently while writes queue on its lock.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from typing import Any
 
 from django.core.management import call_command
@@ -24,6 +26,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--threads", type=int, default=int(os.environ.get("HOTLINE_THREADS", "4")))
         parser.add_argument("--no-migrate", action="store_true", help="启动前不执行数据库迁移")
+        parser.add_argument("--no-worker", action="store_true", help="不在本进程旁运行时限巡检(另行运行 hotline worker)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["no_migrate"]:
@@ -46,5 +49,15 @@ class Command(BaseCommand):
             def load(self) -> Any:
                 return application
 
+        # The embedded default runs the deadline sweep beside the web server; on PostgreSQL
+        # more `hotline worker` processes may run elsewhere and share the work.
+        worker = None
+        if not options["no_worker"]:
+            worker = subprocess.Popen([sys.executable, "-m", "hotline", "worker"])  # noqa: S603
         self.stdout.write(f"12345 热线平台已启动:http://{bind}/  (接口文档 http://{bind}/api/docs)")
-        HotlineServer().run()
+        try:
+            HotlineServer().run()
+        finally:
+            if worker is not None:
+                worker.terminate()
+                worker.wait(timeout=10)

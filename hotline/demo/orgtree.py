@@ -1,0 +1,337 @@
+"""The plan of the demo organisation: every unit and user, before anything is written.
+
+Unit codes (stable and readable; ``Qnn`` is county nn, ``mm`` township mm of that
+county, ``vv`` village vv of that township, ``XXX`` a bureau abbreviation from
+``catalogue.BUREAUS``):
+
+=====================  ===========================================  ==========  ==========
+code                   unit                                         level       kind
+=====================  ===========================================  ==========  ==========
+CENTRE                 青山州12345政务服务便民热线中心                centre      centre
+Q                      青山州人民政府                                 prefecture  government
+Q-XXX                  州 bureau, e.g. Q-ZJJ 州住房和城乡建设局         prefecture  functional
+Q-XXX-KEYn             州 executing agency under it (Q-GAJ-JJZ)      prefecture  executing
+Qnn                    county/city government (Q03 石门县人民政府)     county      government
+Qnn-XXX                county bureau (Q03-ZJJ 石门县住房和城乡建设局)   county      functional
+Qnn-XXX-KEYn           county agency under it (Q03-CGJ-ZD1 城管一中队)  county      executing
+Qnn-mm                 township/street government (Q03-02)          township    government
+Qnn-mm-OFF             township office (Q03-02-ZZB 综治中心)          township    executing
+Qnn-XXX-mm             the bureau's station in township mm          township    executing
+                       (Q03-GAJ-02 派出所, Q03-GDJ-02 供电所)
+Qnn-mm-vv              village/community committee (Q03-02-05)      village     government
+Qnn-mm-vv-Gk / -FW     its grid k (网格) / service station (便民服务站)  village     executing
+Qnn-XXX-mm-vv          a station's village outpost                  village     executing
+                       (WJJ 村卫生室, JYJ 村小, GAJ 警务室)
+=====================  ===========================================  ==========  ==========
+
+Handlers log in as ``h_<code in lower case>`` (``h_q03-gaj-02``); further handlers of
+the same unit as ``h_<code>.2``, ``.3`` ….
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from hotline.demo import catalogue as cat
+from hotline.demo.places import PREFECTURE, PREFECTURE_CODE, County, citizen_name, geography, mobile
+from hotline.org.models import Level, Role, UnitKind
+
+FULL_FUNCTIONAL = 755
+FULL_EXECUTING = 10_520
+FULL_USERS = 23_219
+DEMO_PASSWORD = "demo12345"  # noqa: S105 - the documented demo password
+
+CENTRE_STAFF_SMALL = {
+    Role.OPERATOR: 3,
+    Role.DISPATCHER: 2,
+    Role.SUPERVISOR: 1,
+    Role.REVIEWER: 1,
+    Role.CALLBACK: 2,
+    Role.LEADER: 1,
+    Role.ADMIN: 1,
+}
+CENTRE_STAFF_FULL = {
+    Role.OPERATOR: 60,
+    Role.DISPATCHER: 12,
+    Role.SUPERVISOR: 8,
+    Role.REVIEWER: 8,
+    Role.CALLBACK: 30,
+    Role.LEADER: 3,
+    Role.ADMIN: 2,
+}
+
+
+@dataclass
+class UnitSpec:
+    code: str
+    name: str
+    short_name: str
+    level: str
+    kind: str
+    parent: str | None
+    area: str
+    duties: str
+    group: str  # what it is, for the user allocation: bureau, station, office, grid …
+
+
+@dataclass
+class UserSpec:
+    username: str
+    display_name: str
+    role: str
+    unit: str
+    phone: str
+    is_staff: bool = False
+    is_superuser: bool = False
+
+
+@dataclass
+class OrgPlan:
+    scale: str
+    counties: list[County]
+    units: list[UnitSpec] = field(default_factory=list)
+    users: list[UserSpec] = field(default_factory=list)
+
+    def count(self, kind: str) -> int:
+        return sum(1 for u in self.units if u.kind == kind)
+
+
+def handler_name(code: str, k: int = 1) -> str:
+    base = f"h_{code.lower()}"
+    return base if k == 1 else f"{base}.{k}"
+
+
+def _numbered(name: str, n: int, count: int) -> str:
+    return name.replace("{n}", cat.NUMERALS[n - 1] if count > 1 else "")
+
+
+def _spread(total: int, weights: list[float], cap: int) -> list[int]:
+    """Split ``total`` into integer parts proportional to ``weights``, each at most ``cap``."""
+    raw = [total * w / sum(weights) for w in weights]
+    parts = [min(cap, int(r)) for r in raw]
+    order = sorted(range(len(weights)), key=lambda i: raw[i] - int(raw[i]), reverse=True)
+    i = 0
+    while sum(parts) < total:
+        j = order[i % len(order)]
+        if parts[j] < cap:
+            parts[j] += 1
+        i += 1
+        if i > 10 * len(order) * (cap + 1):
+            raise ValueError("cannot spread the bureaus over the counties")
+    return parts
+
+
+class _Builder:
+    def __init__(self, scale: str) -> None:
+        self.full = scale == "full"
+        self.units: list[UnitSpec] = []
+        self.codes: set[str] = set()
+
+    def add(self, code: str, name: str, level: str, kind: str, parent: str | None, **kw: str) -> str:
+        if code in self.codes:
+            raise AssertionError(f"duplicate unit code {code}")
+        self.codes.add(code)
+        self.units.append(
+            UnitSpec(
+                code=code,
+                name=name,
+                short_name=kw.get("short", ""),
+                level=level,
+                kind=kind,
+                parent=parent,
+                area=kw.get("area", ""),
+                duties=kw.get("duties", ""),
+                group=kw.get("group", kind),
+            )
+        )
+        return code
+
+    def agencies(self, agencies: list[cat.Agency], owner: str, place: str, level: str, area: str) -> None:
+        for agency in agencies:
+            bureau = f"{owner}-{agency.bureau}"
+            if bureau not in self.codes:
+                continue
+            for n in range(1, agency.count + 1):
+                suffix = f"{agency.key}{n}" if agency.count > 1 else agency.key
+                self.add(
+                    f"{bureau}-{suffix}",
+                    _numbered(agency.name, n, agency.count).replace("{c}", place),
+                    level,
+                    UnitKind.EXECUTING,
+                    bureau,
+                    area=area,
+                    duties=agency.duties,
+                    group="agency",
+                )
+
+
+def _bureau_name(bureau: cat.Bureau, place: str, prefix: str, prefecture: bool) -> tuple[str, str]:
+    name, short = bureau.name, bureau.short
+    if prefecture and bureau.abbr in cat.PREFECTURE_NAMES:
+        name, short = cat.PREFECTURE_NAMES[bureau.abbr]
+    full = bureau.pattern.format(p=prefix, c=place, name=name)
+    if bureau.abbr == "STJ" and not prefecture:
+        full = f"{PREFECTURE}生态环境局{place[:2]}分局"
+    return full, f"{prefix}{short}"
+
+
+def plan_org(scale: str) -> OrgPlan:
+    """Every unit (parents before children) and user of the demo, for ``small`` or ``full``."""
+    full = scale == "full"
+    counties = geography(12, None, None) if full else geography(3, 5, 3)
+    plan = OrgPlan(scale, counties)
+    b = _Builder(scale)
+    b.add("CENTRE", f"{PREFECTURE}12345政务服务便民热线中心", Level.CENTRE, UnitKind.CENTRE, None,
+          short="12345热线中心", area=PREFECTURE, duties="受理 派单 督办 回访 质检", group="centre")  # fmt: skip
+    q = b.add(PREFECTURE_CODE, f"{PREFECTURE}人民政府", Level.PREFECTURE, UnitKind.GOVERNMENT, None,
+              short="州政府", area=PREFECTURE, duties=cat.GOVERNMENT_DUTIES["prefecture"], group="gov")  # fmt: skip
+    pref_bureaus = cat.BUREAUS if full else cat.BUREAUS[: cat.SMALL_PREFECTURE_BUREAUS]
+    for bureau in pref_bureaus:
+        name, short = _bureau_name(bureau, PREFECTURE, "州", prefecture=True)
+        b.add(f"{q}-{bureau.abbr}", name.replace("青山州州", "青山州").replace("州州", "州"),
+              Level.PREFECTURE, UnitKind.FUNCTIONAL, q, short=short, area=PREFECTURE,
+              duties=bureau.duties, group="bureau")  # fmt: skip
+    b.agencies(cat.PREFECTURE_AGENCIES if full else cat.PREFECTURE_AGENCIES[: cat.SMALL_PREFECTURE_AGENCIES],
+               q, PREFECTURE, Level.PREFECTURE, PREFECTURE)  # fmt: skip
+
+    if full:
+        per_county = _spread(
+            FULL_FUNCTIONAL - len(pref_bureaus),
+            [1.15 if c.kind == "city" else 1.0 for c in counties],
+            len(cat.BUREAUS),
+        )
+    else:
+        per_county = [cat.SMALL_BUREAUS] * len(counties)
+    villages: list[str] = []
+    for county, n_bureaus in zip(counties, per_county, strict=True):
+        cc = b.add(county.code, f"{county.name}人民政府", Level.COUNTY, UnitKind.GOVERNMENT, q,
+                   short=f"{county.short}政府", area=county.name,
+                   duties=cat.GOVERNMENT_DUTIES["county"], group="gov")  # fmt: skip
+        prefix = county.short[-1]
+        for bureau in cat.BUREAUS[:n_bureaus]:
+            name, short = _bureau_name(bureau, county.short, county.short, prefecture=False)
+            b.add(f"{cc}-{bureau.abbr}", name, Level.COUNTY, UnitKind.FUNCTIONAL, cc,
+                  short=short.replace(prefix + prefix, prefix), area=county.name,
+                  duties=bureau.duties, group="bureau")  # fmt: skip
+        county_agencies = (
+            cat.COUNTY_AGENCIES
+            if full
+            else [a for a in cat.COUNTY_AGENCIES if a.key in cat.SMALL_COUNTY_AGENCIES]
+        )
+        b.agencies(county_agencies, cc, county.short, Level.COUNTY, county.name)
+        stations = cat.STATIONS if full else [s for s in cat.STATIONS if s.key in cat.SMALL_STATIONS]
+        offices = cat.OFFICES if full else [o for o in cat.OFFICES if o.key in cat.SMALL_OFFICES]
+        for town in county.townships:
+            tc = b.add(f"{cc}-{town.index:02d}", f"{county.short}{town.name}", Level.TOWNSHIP,
+                       UnitKind.GOVERNMENT, cc, short=town.name, area=town.name,
+                       duties=cat.GOVERNMENT_DUTIES["township"], group="township")  # fmt: skip
+            for office in offices:
+                b.add(f"{tc}-{office.key}", office.name.replace("{t}", town.name), Level.TOWNSHIP,
+                      UnitKind.EXECUTING, tc, area=town.name, duties=office.duties, group="office")  # fmt: skip
+            town_stations = stations + (cat.STREET_STATIONS if town.is_street else [])
+            for station in town_stations:
+                bureau = f"{cc}-{station.bureau}"
+                if bureau not in b.codes:
+                    continue
+                name = station.name.replace("{t}", town.name).replace("{c}", county.short)
+                if station.key == "WJJ" and town.is_street:
+                    name = f"{town.name}社区卫生服务中心"
+                b.add(f"{bureau}-{town.index:02d}", name, Level.TOWNSHIP, UnitKind.EXECUTING, bureau,
+                      area=town.name, duties=station.duties, group="station")  # fmt: skip
+            for village in town.villages:
+                vc = b.add(f"{tc}-{village.index:02d}", f"{town.name}{village.name}" +
+                           ("居民委员会" if village.is_community else "村民委员会"), Level.VILLAGE,
+                           UnitKind.GOVERNMENT, tc, short=village.name, area=village.name,
+                           duties=cat.GOVERNMENT_DUTIES["village"], group="village")  # fmt: skip
+                villages.append(vc)
+                if not full:
+                    continue
+                b.add(f"{vc}-FW", f"{village.name}便民服务站", Level.VILLAGE, UnitKind.EXECUTING, vc,
+                      area=village.name, duties=cat.SERVICE_STATION_DUTIES, group="outpost")  # fmt: skip
+                outposts = [("WJJ", "卫生服务站" if village.is_community else "卫生室", cat.CLINIC_DUTIES)]
+                if village.index % 2 == 1:
+                    outposts.append(("JYJ", "小学", cat.SCHOOL_DUTIES))
+                if village.index % 3 == 1:
+                    outposts.append(("GAJ", "警务室", cat.POLICE_POST_DUTIES))
+                for abbr, what, duties in outposts:
+                    station_code = f"{cc}-{abbr}-{town.index:02d}"
+                    if station_code in b.codes:
+                        b.add(f"{station_code}-{village.index:02d}", f"{village.name}{what}", Level.VILLAGE,
+                              UnitKind.EXECUTING, station_code, area=village.name, duties=duties,
+                              group="outpost")  # fmt: skip
+    _add_grids(b, villages, full)
+    plan.units = b.units
+    plan.users = plan_users(plan)
+    if full:
+        _check_full(plan)
+    return plan
+
+
+def _add_grids(b: _Builder, villages: list[str], full: bool) -> None:
+    """Grids (网格) are the free dimension: full scale adds exactly as many as make 10,520."""
+    if full:
+        missing = FULL_EXECUTING - sum(1 for u in b.units if u.kind == UnitKind.EXECUTING)
+        if missing < len(villages):
+            raise AssertionError(f"too many executing agencies before grids ({missing} left)")
+        per_village = [missing // len(villages) + (1 if i < missing % len(villages) else 0)
+                       for i in range(len(villages))]  # fmt: skip
+    else:
+        per_village = [1] * len(villages)
+    by_code = {u.code: u for u in b.units}
+    for vc, count in zip(villages, per_village, strict=True):
+        village = by_code[vc]
+        for k in range(1, count + 1):
+            b.add(f"{vc}-G{k}", f"{village.short_name}第{k}网格", Level.VILLAGE, UnitKind.EXECUTING, vc,
+                  area=village.area, duties=cat.GRID_DUTIES, group="grid")  # fmt: skip
+
+
+def plan_users(plan: OrgPlan) -> list[UserSpec]:
+    rng = random.Random(f"青山州-users-{plan.scale}")
+    full = plan.scale == "full"
+    users: list[UserSpec] = []
+
+    def add(username: str, role: str, unit: str, **kw: bool) -> None:
+        users.append(UserSpec(username, citizen_name(rng), role, unit, mobile(rng), **kw))
+
+    for role, count in (CENTRE_STAFF_FULL if full else CENTRE_STAFF_SMALL).items():
+        for k in range(1, count + 1):
+            name = str(role) if k == 1 else f"{role}{k:02d}"
+            is_admin = role == Role.ADMIN
+            add(name, role, "CENTRE", is_staff=is_admin, is_superuser=is_admin)
+    add("leader_q", Role.LEADER, PREFECTURE_CODE)
+    for county in plan.counties:
+        add(f"leader_{county.code.lower()}", Role.LEADER, county.code)
+    for unit in plan.units:
+        if unit.kind != UnitKind.CENTRE:
+            add(handler_name(unit.code), Role.HANDLER, unit.code)
+    # Further handlers where the work is: bureaus, township governments, stations.
+    weights = {"bureau": 5, "township": 6, "gov": 8, "station": 2, "office": 1, "agency": 2, "village": 1}
+    if not full:
+        weights = {"bureau": 1, "gov": 1, "township": 1}
+    extra = FULL_USERS - len(users) if full else None
+    seen: dict[str, int] = {}
+    for round_ in range(1, 50):
+        for unit in plan.units:
+            if extra is not None and extra <= 0:
+                break
+            if weights.get(unit.group, 0) < round_:
+                continue
+            seen[unit.code] = seen.get(unit.code, 1) + 1
+            add(handler_name(unit.code, seen[unit.code]), Role.HANDLER, unit.code)
+            if extra is not None:
+                extra -= 1
+        if extra is None or extra <= 0:
+            break
+    return users
+
+
+def _check_full(plan: OrgPlan) -> None:
+    figures = (
+        (plan.count(UnitKind.FUNCTIONAL), FULL_FUNCTIONAL, "functional"),
+        (plan.count(UnitKind.EXECUTING), FULL_EXECUTING, "executing"),
+        (len(plan.users), FULL_USERS, "users"),
+    )
+    for got, want, what in figures:
+        if got != want:
+            raise AssertionError(f"full scale plan has {got} {what}, the study has {want}")

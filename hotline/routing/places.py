@@ -1,0 +1,223 @@
+"""Place resolution: where did it happen, and so which township and county answer for it.
+
+Sources, most trusted first: the ticket's recorded place (属地, set by intake or a
+person), the coordinates inside an admin-drawn boundary, the places triage found, then
+place names in the address and finally in the text. All names come from the unit
+index (units' ``area`` and the gazetteer's admin places), never from a query.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Max
+
+from hotline.org.models import Level
+from hotline.routing.cache import Cached
+from hotline.routing.index import UnitIndex, UnitInfo, unit_index
+from hotline.routing.models import Boundary
+
+log = logging.getLogger(__name__)
+
+DEPTH = {Level.PREFECTURE: 1, Level.COUNTY: 2, Level.TOWNSHIP: 3, Level.VILLAGE: 4}
+MAX_TEXT = 600
+
+
+@dataclass
+class PlaceResolution:
+    village: UnitInfo | None = None
+    township: UnitInfo | None = None
+    county: UnitInfo | None = None
+    prefecture: UnitInfo | None = None
+    counties: set[int] = field(default_factory=set)  # every county the request names
+    certainty: float = 0.0
+    source: str = ""
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def known(self) -> bool:
+        return self.county is not None or self.township is not None
+
+    @property
+    def cross_county(self) -> bool:
+        return len(self.counties) > 1
+
+    def to_dict(self) -> dict[str, Any]:
+        def ref(u: UnitInfo | None) -> dict[str, str] | None:
+            return u.ref() if u else None
+
+        return {
+            "village": ref(self.village),
+            "township": ref(self.township),
+            "county": ref(self.county),
+            "cross_county": self.cross_county,
+            "certainty": round(self.certainty, 3),
+            "source": self.source,
+            "reasons": list(self.reasons),
+        }
+
+
+# --- boundaries ----------------------------------------------------------------------
+
+
+@dataclass
+class Boundaries:
+    tree: Any  # shapely STRtree, or None when no boundary is drawn
+    unit_ids: list[int]
+    areas: list[float]
+    prepared: list[Any]
+
+    def locate(self, lat: float, lng: float) -> int | None:
+        """The unit whose boundary holds the point; the smallest one if several do."""
+        if self.tree is None:
+            return None
+        from shapely.geometry import Point
+
+        point = Point(lng, lat)
+        hits = [int(i) for i in self.tree.query(point)]
+        inside = [i for i in hits if self.prepared[i].covers(point)]
+        if not inside:
+            return None
+        return self.unit_ids[min(inside, key=lambda i: self.areas[i])]
+
+
+def parse_geojson(text: str) -> Any:
+    """A shapely geometry from GeoJSON text (a geometry, a Feature or a FeatureCollection)."""
+    from shapely.geometry import shape
+    from shapely.ops import unary_union
+
+    data = json.loads(text)
+    if data.get("type") == "FeatureCollection":
+        return unary_union([shape(f["geometry"]) for f in data.get("features", [])])
+    if data.get("type") == "Feature":
+        data = data["geometry"]
+    geom = shape(data)
+    if geom.geom_type not in ("Polygon", "MultiPolygon"):
+        raise ValueError(f"边界须为多边形,收到 {geom.geom_type}")
+    return geom
+
+
+def _build_boundaries() -> Boundaries:
+    from shapely import STRtree
+    from shapely.prepared import prep
+
+    ids, geoms = [], []
+    for unit_id, text in Boundary.objects.values_list("unit_id", "geojson"):
+        try:
+            geom = parse_geojson(text)
+        except Exception:
+            log.warning("boundary of unit %s is not valid GeoJSON; ignored", unit_id)
+            continue
+        ids.append(unit_id)
+        geoms.append(geom)
+    if not geoms:
+        return Boundaries(None, [], [], [])
+    return Boundaries(STRtree(geoms), ids, [g.area for g in geoms], [prep(g) for g in geoms])
+
+
+def _boundary_stamp() -> object:
+    return tuple(Boundary.objects.aggregate(n=Count("id"), m=Max("id"), t=Max("updated_at")).values())
+
+
+BOUNDARIES: Cached[Boundaries] = Cached(_build_boundaries, _boundary_stamp, check_every=10.0, max_age=600.0)
+
+
+# --- resolution ----------------------------------------------------------------------
+
+
+def _fill(res: PlaceResolution, idx: UnitIndex, info: UnitInfo) -> None:
+    res.village = info if info.level == Level.VILLAGE else idx.get(info.village_id)
+    res.township = idx.get(info.township_id)
+    res.county = idx.get(info.county_id)
+    res.prefecture = idx.get(info.prefecture_id)
+    if res.county is not None:
+        res.counties.add(res.county.id)
+
+
+def _most_specific(infos: Iterable[UnitInfo], counties: set[int]) -> UnitInfo | None:
+    ranked = sorted(
+        infos, key=lambda u: (DEPTH.get(u.level, 0), u.county_id in counties), reverse=True  # type: ignore[call-overload]
+    )
+    return ranked[0] if ranked else None
+
+
+def _named(idx: UnitIndex, text: str) -> tuple[list[UnitInfo], list[str], bool]:
+    """Units named in ``text``, the names, and whether a name was ambiguous."""
+    infos, names, ambiguous = [], [], False
+    for alias, ids in idx.find_places(text[:MAX_TEXT]):
+        found = [u for u in (idx.get(i) for i in ids) if u is not None and u.active]
+        if not found:
+            continue
+        same_level = [u for u in found if u.level == found[0].level]
+        ambiguous = ambiguous or len({u.county_id for u in same_level}) > 1
+        infos.extend(found)
+        names.append(alias)
+    return infos, names, ambiguous
+
+
+def resolve_place(
+    *,
+    place_id: int | None = None,
+    lat: float | None = None,
+    lng: float | None = None,
+    triage_places: list[Any] | None = None,
+    address: str = "",
+    text: str = "",
+) -> PlaceResolution:
+    idx = unit_index()
+    res = PlaceResolution()
+    mentioned: list[UnitInfo] = []
+    for place in triage_places or []:
+        if isinstance(place, dict):
+            try:
+                info = idx.get(int(place["unit_id"])) if place.get("unit_id") else None
+            except (TypeError, ValueError):
+                info = None
+            if info is not None and info.active:
+                mentioned.append(info)
+    addr_units, addr_names, addr_ambiguous = _named(idx, address or "")
+    text_units, text_names, text_ambiguous = _named(idx, text or "")
+    for info in (*mentioned, *addr_units, *text_units):
+        if info.county_id is not None and DEPTH.get(info.level, 0) >= 2:  # type: ignore[call-overload]
+            res.counties.add(info.county_id)
+    named_counties = set(res.counties)
+
+    chosen: UnitInfo | None = None
+    explicit = idx.get(place_id)
+    if explicit is not None:
+        chosen, res.certainty, res.source = explicit, 1.0, "ticket"
+        res.reasons.append(f"工单属地:{explicit.name}")
+    if chosen is None and lat is not None and lng is not None:
+        unit_id = BOUNDARIES.get().locate(lat, lng)
+        located = idx.get(unit_id)
+        if located is not None:
+            chosen, res.certainty, res.source = located, 1.0, "coordinates"
+            res.reasons.append(f"坐标({lat:.5f},{lng:.5f})位于「{located.name}」辖区")
+    if chosen is None and mentioned:
+        chosen = _most_specific(mentioned, named_counties)
+        res.certainty, res.source = 0.9, "triage"
+        if chosen is not None:
+            res.reasons.append(f"智能分析识别地名:{chosen.area or chosen.name}")
+    if chosen is None and addr_units:
+        chosen = _most_specific(addr_units, named_counties)
+        res.certainty, res.source = (0.65 if addr_ambiguous else 0.9), "address"
+        res.reasons.append(f"地址含地名:{'、'.join(addr_names[:3])}")
+    if chosen is None and text_units:
+        chosen = _most_specific(text_units, named_counties)
+        res.certainty, res.source = (0.55 if text_ambiguous else 0.8), "text"
+        res.reasons.append(f"诉求内容含地名:{'、'.join(text_names[:3])}")
+    if chosen is None:
+        res.reasons.append("未识别到属地")
+        return res
+    _fill(res, idx, chosen)
+    if res.cross_county:
+        res.reasons.append("诉求涉及多个县(市):" + "、".join(_names(idx, res.counties)))
+    return res
+
+
+def _names(idx: UnitIndex, ids: Iterable[int]) -> list[str]:
+    return [u.area or u.name for u in (idx.get(i) for i in sorted(ids)) if u is not None]

@@ -1,0 +1,205 @@
+"""The deadline clock of a ticket: started, stopped, frozen and moved by its actions.
+
+``on_action`` is called by ``tickets.actions.base.perform`` inside the action's
+transaction, after the action's change and before the ticket is saved. It keeps the
+deadline columns, ``ticket.sla`` (units, start times, the sweep steps already done) and
+``next_due_at`` — the one indexed column the sweep reads — consistent.
+
+Rules (from practice; every figure is in ``Policy``):
+- the clock starts at dispatch, not at sign-on; a re-dispatch after a return starts it anew;
+- a sub-dispatched unit gets its own sign-on limit, never beyond the resolution deadline;
+- suspension freezes every open deadline; resuming moves them by the frozen working time;
+- an approved extension moves the resolution deadline by working days;
+- re-handling after a dissatisfied callback gets a new resolution limit;
+- the sweep warns when ``warn_ratio`` of a limit has passed, urges (催办) at the opening
+  of the first working day after the deadline, and supervises (督办)
+  ``supervise_after_days`` working days after that.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any
+
+from hotline.sla import calendar
+from hotline.sla.models import Policy
+from hotline.tickets.models import State, Ticket
+
+KINDS = ("sign", "feedback", "resolve", "callback")
+KIND_LABELS = {"sign": "签收", "feedback": "首次反馈", "resolve": "办结", "callback": "回访"}
+STEPS = ("warn", "urge", "supervise")
+LIGHT_LABELS = {"green": "正常", "yellow": "临期", "red": "超期"}
+
+_policy_cache: tuple[float, list[Policy]] | None = None
+
+
+def _policies() -> list[Policy]:
+    global _policy_cache
+    now = time.monotonic()
+    if _policy_cache is None or now - _policy_cache[0] > 5:
+        _policy_cache = (now, list(Policy.objects.filter(active=True)))
+    return _policy_cache[1]
+
+
+def invalidate_policies() -> None:
+    global _policy_cache
+    _policy_cache = None
+
+
+def policy_for(ticket_type: str, urgency: str) -> Policy | None:
+    """The most specific active policy: type+urgency, urgency, type, default."""
+    best: tuple[int, Policy] | None = None
+    for p in _policies():
+        if (p.type and p.type != ticket_type) or (p.urgency and p.urgency != urgency):
+            continue
+        rank = (2 if p.urgency else 0) + (1 if p.type else 0)
+        if best is None or rank > best[0]:
+            best = (rank, p)
+    return best[1] if best else None
+
+
+def _set(ticket: Ticket, sla: dict[str, Any], kind: str, start: datetime, amount: float | None, unit: str) -> None:
+    if amount is None:
+        setattr(ticket, f"{kind}_deadline", None)
+        sla["units"].pop(kind, None)
+        sla["start"].pop(kind, None)
+        return
+    cal = calendar.current()
+    setattr(ticket, f"{kind}_deadline", cal.add(start, amount, unit))
+    sla["units"][kind] = unit
+    sla["start"][kind] = start.isoformat()
+    sla["done"] = [d for d in sla["done"] if not d.endswith(f":{kind}")]
+
+
+def _limit(policy: Policy | None, kind: str) -> tuple[float | None, str]:
+    if policy is None:
+        return None, "working_days"
+    return getattr(policy, f"{kind}_limit"), getattr(policy, f"{kind}_unit")
+
+
+def open_kinds(ticket: Ticket, sla: dict[str, Any] | None = None) -> list[str]:
+    """The deadlines still running in the ticket's state."""
+    sla = ticket.sla if sla is None else sla
+    state = ticket.state
+    kinds = []
+    if state == State.DISPATCHED and ticket.sign_deadline:
+        kinds.append("sign")
+    if state in (State.DISPATCHED, State.HANDLING) and ticket.feedback_deadline and not sla.get("feedback_at"):
+        kinds.append("feedback")
+    if state in (State.DISPATCHED, State.HANDLING, State.RETURNED) and ticket.resolve_deadline:
+        kinds.append("resolve")
+    if state == State.AWAITING_CALLBACK and ticket.callback_deadline:
+        kinds.append("callback")
+    return kinds
+
+
+def step_times(ticket: Ticket, kind: str, policy: Policy | None = None) -> dict[str, datetime]:
+    """When the sweep should warn, urge and supervise for one deadline."""
+    deadline: datetime = getattr(ticket, f"{kind}_deadline")
+    sla = ticket.sla or {}
+    start_iso = (sla.get("start") or {}).get(kind)
+    start = datetime.fromisoformat(start_iso) if start_iso else deadline
+    ratio = policy.warn_ratio if policy else 0.8
+    supervise_days = policy.supervise_after_days if policy else 2
+    cal = calendar.current()
+    urge_at = cal.next_workday_start(deadline)
+    supervise_day = cal.nth_workday_after(urge_at.astimezone(calendar.BEIJING).date(), supervise_days)
+    return {
+        "warn": start + (deadline - start) * ratio,
+        "urge": urge_at,
+        "supervise": urge_at.replace(year=supervise_day.year, month=supervise_day.month, day=supervise_day.day),
+    }
+
+
+def due_steps(ticket: Ticket, now: datetime) -> list[tuple[str, str]]:
+    """(step, kind) pairs whose time has come and that were not done yet, in order."""
+    policy = policy_for(ticket.type, ticket.urgency)
+    done = set((ticket.sla or {}).get("done", []))
+    due = []
+    for kind in open_kinds(ticket):
+        for step, at in step_times(ticket, kind, policy).items():
+            if at <= now and f"{step}:{kind}" not in done:
+                due.append((step, kind))
+    return due
+
+
+def next_due(ticket: Ticket, sla: dict[str, Any]) -> datetime | None:
+    if ticket.state == State.SUSPENDED:
+        return None
+    policy = policy_for(ticket.type, ticket.urgency)
+    done = set(sla.get("done", []))
+    times = [
+        at
+        for kind in open_kinds(ticket, sla)
+        for step, at in step_times(ticket, kind, policy).items()
+        if f"{step}:{kind}" not in done
+    ]
+    return min(times) if times else None
+
+
+def traffic_light(ticket: Ticket, now: datetime) -> str:
+    """green 正常 / yellow 临期 / red 超期, from the open deadlines."""
+    kinds = open_kinds(ticket)
+    if not kinds:
+        return "green"
+    if any(getattr(ticket, f"{k}_deadline") < now for k in kinds):
+        return "red"
+    policy = policy_for(ticket.type, ticket.urgency)
+    if any(step_times(ticket, k, policy)["warn"] <= now for k in kinds):
+        return "yellow"
+    return "green"
+
+
+def max_extension_days(ticket: Ticket) -> int:
+    policy = policy_for(ticket.type, ticket.urgency)
+    return policy.max_extension_days if policy else 10
+
+
+def on_action(ticket: Ticket, action: str, from_state: str, now: datetime, payload: dict[str, Any]) -> None:
+    sla: dict[str, Any] = dict(ticket.sla or {})
+    sla.setdefault("units", {})
+    sla.setdefault("start", {})
+    sla.setdefault("done", [])
+    policy = policy_for(ticket.type, ticket.urgency)
+    redispatch = action == "rule_return" and payload.get("decision") == "redispatch"
+
+    if action == "dispatch" or redispatch:
+        sla["done"] = []
+        sla.pop("feedback_at", None)
+        for kind in ("sign", "feedback", "resolve"):
+            _set(ticket, sla, kind, now, *_limit(policy, kind))
+        ticket.callback_deadline = None
+    elif action == "subdispatch":
+        amount, unit = _limit(policy, "sign")
+        _set(ticket, sla, "sign", now, amount, unit)
+        if ticket.sign_deadline and ticket.resolve_deadline and ticket.sign_deadline > ticket.resolve_deadline:
+            ticket.sign_deadline = ticket.resolve_deadline
+    elif action in ("progress", "report") and not sla.get("feedback_at"):
+        sla["feedback_at"] = now.isoformat()
+    elif action == "answer" or (action == "review" and payload.get("passed")):
+        _set(ticket, sla, "callback", now, *_limit(policy, "callback"))
+    elif action == "callback" and payload.get("satisfaction") == "dissatisfied" and ticket.state == State.HANDLING:
+        # 重办: a fresh resolution limit and first-feedback limit for the re-handling.
+        sla.pop("feedback_at", None)
+        for kind in ("feedback", "resolve"):
+            _set(ticket, sla, kind, now, *_limit(policy, kind))
+        ticket.callback_deadline = None
+    elif action == "resume" and payload.get("suspended_from"):
+        frozen_from = datetime.fromisoformat(payload["suspended_from"])
+        cal = calendar.current()
+        for kind in KINDS:
+            deadline = getattr(ticket, f"{kind}_deadline")
+            if deadline is not None:
+                unit = sla["units"].get(kind, "working_days")
+                setattr(ticket, f"{kind}_deadline", cal.shift(deadline, frozen_from, now, unit))
+    elif action == "decide_extension" and payload.get("approve") and ticket.resolve_deadline:
+        ticket.resolve_deadline = calendar.current().add_working_days(ticket.resolve_deadline, payload["days"])
+        payload["resolve_deadline"] = ticket.resolve_deadline.isoformat()
+        sla["done"] = [d for d in sla["done"] if not d.endswith(":resolve")]
+    if action in STEPS and payload.get("deadline"):
+        marker = f"{action}:{payload['deadline']}"
+        if marker not in sla["done"]:
+            sla["done"].append(marker)
+    ticket.sla = sla
+    ticket.next_due_at = next_due(ticket, sla)

@@ -1,0 +1,28 @@
+"""``hotline worker``: the deadline sweep (warn, urge, supervise) as a loop or once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from hotline.sla.sweep import run_forever, sweep_all
+
+
+class Command(BaseCommand):
+    help = "时限巡检:临期预警、超期催办、督办(--once 只巡检一次)"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--once", action="store_true", help="只巡检一次后退出")
+        parser.add_argument("--interval", type=float, default=30.0, help="巡检间隔(秒)")
+        parser.add_argument("--batch", type=int, default=200, help="每批认领工单数")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["once"]:
+            result = sweep_all(batch=options["batch"])
+            self.stdout.write(
+                f"巡检完成:到期工单 {result.claimed} 件,预警 {result.steps['warn']},"
+                f"催办 {result.steps['urge']},督办 {result.steps['supervise']},跳过 {result.skipped}"
+            )
+            return
+        run_forever(options["interval"], options["batch"])

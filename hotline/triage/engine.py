@@ -1,0 +1,189 @@
+"""``analyse``: one request in, every triage suggestion out, each with a confidence and
+an explanation. Total on strings: it never raises.
+
+Order of decisions: normalise → rules (life safety, urgency, emotion, validity,
+police) → topic (the trained model if one is loaded, else taxonomy keywords) → type
+(rules, nudged by the topic) → places (gazetteer).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from hotline.triage import rules
+from hotline.triage.taxonomy import SEP, get_taxonomy
+from hotline.triage.text import join_fields, normalise, to_str
+
+log = logging.getLogger(__name__)
+
+# Topics that lean towards a request type when the cue words are silent.
+TOPIC_TYPE_HINTS = {"政法": "综治类"}
+
+
+@dataclass
+class TriageResult:
+    type: str = "政务类"
+    topic: str = ""
+    urgency: str = "一般"
+    emotion: str = "平静"
+    valid: bool = True
+    invalid_reason: str = ""
+    police: bool = False
+    places: list[dict[str, Any]] = field(default_factory=list)
+    confidence: float = 0.0
+    label: str = ""
+    extreme_emotion: bool = False
+    life_safety: list[str] = field(default_factory=list)
+    emergency: str = ""
+    confidences: dict[str, float] = field(default_factory=dict)
+    explain: dict[str, str] = field(default_factory=dict)
+    topic_candidates: list[dict[str, Any]] = field(default_factory=list)
+    model: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "type": self.type,
+            "topic": self.topic,
+            "urgency": self.urgency,
+            "emotion": self.emotion,
+            "valid": self.valid,
+            "invalid_reason": self.invalid_reason,
+            "police": self.police,
+            "places": [dict(p) for p in self.places],
+            "confidence": round(float(self.confidence), 4),
+            "explain": dict(self.explain),
+            "confidences": {k: round(float(v), 4) for k, v in self.confidences.items()},
+            "extreme_emotion": self.extreme_emotion,
+            "life_safety": list(self.life_safety),
+            "emergency": self.emergency,
+            "topic_candidates": [dict(c) for c in self.topic_candidates],
+            "model": self.model,
+        }
+
+
+def _topic(doc: str, title_len: int, model_out: tuple[list[tuple[str, float]], str, str] | None) -> tuple[
+    str, str, float, str, list[dict[str, Any]]
+]:
+    """(label, topic path, confidence, explanation, candidates)."""
+    tax = get_taxonomy()
+    kw_scores, kw_words = tax.match(doc, title_len)
+    if model_out is not None:
+        ranked, model_explain, _name = model_out
+        label, conf = ranked[0]
+        if SEP in label:
+            path = label
+            l1 = label.split(SEP)[0]
+        else:
+            l1 = label
+            path = tax.best_under(l1, kw_scores) if l1 in tax.level1 else label
+        words = kw_words.get(path, [])
+        explain = f"模型判断「{label}」" + (f"，依据：{model_explain}" if model_explain else "")
+        if words and path != label:
+            explain += f"；细分依据：{'、'.join(words[:4])}"
+        cands = [{"label": lab, "score": round(float(p), 4)} for lab, p in ranked[:3]]
+        return l1 if SEP not in label else label.split(SEP)[0], path, conf, explain, cands
+    if not kw_scores:
+        return "", "", 0.0, "未匹配到分类关键词，请人工选择分类", []
+    ranked_paths = sorted(kw_scores.items(), key=lambda kv: -kv[1])
+    path, score = ranked_paths[0]
+    total = sum(kw_scores.values())
+    conf = min(0.9, 0.3 + 0.6 * score / total)
+    cands = [{"label": p, "score": round(s / total, 4)} for p, s in ranked_paths[:3]]
+    return path.split(SEP)[0], path, conf, "关键词：" + "、".join(kw_words[path][:5]), cands
+
+
+def _model_predict(doc: str) -> tuple[list[tuple[str, float]], str, str] | None:
+    try:
+        from hotline.triage.model import get_model
+    except Exception:  # pragma: no cover - the model module failed to import
+        return None
+    model = get_model()
+    if model is None or not doc:
+        return None
+    try:
+        ranked = model.rank(doc)
+        return ranked, model.explain(doc, ranked[0][0]), model.name
+    except Exception:
+        log.exception("triage model failed; falling back to keywords")
+        return None
+
+
+def analyse(title: str = "", text: str = "", channel: str = "", address: str = "") -> TriageResult:
+    """Triage one request. Never raises on string input."""
+    try:
+        return _analyse(title, text, channel, address)
+    except Exception:  # the last line of defence: intake must go on
+        log.exception("triage failed")
+        return TriageResult(
+            topic="", confidence=0.0, explain={"error": "智能分析失败，请人工研判"},
+            confidences={"type": 0.0, "topic": 0.0, "urgency": 0.0, "emotion": 0.0, "valid": 0.0, "police": 0.0},
+        )
+
+
+def _analyse(title: object, text: object, channel: object, address: object) -> TriageResult:
+    title_n = normalise(title, 300)
+    doc = join_fields(title, text)
+    title_len = len(title_n) + 1 if title_n else 0
+    out = rules.apply(doc, title_len)
+    res = TriageResult(valid=out.valid, invalid_reason=out.invalid_reason)
+    res.urgency = out.urgency.value
+    res.emotion = out.emotion.value
+    res.extreme_emotion = out.extreme_emotion
+    res.life_safety = out.life_safety
+    res.emergency = out.emergency
+    res.police = out.police or to_str(channel) == "police" and out.police_confidence > 0.6
+
+    model_out = _model_predict(doc) if out.valid else None
+    if out.valid:
+        label, path, tconf, texplain, cands = _topic(doc, title_len, model_out)
+    else:
+        label, path, tconf, texplain, cands = "", "", 0.0, "无效诉求不分类", []
+    res.label, res.topic, res.topic_candidates = label, path, cands
+    res.model = model_out[2] if model_out else "rules"
+
+    tdec = rules.decide_type(out, res.police)
+    if (
+        not res.police
+        and tdec.value == "政务类"
+        and not tdec.cues
+        and label in TOPIC_TYPE_HINTS
+    ):
+        tdec = rules.Decision(TOPIC_TYPE_HINTS[label], 0.45, f"{TOPIC_TYPE_HINTS[label]}：分类「{label}」通常属此类")
+    res.type = tdec.value
+
+    gaz_fields = {"title": to_str(title), "text": to_str(text), "address": to_str(address)}
+    try:
+        from hotline.triage.gazetteer import get_gazetteer
+
+        res.places = get_gazetteer().find(gaz_fields)
+    except Exception:
+        res.places = []
+
+    if out.valid:
+        validity_explain = "有效诉求" + ("（非中文内容，建议人工确认）" if out.validity_confidence < 0.6 else "")
+    else:
+        validity_explain = out.invalid_reason
+    res.explain = {
+        "type": tdec.explain,
+        "topic": texplain,
+        "urgency": out.urgency.explain,
+        "emotion": out.emotion.explain + ("；情绪极端，建议优先安抚并上报" if out.extreme_emotion else ""),
+        "valid": validity_explain,
+        "police": out.police_explain if res.police else "未发现需转110的警情",
+        "places": "、".join(str(p["name"]) for p in res.places) if res.places else "未识别到本平台地名",
+    }
+    if out.emergency:
+        res.explain["emergency"] = f"涉及生命安全，建议立即联动{out.emergency}"
+    res.confidences = {
+        "type": tdec.confidence,
+        "topic": float(tconf),
+        "urgency": out.urgency.confidence,
+        "emotion": out.emotion.confidence,
+        "valid": out.validity_confidence,
+        "police": out.police_confidence,
+    }
+    res.confidence = float(tconf) if out.valid else out.validity_confidence
+    return res
