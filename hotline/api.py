@@ -8,6 +8,7 @@ from ninja.errors import AuthenticationError, ValidationError
 
 from hotline.org.api import TokenAuth
 from hotline.org.api import router as org_router
+from hotline.sla.api import router as sla_router
 from hotline.tickets.api import public_router
 from hotline.tickets.api import router as tickets_router
 from hotline.tickets.errors import ActionError
@@ -43,3 +44,4 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 api.add_router("/", org_router)
 api.add_router("/", tickets_router)
 api.add_router("/", public_router)
+api.add_router("/", sla_router)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from hotline.web import views
 
@@ -6,4 +6,6 @@ app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # The role consoles (dispatcher, unit, supervisor, reviewer, callback, leader).
+    path("", include("hotline.web.consoles.urls")),
 ]

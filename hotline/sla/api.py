@@ -1,0 +1,68 @@
+"""API: the caller's notification inbox and the tickets' traffic lights."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from hotline import clock
+from hotline.sla.models import Notification
+from hotline.tickets.errors import InvalidInput, NotFound
+
+router = Router(tags=["消息"])
+
+
+class NotificationOut(Schema):
+    id: int
+    kind: str
+    title: str
+    body: str
+    ticket: str | None
+    created_at: datetime
+    read: bool
+
+
+class InboxOut(Schema):
+    unread: int
+    items: list[NotificationOut]
+    page: int
+    total: int
+
+
+def _out(n: Notification) -> dict[str, Any]:
+    return {
+        "id": n.pk,
+        "kind": n.kind,
+        "title": n.title,
+        "body": n.body,
+        "ticket": n.ticket.number if n.ticket else None,
+        "created_at": n.created_at,
+        "read": n.read_at is not None,
+    }
+
+
+@router.get("/notifications", response=InboxOut, summary="我的消息")
+def inbox(request: HttpRequest, unread: bool = False, page: int = 1) -> dict[str, Any]:
+    if page < 1:
+        raise InvalidInput("page", "页码须为正整数")
+    qs = Notification.objects.filter(user=request.auth).select_related("ticket")  # type: ignore[attr-defined]
+    unread_count = qs.filter(read_at__isnull=True).count()
+    if unread:
+        qs = qs.filter(read_at__isnull=True)
+    total = qs.count()
+    items = qs.order_by("-created_at", "-id")[(page - 1) * 20 : page * 20]
+    return {"unread": unread_count, "items": [_out(n) for n in items], "page": page, "total": total}
+
+
+@router.post("/notifications/{notification_id}/read", response=NotificationOut, summary="标记已读")
+def mark_read(request: HttpRequest, notification_id: int) -> dict[str, Any]:
+    n = Notification.objects.filter(pk=notification_id, user=request.auth).select_related("ticket").first()  # type: ignore[attr-defined]
+    if n is None:
+        raise NotFound("消息不存在")
+    if n.read_at is None:
+        n.read_at = clock.now()
+        n.save(update_fields=["read_at"])
+    return _out(n)

@@ -1,0 +1,1 @@
+"""The role consoles: dispatcher, unit workbench, supervisor, reviewer, callback, leader."""
