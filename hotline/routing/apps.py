@@ -1,7 +1,48 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
 class RoutingConfig(AppConfig):
     name = "hotline.routing"
     label = "routing"
+    verbose_name = "智能派单"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from hotline.org.models import Unit
+        from hotline.routing import catalogue, index, learning, places
+        from hotline.routing.models import Boundary, DutyRule, RoutingFeedback
+        from hotline.tickets.signals import ticket_changed
+
+        ticket_changed.connect(learning.on_ticket_changed, dispatch_uid="routing.learning")
+
+        # In-process invalidation; other processes notice through the caches' stamps.
+        def invalidator(cached: Any) -> Any:
+            def receiver(**kwargs: Any) -> None:
+                cached.invalidate()
+
+            return receiver
+
+        for model, cached in (
+            (Unit, index.UNITS),
+            (DutyRule, catalogue.CATALOGUE),
+            (Boundary, places.BOUNDARIES),
+            (RoutingFeedback, learning.PREFERENCES),
+        ):
+            receiver = invalidator(cached)
+            post_save.connect(
+                receiver, sender=model, weak=False, dispatch_uid=f"routing.inv.{model.__name__}"
+            )
+            post_delete.connect(
+                receiver, sender=model, weak=False, dispatch_uid=f"routing.invd.{model.__name__}"
+            )
+        try:
+            from hotline.triage.models import Place
+        except ImportError:
+            return
+        receiver = invalidator(index.UNITS)
+        post_save.connect(receiver, sender=Place, weak=False, dispatch_uid="routing.inv.Place")
+        post_delete.connect(receiver, sender=Place, weak=False, dispatch_uid="routing.invd.Place")

@@ -156,7 +156,7 @@ def _build() -> UnitIndex:
         level: [u for u in by_level.get(level, []) if u.is_government and u.area]
         for level in (Level.COUNTY, Level.TOWNSHIP)
     }
-    attr = {
+    attr: dict[str, str] = {
         Level.PREFECTURE: "prefecture_id",
         Level.COUNTY: "county_id",
         Level.TOWNSHIP: "township_id",
@@ -166,7 +166,7 @@ def _build() -> UnitIndex:
         # Walk up: the nearest government at each level is the unit's jurisdiction.
         node: UnitInfo | None = info
         while node is not None:
-            name = attr.get(node.level)  # type: ignore[call-overload]
+            name = attr.get(node.level)
             if name and getattr(info, name) is None and (node.is_government or node.level == Level.VILLAGE):
                 setattr(info, name, node.id)
             node = by_id.get(node.parent_id) if node.parent_id else None
@@ -187,9 +187,9 @@ def _build() -> UnitIndex:
             for alias in aliases_of(info.area):
                 aliases.setdefault(alias, []).append(info.id)
     _add_admin_places(aliases)
-    depth = {Level.VILLAGE: 0, Level.TOWNSHIP: 1, Level.COUNTY: 2, Level.PREFECTURE: 3}
+    depth: dict[str, int] = {Level.VILLAGE: 0, Level.TOWNSHIP: 1, Level.COUNTY: 2, Level.PREFECTURE: 3}
     for ids in aliases.values():
-        ids.sort(key=lambda i: depth.get(by_id[i].level, 9) if i in by_id else 9)  # type: ignore[call-overload]
+        ids.sort(key=lambda i: depth.get(by_id[i].level, 9) if i in by_id else 9)
     order = sorted(aliases, key=lambda a: (-len(a), a))
     by_code = {u.code: u for u in by_id.values()}
     return UnitIndex(by_id, by_code, by_level, aliases, order)

@@ -49,7 +49,10 @@ class DutyRule(models.Model):
     )
     ticket_type = models.CharField("诉求类型", max_length=16, blank=True, help_text="留空表示不限类型")
     keywords = models.CharField(
-        "诉求关键词", max_length=300, blank=True, help_text="以空格分隔;诉求内容含其一即适用(可用于多部门事项)"
+        "诉求关键词",
+        max_length=300,
+        blank=True,
+        help_text="以空格分隔;诉求内容含其一即适用(可用于多部门事项)",
     )
     level = models.CharField("承办层级", max_length=16, choices=TargetLevel.choices)
     unit_keywords = models.CharField(

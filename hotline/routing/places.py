@@ -23,7 +23,7 @@ from hotline.routing.models import Boundary
 
 log = logging.getLogger(__name__)
 
-DEPTH = {Level.PREFECTURE: 1, Level.COUNTY: 2, Level.TOWNSHIP: 3, Level.VILLAGE: 4}
+DEPTH: dict[str, int] = {Level.PREFECTURE: 1, Level.COUNTY: 2, Level.TOWNSHIP: 3, Level.VILLAGE: 4}
 MAX_TEXT = 600
 
 
@@ -140,7 +140,9 @@ def _fill(res: PlaceResolution, idx: UnitIndex, info: UnitInfo) -> None:
 
 def _most_specific(infos: Iterable[UnitInfo], counties: set[int]) -> UnitInfo | None:
     ranked = sorted(
-        infos, key=lambda u: (DEPTH.get(u.level, 0), u.county_id in counties), reverse=True  # type: ignore[call-overload]
+        infos,
+        key=lambda u: (DEPTH.get(u.level, 0), u.county_id in counties),
+        reverse=True,
     )
     return ranked[0] if ranked else None
 
@@ -182,7 +184,7 @@ def resolve_place(
     addr_units, addr_names, addr_ambiguous = _named(idx, address or "")
     text_units, text_names, text_ambiguous = _named(idx, text or "")
     for info in (*mentioned, *addr_units, *text_units):
-        if info.county_id is not None and DEPTH.get(info.level, 0) >= 2:  # type: ignore[call-overload]
+        if info.county_id is not None and DEPTH.get(info.level, 0) >= 2:
             res.counties.add(info.county_id)
     named_counties = set(res.counties)
 

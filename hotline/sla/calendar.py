@@ -227,11 +227,10 @@ def bump_revision() -> None:
     invalidate()
 
 
-def seed_from_package(first_year: int = 2020) -> int:
-    """Load the State Council holidays and make-up days known to ``chinese-calendar``."""
+def package_exceptions(first_year: int = 2020) -> dict[date, tuple[bool, str]]:
+    """The State Council holidays on weekdays and make-up working days on weekends known
+    to ``chinese-calendar``: date → (is_workday, zh name)."""
     import chinese_calendar
-
-    from hotline.sla.models import CalendarDay, CalendarYear
 
     rows: dict[date, tuple[bool, str]] = {}
     for day, name in chinese_calendar.holidays.items():
@@ -240,6 +239,20 @@ def seed_from_package(first_year: int = 2020) -> int:
     for day, name in chinese_calendar.workdays.items():
         if day.year >= first_year and day.weekday() >= 5:
             rows[day] = (True, f"{HOLIDAY_NAMES.get(name, name)}调休上班")
+    return rows
+
+
+def seed_exceptions_from_package() -> dict[date, bool]:
+    return {day: is_workday for day, (is_workday, _) in package_exceptions().items()}
+
+
+def seed_from_package(first_year: int = 2020) -> int:
+    """Load the package's holidays into the calendar tables (idempotent)."""
+    import chinese_calendar
+
+    from hotline.sla.models import CalendarDay, CalendarYear
+
+    rows = package_exceptions(first_year)
     existing = set(CalendarDay.objects.filter(date__in=list(rows)).values_list("date", flat=True))
     CalendarDay.objects.bulk_create(
         [CalendarDay(date=d, is_workday=w, name=n, source="chinese-calendar") for d, (w, n) in rows.items() if d not in existing]

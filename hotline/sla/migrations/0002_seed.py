@@ -6,20 +6,14 @@ from django.db import migrations
 def seed(apps, schema_editor):
     import chinese_calendar
 
-    from hotline.sla.calendar import HOLIDAY_NAMES
+    from hotline.sla.calendar import package_exceptions
     from hotline.sla.policies import DEFAULT_POLICIES
 
     CalendarDay = apps.get_model("sla", "CalendarDay")
     CalendarYear = apps.get_model("sla", "CalendarYear")
     Policy = apps.get_model("sla", "Policy")
     first_year = 2020
-    rows = {}
-    for day, name in chinese_calendar.holidays.items():
-        if day.year >= first_year and day.weekday() < 5:
-            rows[day] = (False, HOLIDAY_NAMES.get(name, name))
-    for day, name in chinese_calendar.workdays.items():
-        if day.year >= first_year and day.weekday() >= 5:
-            rows[day] = (True, f"{HOLIDAY_NAMES.get(name, name)}调休上班")
+    rows = package_exceptions(first_year)
     CalendarDay.objects.bulk_create(
         [CalendarDay(date=d, is_workday=w, name=n, source="chinese-calendar") for d, (w, n) in sorted(rows.items())]
     )
