@@ -170,14 +170,14 @@ class Databases:
 
     def __init__(self, pg_admin_url: str) -> None:
         self.pg_admin_url = pg_admin_url
-        self.tmpdir = Path(tempfile.mkdtemp(prefix="hotline-bench-"))
+        self.tmpdir = Path(tempfile.mkdtemp(prefix="hotline-bench-intake-"))
         self.pg_names: list[str] = []
 
     def fresh(self, kind: str, label: str) -> BenchDB:
         if kind == "sqlite":
             path = self.tmpdir / f"{label}.sqlite3"
             return BenchDB(kind, f"sqlite:///{path}", str(path))
-        name = f"hotline_bench_{os.getpid()}_{label}"
+        name = f"hotline_bench_intake_{os.getpid()}_{label}"
         self._pg_exec(f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
         self.pg_names.append(name)
         return BenchDB(kind, self._pg_url(name), name)
@@ -192,7 +192,7 @@ class Databases:
             ) as dst:
                 src.backup(dst)
             return BenchDB("sqlite", f"sqlite:///{target}", str(target))
-        name = f"hotline_bench_{os.getpid()}_{label}"
+        name = f"hotline_bench_intake_{os.getpid()}_{label}"
         # TEMPLATE needs no one connected to the source: the set-up children have exited.
         self._pg_exec(f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}" TEMPLATE "{source.name}"')
         self.pg_names.append(name)
@@ -278,6 +278,7 @@ class Server:
     stops the gunicorn workers it forked — and nothing else."""
 
     def __init__(self, db: BenchDB, logdir: Path, workers: int | None, threads: int | None) -> None:
+        self.db = db
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.logfile = logdir / f"serve-{db.kind}.log"
@@ -349,6 +350,24 @@ def cpu_seconds(pids: list[int]) -> float:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / ticks
+
+
+def postgres_pids(database: str) -> list[int]:
+    """The local PostgreSQL processes that work for us: the backends connected to our
+    database and the shared ones (WAL writer, checkpointer...), not other clients'
+    backends. A read-only look at /proc, for CPU accounting."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            if (entry / "comm").read_text().strip() not in ("postgres", "postmaster"):
+                continue
+            title = (entry / "cmdline").read_bytes().decode(errors="replace").replace("\x00", " ")
+            is_backend = "(" in title or "[local]" in title  # "user db 127.0.0.1(port) state"
+            if not is_backend or f" {database} " in title:
+                pids.append(int(entry.name))
+    return pids
 
 
 def machine_busy() -> tuple[float, float]:
@@ -443,13 +462,13 @@ def run_load(server: Server, token: str, clients: int, warmup: float, seconds: f
     # CPU used during the measured window: server processes, this client, the machine.
     while time.perf_counter() < window_start:
         time.sleep(0.01)
-    pids = server.worker_pids()
+    pids, pg_pids = server.worker_pids(), postgres_pids(server.db.name) if server.db.kind == "postgresql" else []
     per_process0 = [cpu_seconds([pid]) for pid in pids]
-    cpu_client0, busy0 = time.process_time(), machine_busy()
+    cpu_client0, cpu_pg0, busy0 = time.process_time(), cpu_seconds(pg_pids), machine_busy()
     while time.perf_counter() < window_end:
         time.sleep(0.05)
     per_process1 = [cpu_seconds([pid]) for pid in pids]
-    cpu_client1, busy1 = time.process_time(), machine_busy()
+    cpu_client1, cpu_pg1, busy1 = time.process_time(), cpu_seconds(pg_pids), machine_busy()
     cpu_server0, cpu_server1 = sum(per_process0), sum(per_process1)
     for thread in threads:
         thread.join()
@@ -467,8 +486,11 @@ def run_load(server: Server, token: str, clients: int, warmup: float, seconds: f
         "server_cores": (cpu_server1 - cpu_server0) / seconds,
         "client_cores": (cpu_client1 - cpu_client0) / seconds,
         "machine_cores": busy_share * cores,
-        # PostgreSQL's backends and whatever else runs on the machine.
-        "other_cores": busy_share * cores - (cpu_server1 - cpu_server0 + cpu_client1 - cpu_client0) / seconds,
+        # The local PostgreSQL server (its backends serve our requests; ~0 on SQLite).
+        "postgres_cores": (cpu_pg1 - cpu_pg0) / seconds,
+        # Whatever else runs on the machine: it takes cores away from the benchmark.
+        "other_cores": busy_share * cores
+        - (cpu_server1 - cpu_server0 + cpu_client1 - cpu_client0 + cpu_pg1 - cpu_pg0) / seconds,
         # Per gunicorn process (master first): shows whether the workers share the load.
         "per_process_cores": [round((b - a) / seconds, 3) for a, b in zip(per_process0, per_process1, strict=True)],
         "server_cpu_ms_per_ticket": (cpu_server1 - cpu_server0) * 1000 / max(1, len(ok)),
@@ -525,7 +547,7 @@ def bench_one(kind: str, args: argparse.Namespace, dbs: Databases) -> dict[str, 
         token = get_token(server)
         workers = len(_children(server.proc.pid))
         log(
-            f"   server on {server.base_url} ({workers} gunicorn processes); "
+            f"   server on {server.base_url} ({workers} gunicorn workers); "
             f"{args.clients} clients, {args.warmup:.0f} s warm-up + {args.seconds:.0f} s measured"
         )
         load = run_load(server, token, args.clients, args.warmup, args.seconds, kind)
@@ -572,7 +594,8 @@ def print_table(result: dict[str, Any]) -> None:
         ("HTTP / baseline", f"{result['ratio']:.4f}", f"= 1 / {1 / result['ratio']:.0f}" if result["ratio"] else ""),
         ("server CPU", f"{cpu['server_cores']:.2f} cores", f"{cpu['server_cpu_ms_per_ticket']:.1f} ms CPU/ticket"),
         ("client CPU", f"{cpu['client_cores']:.2f} cores", "this script's threads"),
-        ("other processes", f"{cpu['other_cores']:.2f} cores", "PostgreSQL backends + anything else running"),
+        ("PostgreSQL CPU", f"{cpu['postgres_cores']:.2f} cores", "the local server's processes"),
+        ("other processes", f"{cpu['other_cores']:.2f} cores", "foreign load: figures are low if > 0.1"),
         ("machine busy", f"{cpu['machine_cores']:.2f} cores", f"of {os.cpu_count()}"),
         ("per gunicorn proc.", " ".join(f"{c:.2f}" for c in cpu["per_process_cores"]), "cores: master, workers"),
     ]

@@ -34,6 +34,9 @@ def sqlite_config(path: str) -> dict[str, Any]:
                 "PRAGMA cache_size=-65536;"
             ),
         },
+        # Reuse connections: each new one would re-run the PRAGMAs above.
+        "CONN_MAX_AGE": 600,
+        "CONN_HEALTH_CHECKS": True,
         "TEST": {"NAME": str(Path(path).with_suffix("")) + "_test.sqlite3"} if path != ":memory:" else {},
     }
 

@@ -91,8 +91,24 @@ class Org:
         self.a_leader = make_user("a_leader", Role.LEADER, self.county_a)
 
 
+def ensure_defaults() -> None:
+    """The seeded configuration (calendar, policies): transactional tests empty every
+    table afterwards, data migrations included, so put it back when it is gone."""
+    from hotline.sla import calendar
+    from hotline.sla.clock import invalidate_policies
+    from hotline.sla.models import CalendarYear
+    from hotline.sla.policies import seed_default_policies
+
+    if not CalendarYear.objects.exists():
+        calendar.seed_from_package()
+    seed_default_policies()
+    invalidate_policies()
+    calendar.invalidate()
+
+
 @pytest.fixture
 def org(db: Any) -> Org:
+    ensure_defaults()
     return Org()
 
 

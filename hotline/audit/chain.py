@@ -99,7 +99,9 @@ def append(
         raise RuntimeError("audit.append must run inside the transaction of the change it records")
     head = ChainHead.objects.select_for_update().filter(id=1).first()
     if head is None:
-        head = ChainHead.objects.create(id=1)
+        # The migration creates the head; recreate it if the table was emptied. Two
+        # first appenders may race here: the conflict is ignored and both then lock it.
+        ChainHead.objects.bulk_create([ChainHead(id=1)], ignore_conflicts=True)
         head = ChainHead.objects.select_for_update().get(id=1)
     created_at = at or clock.now()
     if actor is not None and not actor_role:

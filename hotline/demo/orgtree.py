@@ -315,7 +315,9 @@ def plan_users(plan: OrgPlan) -> list[UserSpec]:
         for unit in plan.units:
             if extra is not None and extra <= 0:
                 break
-            if weights.get(unit.group, 0) < round_:
+            # Past the weighted rounds, the busiest kinds of unit take whoever is left.
+            busy = round_ > max(weights.values()) and unit.group in ("bureau", "township", "gov", "station")
+            if weights.get(unit.group, 0) < round_ and not (full and busy):
                 continue
             seen[unit.code] = seen.get(unit.code, 1) + 1
             add(handler_name(unit.code, seen[unit.code]), Role.HANDLER, unit.code)

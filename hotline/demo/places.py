@@ -114,6 +114,7 @@ def geography(counties: int, townships: int | None, villages: int | None) -> lis
     result = []
     for ci, (name, kind) in enumerate(COUNTIES[:counties], start=1):
         county = County(ci, name, kind)
+        county_taken: set[str] = set()  # village names repeat across counties, as in life
         n_town = TOWNSHIPS_FULL[ci - 1] if townships is None else townships
         streets = (4 if kind == "city" else 1) if n_town >= 5 else 1
         for ti, base in enumerate(_unique_names(rng, _T1, _T2, n_town, taken), start=1):
@@ -123,7 +124,7 @@ def geography(counties: int, townships: int | None, villages: int | None) -> lis
                 tname = base + ("乡" if ti % 4 == 0 else "镇")
             town = Township(ti, tname)
             n_vil = rng.randint(8, 16) if villages is None else villages
-            for vi, vbase in enumerate(_unique_names(rng, _V1, _V2, n_vil, taken), start=1):
+            for vi, vbase in enumerate(_unique_names(rng, _V1, _V2, n_vil, county_taken), start=1):
                 community = town.is_street or vi <= 2
                 vname = (vbase[0] + rng.choice("华光明安康宁兴和") + "社区") if community else vbase + (
                     "" if vbase.endswith("村") else "村"

@@ -183,7 +183,11 @@ def derive_from_duties() -> int:
             if len(parts) >= depth and len(parts[depth - 1]) >= 2 and parts[depth - 1] != "其他":
                 names.setdefault(parts[depth - 1], SEP.join(parts[:depth]))
     wanted: dict[tuple[int, str], dict[str, Any]] = {}
-    units = Unit.objects.filter(active=True).exclude(duties="").exclude(level=Level.CENTRE)
+    # Villages (and their grids, clinics, schools) are reached through their township:
+    # deriving rules for thousands of them would only slow every suggestion down.
+    units = (
+        Unit.objects.filter(active=True).exclude(duties="").exclude(level__in=[Level.CENTRE, Level.VILLAGE])
+    )
     for unit in units.only("id", "level", "kind", "duties"):
         if unit.kind == UnitKind.CENTRE:
             continue

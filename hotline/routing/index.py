@@ -67,6 +67,7 @@ class UnitIndex:
     # Place alias → ids of the government (or any) units that govern it, most specific first.
     aliases: dict[str, list[int]]
     alias_order: list[str]
+    _lengths: list[int] | None = None
     _keyword_memo: dict[tuple[str, tuple[str, ...]], list[UnitInfo]] = field(default_factory=dict)
 
     def get(self, unit_id: int | None) -> UnitInfo | None:
@@ -93,23 +94,33 @@ class UnitIndex:
         return found
 
     def find_places(self, text: str, limit: int = 12) -> list[tuple[str, list[int]]]:
-        """Place names occurring in ``text`` (longest first, no overlapping shorter repeats)."""
+        """Place names in ``text``: a leftmost-longest scan, one dict probe per (position, length)."""
         if not text:
             return []
         found: list[tuple[str, list[int]]] = []
-        taken: list[tuple[int, int]] = []
-        for alias in self.alias_order:
-            start = text.find(alias)
-            if start < 0:
-                continue
-            end = start + len(alias)
-            if any(s <= start and end <= e for s, e in taken):
-                continue  # "城关" inside an already found "城关镇"
-            taken.append((start, end))
-            found.append((alias, self.aliases[alias]))
-            if len(found) >= limit:
-                break
+        seen: set[str] = set()
+        lengths = self.alias_lengths
+        i, n = 0, len(text)
+        while i < n and len(found) < limit:
+            for length in lengths:
+                alias = text[i : i + length]
+                ids = self.aliases.get(alias) if len(alias) == length else None
+                if ids is not None:
+                    if alias not in seen:
+                        seen.add(alias)
+                        found.append((alias, ids))
+                    i += length
+                    break
+            else:
+                i += 1
         return found
+
+    @property
+    def alias_lengths(self) -> list[int]:
+        lengths = self._lengths
+        if lengths is None:
+            lengths = self._lengths = sorted({len(a) for a in self.aliases}, reverse=True)
+        return lengths
 
 
 def _stamp() -> object:

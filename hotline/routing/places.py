@@ -147,9 +147,10 @@ def _most_specific(infos: Iterable[UnitInfo], counties: set[int]) -> UnitInfo | 
     return ranked[0] if ranked else None
 
 
-def _named(idx: UnitIndex, text: str) -> tuple[list[UnitInfo], list[str], bool]:
-    """Units named in ``text``, the names, and whether a name was ambiguous."""
-    infos, names, ambiguous = [], [], False
+def _named(idx: UnitIndex, text: str) -> tuple[list[UnitInfo], list[str], bool, set[int]]:
+    """Units named in ``text``, the names, whether a name was ambiguous, and the counties
+    named unambiguously at county or township level (the evidence for 跨县 matters)."""
+    infos, names, ambiguous, counties = [], [], False, set()
     for alias, ids in idx.find_places(text[:MAX_TEXT]):
         found = [u for u in (idx.get(i) for i in ids) if u is not None and u.active]
         if not found:
@@ -158,7 +159,14 @@ def _named(idx: UnitIndex, text: str) -> tuple[list[UnitInfo], list[str], bool]:
         ambiguous = ambiguous or len({u.county_id for u in same_level}) > 1
         infos.extend(found)
         names.append(alias)
-    return infos, names, ambiguous
+        counties |= _county_evidence(found)
+    return infos, names, ambiguous, counties
+
+
+def _county_evidence(units: list[UnitInfo]) -> set[int]:
+    """The county of a county- or township-level name, if the name has only one."""
+    counties = {u.county_id for u in units if u.level in (Level.COUNTY, Level.TOWNSHIP)}
+    return {c for c in counties if c is not None} if len(counties) == 1 else set()
 
 
 def resolve_place(
@@ -173,6 +181,7 @@ def resolve_place(
     idx = unit_index()
     res = PlaceResolution()
     mentioned: list[UnitInfo] = []
+    by_name: dict[str, list[UnitInfo]] = {}
     for place in triage_places or []:
         if isinstance(place, dict):
             try:
@@ -181,11 +190,12 @@ def resolve_place(
                 info = None
             if info is not None and info.active:
                 mentioned.append(info)
-    addr_units, addr_names, addr_ambiguous = _named(idx, address or "")
-    text_units, text_names, text_ambiguous = _named(idx, text or "")
-    for info in (*mentioned, *addr_units, *text_units):
-        if info.county_id is not None and DEPTH.get(info.level, 0) >= 2:
-            res.counties.add(info.county_id)
+                by_name.setdefault(str(place.get("name") or info.id), []).append(info)
+    addr_units, addr_names, addr_ambiguous, addr_counties = _named(idx, address or "")
+    text_units, text_names, text_ambiguous, text_counties = _named(idx, text or "")
+    res.counties |= addr_counties | text_counties
+    for units in by_name.values():
+        res.counties |= _county_evidence(units)
     named_counties = set(res.counties)
 
     chosen: UnitInfo | None = None

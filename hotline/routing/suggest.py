@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, F, Q
-
 from hotline import clock
 from hotline.org.models import Level
 from hotline.org.scope import DataScope
@@ -50,6 +48,8 @@ class Candidate:
     rule_ids: list[int] = field(default_factory=list)
 
     def add_reason(self, kind: str, text: str, delta: float | None = None) -> None:
+        if delta is None and any(r["kind"] == kind and r["text"] == text for r in self.reasons):
+            return
         item: dict[str, Any] = {"kind": kind, "text": text}
         if delta is not None:
             item["delta"] = round(delta, 3)
@@ -277,27 +277,38 @@ def _score_rules(
 def unit_loads(unit_ids: list[int]) -> dict[int, tuple[int, int, int]]:
     """unit id → (open tickets held as lead, deadlines in the last 30 days, of which missed).
 
-    One query for all candidates.
+    One query for all candidates, written as SQL once: building it through the ORM
+    costs more than running it.
     """
     if not unit_ids:
         return {}
-    from hotline.tickets.models import Ticket
+    from django.db import connection
 
     now = clock.now()
-    since = now - LOAD_WINDOW
-    recent = Q(resolve_deadline__gte=since, resolve_deadline__lte=now)
-    missed = recent & (Q(closed_at__isnull=True) | Q(closed_at__gt=F("resolve_deadline")))
-    rows = (
-        Ticket.objects.filter(lead_unit_id__in=unit_ids)
-        .filter(Q(state__in=OPEN_LOAD_STATES) | recent)
-        .values("lead_unit_id")
-        .annotate(
-            open=Count("id", filter=Q(state__in=OPEN_LOAD_STATES)),
-            recent=Count("id", filter=recent),
-            missed=Count("id", filter=missed),
-        )
+    adapt = connection.ops.adapt_datetimefield_value
+    since_v, now_v = adapt(now - LOAD_WINDOW), adapt(now)
+    states = list(OPEN_LOAD_STATES)
+    ids = ", ".join(["%s"] * len(unit_ids))
+    params = [*states, since_v, now_v, since_v, now_v, *unit_ids, *states, since_v, now_v]
+    with connection.cursor() as cursor:
+        cursor.execute(_load_sql() % {"ids": ids}, params)
+        return {row[0]: (int(row[1] or 0), int(row[2] or 0), int(row[3] or 0)) for row in cursor.fetchall()}
+
+
+def _load_sql() -> str:
+    from hotline.tickets.models import Ticket
+
+    table = Ticket._meta.db_table
+    in_states = ", ".join(["%%s"] * len(OPEN_LOAD_STATES))
+    recent = "(resolve_deadline >= %%s AND resolve_deadline <= %%s)"
+    # Only placeholders and the model's own table name are interpolated.
+    return (
+        f"SELECT lead_unit_id, SUM(CASE WHEN state IN ({in_states}) THEN 1 ELSE 0 END), "  # noqa: S608
+        f"SUM(CASE WHEN {recent} THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {recent} AND (closed_at IS NULL OR closed_at > resolve_deadline) THEN 1 ELSE 0 END) "
+        f"FROM {table} WHERE lead_unit_id IN (%(ids)s) AND (state IN ({in_states}) OR {recent}) "
+        "GROUP BY lead_unit_id"
     )
-    return {r["lead_unit_id"]: (r["open"], r["recent"], r["missed"]) for r in rows}
 
 
 def load_penalty(open_count: int, recent: int, missed: int) -> float:

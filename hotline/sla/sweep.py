@@ -17,6 +17,7 @@ from datetime import datetime
 from django.db import connection, transaction
 
 from hotline import clock
+from hotline.db import write_transaction
 from hotline.sla import clock as sla_clock
 from hotline.tickets.errors import ActionError
 from hotline.tickets.models import Ticket
@@ -50,7 +51,7 @@ def sweep_once(now: datetime | None = None, batch: int = 200) -> SweepResult:
     now = now or clock.now()
     result = SweepResult()
     system = Actor.system()
-    with transaction.atomic():
+    with write_transaction():
         ids = _claim(now, batch)
         result.claimed = len(ids)
         for ticket in Ticket.objects.filter(id__in=ids).order_by("next_due_at"):

@@ -43,7 +43,8 @@ def _unit_ref(unit: Any) -> dict[str, str] | None:
     return {"code": unit.code, "name": unit.name, "level": unit.level} if unit is not None else None
 
 
-def ticket_out(ticket: Ticket, *, unmasked: bool = False) -> dict[str, Any]:
+def ticket_out(ticket: Ticket, *, unmasked: bool = False, fresh: bool = False) -> dict[str, Any]:
+    """The API shape of a ticket. ``fresh``: just created, so it has no assignments yet."""
     assignments = [
         {
             "unit": _unit_ref(a.unit),
@@ -55,7 +56,7 @@ def ticket_out(ticket: Ticket, *, unmasked: bool = False) -> dict[str, Any]:
             "reported_at": a.reported_at,
             "result": a.result,
         }
-        for a in selectors.ticket_assignments(ticket)
+        for a in ([] if fresh else selectors.ticket_assignments(ticket))
     ]
     return {
         **{f: getattr(ticket, f) for f in _PLAIN_FIELDS},
@@ -112,7 +113,7 @@ def create(request: HttpRequest, body: TicketIn) -> Status[dict[str, Any]]:
     )
     ticket, created = create_ticket(_actor(request), contact)
     # 201 for a new ticket; 200 when an idempotency key replays an earlier request.
-    return Status(201 if created else 200, ticket_out(ticket))
+    return Status(201 if created else 200, ticket_out(ticket, fresh=created))
 
 
 @router.get("/tickets", response=TicketPage, summary="工单列表(数据范围内)")

@@ -73,6 +73,14 @@ def _topic(doc: str, title_len: int, model_out: tuple[list[tuple[str, float]], s
     if model_out is not None:
         ranked, model_explain, _name = model_out
         label, conf = ranked[0]
+        probs = dict(ranked)
+        override = _keyword_override(tax, kw_scores, label, probs)
+        if override is not None:
+            path, kw_l1 = override
+            words = kw_words.get(path, [])
+            explain = f"关键词「{'、'.join(words[:4])}」指向「{path}」（模型首选「{label}」）"
+            cands = [{"label": lab, "score": round(float(p), 4)} for lab, p in ranked[:3]]
+            return kw_l1, path, float(probs.get(kw_l1, conf)), explain, cands
         if SEP in label:
             path = label
             l1 = label.split(SEP)[0]
@@ -95,6 +103,18 @@ def _topic(doc: str, title_len: int, model_out: tuple[list[tuple[str, float]], s
     return path.split(SEP)[0], path, conf, "关键词：" + "、".join(kw_words[path][:5]), cands
 
 
+def _keyword_override(tax: Any, kw_scores: dict[str, float], label: str, probs: dict[str, float]) -> tuple[str, str] | None:
+    """Strong taxonomy keywords (admins' edits) win over a model that is not sure: the
+    best keyword path, when it scores ≥ 3 and the model gives its level 1 ≥ 0.2."""
+    if not kw_scores or SEP in label:
+        return None
+    path, score = max(kw_scores.items(), key=lambda kv: kv[1])
+    l1 = path.split(SEP)[0]
+    if l1 == label or score < 3.0 or probs.get(l1, 0.0) < 0.2:
+        return None
+    return path, l1
+
+
 def _model_predict(doc: str) -> tuple[list[tuple[str, float]], str, str] | None:
     try:
         from hotline.triage.model import get_model
@@ -104,7 +124,7 @@ def _model_predict(doc: str) -> tuple[list[tuple[str, float]], str, str] | None:
     if model is None or not doc:
         return None
     try:
-        ranked = model.rank(doc)
+        ranked = model.rank(doc, k=len(model.labels))
         return ranked, model.explain(doc, ranked[0][0]), model.name
     except Exception:
         log.exception("triage model failed; falling back to keywords")

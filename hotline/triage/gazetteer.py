@@ -69,7 +69,10 @@ class Gazetteer:
                     seen.add(key)
                     found.append(record)
                 if len(found) >= 20:
-                    return found
+                    break
+        # The most specific place first (village before township before county): callers
+        # such as the intake take the first place that has a unit.
+        found.sort(key=lambda r: (KIND_RANK.get(str(r["kind"]), 9), list(fields).index(str(r["field"])), r["start"]))
         return found
 
 

@@ -160,9 +160,11 @@ class RuleOutcome:
     type_cues: dict[str, list[str]]
 
 
+_NEGATED = re.compile("(?:" + "|".join(NEGATIONS) + ")(?:人|有人|发生|出现)?$")
+
+
 def _negated(doc: str, hit: Hit) -> bool:
-    before = doc[max(0, hit.start - 2) : hit.start]
-    return any(before.endswith(n) for n in NEGATIONS)
+    return _NEGATED.search(doc[max(0, hit.start - 4) : hit.start]) is not None
 
 
 def _uniq(words: list[str], n: int = 4) -> list[str]:
@@ -242,12 +244,14 @@ def apply(doc: str, title_len: int = 0) -> RuleOutcome:
         emotion = Decision(best, min(0.95, 0.5 + 0.06 * emo_scores[best]), "情绪词：" + "、".join(words), words)
     self_harm = any(x.startswith(("自伤自杀", "暴力威胁")) for x in life)
     extreme = self_harm or angry >= 6.0
+    if self_harm and emotion.value == "平静":
+        emotion = Decision("焦虑", 0.7, "表达轻生或极端意图：" + "、".join(_uniq(life)), _uniq(life))
 
     # --- police
     p = scores.get("police", 0.0) - 1.5 * scores.get("police_damp", 0.0)
-    police = p >= 2.0 and valid
+    police = (p >= 2.0 or self_harm) and valid
     if police:
-        pw = _uniq(cues["police"])
+        pw = _uniq(cues.get("police", []) + [x.split("「")[1].rstrip("」") for x in life if x.startswith(("自伤", "暴力"))])
         police_explain = "涉及公安管辖事项（" + "、".join(pw) + "），建议转110处理"
     else:
         police_explain = "未发现需转110的警情"

@@ -1,11 +1,37 @@
 from django.urls import include, path
 
-from hotline.web import views
+from hotline.web.views import home, inbox, intake, kb, portal, tickets
 
 app_name = "web"
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("", home.home, name="home"),
+    path("healthz", home.healthz, name="healthz"),
+    path("login/", home.LoginView.as_view(), name="login"),
+    path("logout/", home.LogoutView.as_view(), name="logout"),
+    # 消息
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/read-all/", inbox.mark_all_read, name="inbox_read_all"),
+    path("inbox/<int:notification_id>/read/", inbox.mark_read, name="inbox_read"),
+    path("inbox/<int:notification_id>/open/", inbox.open_notification, name="inbox_open"),
+    # 受理台
+    path("intake/", intake.intake, name="intake"),
+    path("intake/suggest/", intake.intake_suggest, name="intake_suggest"),
+    # 工单详情与动作
+    path("tickets/<str:number>/", tickets.ticket_detail, name="ticket"),
+    path("tickets/<str:number>/act/<str:action>/", tickets.ticket_act, name="ticket_act"),
+    path("tickets/<str:number>/reveal/", tickets.ticket_reveal, name="ticket_reveal"),
+    path("tickets/<str:number>/files/<int:attachment_id>/", tickets.attachment, name="ticket_file"),
+    # 知识库
+    path("kb/", kb.kb_index, name="kb"),
+    path("kb/<int:article_id>/", kb.kb_article, name="kb_article"),
+    path("kb/manage/", kb.kb_manage, name="kb_manage"),
+    path("kb/manage/new/", kb.kb_edit, name="kb_new"),
+    path("kb/manage/<int:article_id>/", kb.kb_edit, name="kb_edit"),
+    # 市民服务
+    path("portal/", portal.submit, name="portal"),
+    path("portal/submitted/", portal.submitted, name="portal_submitted"),
+    path("portal/track/", portal.track, name="portal_track"),
+    path("portal/rate/", portal.rate, name="portal_rate"),
     # The role consoles (dispatcher, unit, supervisor, reviewer, callback, leader).
     path("", include("hotline.web.consoles.urls")),
 ]

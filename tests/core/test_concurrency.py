@@ -73,6 +73,7 @@ def test_concurrent_intake_gives_unique_numbers_and_an_unbroken_chain(org: Any) 
             for k in range(5)
         ],
     )
+    assert not [r for r in results if isinstance(r, Exception)], results
     numbers = [n for r in results for n in r]
     assert len(numbers) == 30 and len(set(numbers)) == 30, results
     assert verify().ok

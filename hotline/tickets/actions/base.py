@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
 
 from hotline import clock
 from hotline.audit import chain
+from hotline.db import write_transaction
 from hotline.audit.models import Event
 from hotline.org.models import Role, Unit, User
 from hotline.org.scope import DataScope
@@ -117,7 +117,7 @@ def perform(
     it returns the event payload. It may raise any ``ActionError`` to refuse.
     """
     transition = TRANSITIONS[action]
-    with transaction.atomic():
+    with write_transaction():
         ticket = Ticket.objects.select_for_update().filter(number=number).first()
         if ticket is None:
             raise NotFound(f"工单 {number} 不存在")

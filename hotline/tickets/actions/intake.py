@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from hotline import clock
+from hotline.db import write_gate
 from hotline.org.models import Role, Unit
 from hotline.tickets.actions.base import CITIZEN_ROLE, SYSTEM_ROLE, Actor, perform, record, ticket_visible
 from hotline.tickets.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -87,12 +88,22 @@ class NewContact:
 
 
 def next_number(now: datetime) -> str:
-    """The next readable ticket number for the day (Beijing time). Call inside a transaction."""
+    """The next readable ticket number of the day (Beijing time): YYYYMMDD + 5 digits.
+
+    One upsert statement. Called outside the ticket's own transaction, so the counter's
+    row lock is held only for that statement: intakes do not queue behind each other.
+    A number whose ticket then fails to be written is simply skipped.
+    """
     day = timezone.localtime(now).strftime("%Y%m%d")
-    seq, _ = DailySequence.objects.select_for_update().get_or_create(day=day)
-    seq.last += 1
-    seq.save(update_fields=["last"])
-    return f"{day}{seq.last:05d}"
+    table = DailySequence._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (day, last) VALUES (%s, 1) "  # noqa: S608 - the table name is ours
+            f"ON CONFLICT (day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [day],
+        )
+        (last,) = cursor.fetchone()
+    return f"{day}{last:05d}"
 
 
 def _triage(contact: NewContact) -> dict[str, Any]:
@@ -112,8 +123,8 @@ def _triage(contact: NewContact) -> dict[str, Any]:
 def _existing_for_key(key: str | None) -> Ticket | None:
     if not key:
         return None
-    contact = Contact.objects.select_related("ticket").filter(idempotency_key=key).first()
-    return contact.ticket if contact else None
+    ticket_id = Contact.objects.filter(idempotency_key=key).values_list("ticket_id", flat=True).first()
+    return Ticket.objects.get(pk=ticket_id) if ticket_id is not None else None
 
 
 def create_ticket(actor: Actor, contact: NewContact) -> tuple[Ticket, bool]:
@@ -129,52 +140,13 @@ def create_ticket(actor: Actor, contact: NewContact) -> tuple[Ticket, bool]:
     if existing is not None:
         return existing, False
     suggestion = _triage(contact)
+    place_id = _place_from(suggestion)
     now = clock.now()
     try:
-        with transaction.atomic():
-            ticket = Ticket.objects.create(
-                number=next_number(now),
-                title=contact.title or contact.text[:30],
-                text=contact.text,
-                channel=contact.channel,
-                type=contact.type or suggestion.get("type", ""),
-                topic=contact.topic or suggestion.get("topic", ""),
-                urgency=contact.urgency or suggestion.get("urgency") or Urgency.NORMAL,
-                emotion=contact.emotion or suggestion.get("emotion") or Emotion.CALM,
-                triage=suggestion,
-                place_id=_place_from(suggestion),
-                address=contact.address,
-                lat=contact.lat,
-                lng=contact.lng,
-                citizen_name=contact.citizen_name,
-                phone=contact.phone,
-                phone_last4=_last4(contact.phone),
-                created_by=actor.user,
-                created_at=now,
-                updated_at=now,
-            )
-            first = Contact.objects.create(
-                ticket=ticket,
-                channel=contact.channel,
-                received_at=contact.received_at or now,
-                citizen_name=contact.citizen_name,
-                phone=contact.phone,
-                title=contact.title,
-                text=contact.text,
-                address=contact.address,
-                lat=contact.lat,
-                lng=contact.lng,
-                idempotency_key=contact.idempotency_key,
-                created_by=actor.user,
-            )
-            record(
-                action="create",
-                ticket=ticket,
-                actor=actor,
-                to_state=State.ACCEPTED,
-                payload={"channel": contact.channel, "contact": first.pk},
-                at=now,
-            )
+        with write_gate():
+            number = next_number(now)
+            with transaction.atomic():
+                ticket = _write_new_ticket(actor, contact, suggestion, place_id, number, now)
     except IntegrityError:
         # Another request with the same idempotency key won the race.
         existing = _existing_for_key(contact.idempotency_key)
@@ -182,6 +154,56 @@ def create_ticket(actor: Actor, contact: NewContact) -> tuple[Ticket, bool]:
             raise
         return existing, False
     return ticket, True
+
+
+def _write_new_ticket(
+    actor: Actor, contact: NewContact, suggestion: dict[str, Any], place_id: int | None, number: str, now: datetime
+) -> Ticket:
+    """Precondition: inside the transaction. Writes the ticket, its first contact, its event."""
+    ticket = Ticket.objects.create(
+        number=number,
+        title=contact.title or contact.text[:30],
+        text=contact.text,
+        channel=contact.channel,
+        type=contact.type or suggestion.get("type", ""),
+        topic=contact.topic or suggestion.get("topic", ""),
+        urgency=contact.urgency or suggestion.get("urgency") or Urgency.NORMAL,
+        emotion=contact.emotion or suggestion.get("emotion") or Emotion.CALM,
+        triage=suggestion,
+        place_id=place_id,
+        address=contact.address,
+        lat=contact.lat,
+        lng=contact.lng,
+        citizen_name=contact.citizen_name,
+        phone=contact.phone,
+        phone_last4=_last4(contact.phone),
+        created_by=actor.user,
+        created_at=now,
+        updated_at=now,
+    )
+    first = Contact.objects.create(
+        ticket=ticket,
+        channel=contact.channel,
+        received_at=contact.received_at or now,
+        citizen_name=contact.citizen_name,
+        phone=contact.phone,
+        title=contact.title,
+        text=contact.text,
+        address=contact.address,
+        lat=contact.lat,
+        lng=contact.lng,
+        idempotency_key=contact.idempotency_key,
+        created_by=actor.user,
+    )
+    record(
+        action="create",
+        ticket=ticket,
+        actor=actor,
+        to_state=State.ACCEPTED,
+        payload={"channel": contact.channel, "contact": first.pk},
+        at=now,
+    )
+    return ticket
 
 
 def _last4(phone: str) -> str:

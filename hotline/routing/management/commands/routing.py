@@ -4,7 +4,7 @@ and one ticket's suggestion, from the command line."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -19,7 +19,7 @@ class Command(BaseCommand):
         seed = sub.add_parser("seed", help="载入默认职责清单并由单位职能推导(可重复执行)")
         seed.add_argument("--no-duties", action="store_true", help="不由单位职能推导")
         ftr = sub.add_parser("ftr", help="一次派单准确率")
-        ftr.add_argument("--days", type=int, default=3650, help="统计最近多少天(默认全部)")
+        ftr.add_argument("--days", type=int, default=3650, help="统计最近多少天(默认十年)")
         one = sub.add_parser("suggest", help="某工单的派单建议")
         one.add_argument("number")
 
@@ -37,11 +37,7 @@ class Command(BaseCommand):
             from hotline.routing.metrics import first_time_right
 
             end = timezone.now() + timedelta(days=1)
-            start = (
-                end - timedelta(days=options["days"])
-                if options["days"] < 3650
-                else datetime.min.replace(tzinfo=timezone.get_current_timezone())
-            )
+            start = end - timedelta(days=options["days"])
             r = first_time_right(start, end)
             rate = "—" if r["rate"] is None else f"{r['rate']:.1%}"
             self.stdout.write(

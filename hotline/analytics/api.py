@@ -1,0 +1,104 @@
+"""Analytics API (mounted under /api/v1): KPIs, rankings, drill-down, hotspots, risk areas.
+
+Every endpoint reads through the caller's data scope.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router
+
+from hotline.analytics import queries
+from hotline.analytics.kpis import COUNTERS, KPIS, LIVE_KPIS
+from hotline.org.models import User
+from hotline.org.scope import DataScope
+from hotline.tickets.errors import Forbidden
+
+router = Router(tags=["统计分析"])
+
+
+def _scope(request: HttpRequest) -> DataScope:
+    user = getattr(request, "auth", None) or getattr(request, "user", None)
+    if not isinstance(user, User):
+        raise Forbidden("未登录")
+    return DataScope.of(user)
+
+
+@router.get("/kpis/definitions", summary="指标定义")
+def kpi_definitions(request: HttpRequest) -> dict[str, Any]:
+    return {
+        "kpis": [
+            {
+                "key": k.key,
+                "label": k.label,
+                "numerator": k.numerator,
+                "denominator": k.denominator,
+                "definition": k.note,
+                "unit": k.unit,
+            }
+            for k in KPIS.values()
+        ],
+        "counters": [{"key": k, "label": v[0], "definition": v[1]} for k, v in COUNTERS.items()],
+        "live": [{"key": k, "label": v} for k, v in LIVE_KPIS.items()],
+    }
+
+
+@router.get("/kpis", summary="各单位考核指标")
+def kpis(
+    request: HttpRequest, start: str = "", end: str = "", period: str = "", level: str = "", unit: str = ""
+) -> dict[str, Any]:
+    scope = _scope(request)
+    p = queries.parse_period(period, start, end)
+    rows = queries.kpi_rows(scope, p, level=level, unit=unit)
+    return {
+        "start": p.start.isoformat(),
+        "end": p.end.isoformat(),
+        "rows": [r.as_dict() for r in rows],
+        "total": queries.total_row(rows).as_dict(),
+    }
+
+
+@router.get("/kpis/ranking", summary="同层级单位排名")
+def kpi_ranking(
+    request: HttpRequest,
+    level: str = "",
+    period: str = "",
+    start: str = "",
+    end: str = "",
+    kpi: str = "score",
+) -> dict[str, Any]:
+    p = queries.parse_period(period, start, end)
+    rows = queries.ranking(_scope(request), level, p, kpi)
+    return {
+        "level": level,
+        "kpi": kpi,
+        "start": p.start.isoformat(),
+        "end": p.end.isoformat(),
+        "rows": [r.as_dict() for r in rows],
+    }
+
+
+@router.get("/kpis/drill", summary="指标穿透:构成指标的工单")
+def kpi_drill(
+    request: HttpRequest,
+    kpi: str,
+    unit: str = "",
+    start: str = "",
+    end: str = "",
+    period: str = "",
+    part: str = "numerator",
+    page: int = 1,
+) -> dict[str, Any]:
+    p = queries.parse_period(period, start, end)
+    d = queries.drill(_scope(request), kpi, p, unit=unit, part=part, page=page)
+    return {
+        "kpi": d.kpi,
+        "part": d.part,
+        "counter": d.metric,
+        "total": d.total,
+        "page": d.page,
+        "page_size": queries.DRILL_PAGE,
+        "tickets": d.numbers,
+    }

@@ -1,0 +1,95 @@
+"""Finding where a request is about in its text: the district and the spot.
+
+Heuristics good enough to *name* a group of tickets for a leader ("滨江县 河滨路夜市");
+the authoritative place of a ticket stays its ``place`` unit and coordinates.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+_CJK = "\u4e00-\u9fa5"
+DISTRICT_RE = re.compile(rf"[A-Z]\d{{0,2}}(?:市|区|县)|[{_CJK}]{{2,6}}(?:自治县|县|区|镇|乡|街道)")
+NOT_DISTRICT = (
+    "小区",
+    "园区",
+    "宿舍区",
+    "景区",
+    "城区",
+    "社区",
+    "辖区",
+    "片区",
+    "厂区",
+    "校区",
+    "住宅区",
+    "生活区",
+)
+SPOT_SUFFIX = (
+    "路口|大道|路|街|巷|小区|花园|花苑|家园|公寓|新村|村|社区|广场|夜市|市场|公园|学校|中学|小学|幼儿园|医院|"
+    "车站|大厦|商场|工地|河|湖|水库|池塘|桥|隧道|码头|山庄|园区|苑|加油站|菜市场"
+)
+SPOT_RE = re.compile(rf"[{_CJK}A-Za-z0-9]{{1,14}}(?:{SPOT_SUFFIX})")
+# Words that often precede a place name in a message; cut them off the front.
+LEAD_IN = re.compile(
+    r"^.*?(?:反映|投诉|举报|位于|地处|我是|我们|本人|关于|请问|附近的|附近|旁边的|对面的|门口的|在|的|是|到|从|住)"
+)
+GENERIC = {
+    "小区",
+    "社区",
+    "学校",
+    "医院",
+    "市场",
+    "公园",
+    "马路",
+    "道路",
+    "农村",
+    "本村",
+    "我村",
+    "该小区",
+    "这个小区",
+}
+
+
+def districts(text: str) -> list[str]:
+    out = []
+    for m in DISTRICT_RE.findall(text or ""):
+        cut = LEAD_IN.sub("", m)
+        if (
+            len(cut) >= 2
+            and not cut.endswith(NOT_DISTRICT)
+            and not cut.startswith(("我", "本", "该", "这", "辖"))
+        ):
+            out.append(cut)
+    return out
+
+
+CLAUSE_SPLIT = re.compile(rf"[^{_CJK}A-Za-z0-9]+|[的在于到和及与对把被将从向]")
+
+
+def spots(text: str) -> list[str]:
+    out = []
+    for clause in CLAUSE_SPLIT.split(text or ""):
+        if len(clause) < 2:
+            continue
+        clause = LEAD_IN.sub("", clause) or clause
+        for d in districts(clause):
+            clause = clause.replace(d, " ")
+        for m in SPOT_RE.findall(clause):
+            if len(m) >= 3 and m not in GENERIC:
+                out.append(m)
+    return out
+
+
+def most_common(values_per_ticket: Iterable[Iterable[str]], *, min_share: float = 0.0) -> str:
+    """The value found in the most tickets (each ticket counted once per value)."""
+    counts: Counter[str] = Counter()
+    n = 0
+    for values in values_per_ticket:
+        n += 1
+        counts.update(set(values))
+    if not counts:
+        return ""
+    best, k = max(counts.items(), key=lambda kv: (kv[1], len(kv[0])))
+    return best if k >= max(1, min_share * n) else ""

@@ -1,0 +1,234 @@
+"""Keeping the daily rollups as tickets move, and proving them right.
+
+``on_ticket_changed`` runs inside every action's transaction (connected in
+``AnalyticsConfig.ready``): it recomputes the ticket's facts with ``kpis.facts_of``,
+stores them, and adds the difference to the (day, unit) rollup rows — a ticket that
+moves to another unit leaves the old unit's counters and joins the new one's.
+
+``recompute`` derives every fact from the tickets, their assignments and their events
+alone; ``check`` compares that with what the receiver kept, ``rebuild`` replaces it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F
+
+from hotline.analytics.kpis import EventRow, LeadShare, facts_of
+from hotline.analytics.models import COUNTER_NAMES, DailyRollup, TicketFacts
+from hotline.audit.models import Event
+from hotline.tickets.models import Assignment, AssignmentRole, Ticket
+
+Key = tuple[date, int]
+Counters = dict[str, int]
+TICKET_FIELDS = (
+    "id",
+    "state",
+    "created_at",
+    "lead_unit_id",
+    "dispatched_at",
+    "sign_deadline",
+    "feedback_deadline",
+    "resolve_deadline",
+    "closed_at",
+    "sla",
+    "satisfaction",
+    "resolved",
+    "rehandle_count",
+    "urge_count",
+    "supervise_count",
+)
+
+
+# ---------------------------------------------------------------------------------------
+# Incremental
+
+
+def on_ticket_changed(sender: Any, ticket: Ticket, action: str, **kwargs: Any) -> None:
+    refresh(ticket)
+    if action == "merge" and ticket.merged_into_id:
+        # The master ticket gained a repeat without an event of its own.
+        master = Ticket.objects.filter(pk=ticket.merged_into_id).first()
+        if master is not None:
+            refresh(master)
+
+
+def _load_one(ticket: Ticket) -> tuple[date, int, Counters]:
+    events = [
+        EventRow(a, s, p or {})
+        for a, s, p in Event.objects.filter(ticket_id=ticket.pk).values_list("action", "to_state", "payload")
+    ]
+    lead = (
+        Assignment.objects.filter(ticket_id=ticket.pk, active=True, role=AssignmentRole.LEAD)
+        .order_by("-id")
+        .values_list("signed_at", flat=True)
+        .first()
+    )
+    share = LeadShare(lead)  # no active lead and an unsigned one count alike
+    merged_in = Ticket.objects.filter(merged_into_id=ticket.pk).count()
+    return facts_of(ticket, events, share, merged_in)
+
+
+def refresh(ticket: Ticket) -> None:
+    """Bring the ticket's facts and the rollups up to date. Call inside the action's
+    transaction (the ticket row is locked by the action)."""
+    day, unit, new = _load_one(ticket)
+    old_row = TicketFacts.objects.filter(ticket_id=ticket.pk).values("day", "unit_id", *COUNTER_NAMES).first()
+    if old_row is None:
+        TicketFacts.objects.create(ticket_id=ticket.pk, day=day, unit_id=unit, **new)
+        _add((day, unit), new, 1)
+        return
+    old_key = (old_row.pop("day"), int(old_row.pop("unit_id")))
+    if old_key == (day, unit) and old_row == new:
+        return
+    TicketFacts.objects.filter(ticket_id=ticket.pk).update(day=day, unit_id=unit, **new)
+    if old_key == (day, unit):
+        _add(old_key, {k: new[k] - old_row[k] for k in COUNTER_NAMES}, 1)
+    else:
+        _add(old_key, old_row, -1)
+        _add((day, unit), new, 1)
+
+
+def _add(key: Key, counters: Counters, sign: int) -> None:
+    delta = {k: v * sign for k, v in counters.items() if v}
+    if not delta:
+        return
+    day, unit = key
+    rows = DailyRollup.objects.filter(day=day, unit_id=unit)
+    if rows.update(**{k: F(k) + v for k, v in delta.items()}):
+        return
+    try:
+        with transaction.atomic():
+            DailyRollup.objects.create(day=day, unit_id=unit, **delta)
+    except IntegrityError:  # a concurrent transaction created the row first
+        rows.update(**{k: F(k) + v for k, v in delta.items()})
+
+
+# ---------------------------------------------------------------------------------------
+# Full recomputation
+
+
+def iter_facts(chunk: int = 2000) -> Iterator[tuple[int, date, int, Counters]]:
+    """(ticket id, day, unit, counters) of every ticket, from tickets and events only."""
+    last = 0
+    while True:
+        tickets = list(Ticket.objects.filter(pk__gt=last).order_by("pk").only(*TICKET_FIELDS)[:chunk])
+        if not tickets:
+            return
+        ids = [t.pk for t in tickets]
+        last = ids[-1]
+        events: dict[int, list[EventRow]] = defaultdict(list)
+        for tid, a, s, p in (
+            Event.objects.filter(ticket_id__in=ids)
+            .order_by("seq")
+            .values_list("ticket_id", "action", "to_state", "payload")
+        ):
+            events[tid].append(EventRow(a, s, p or {}))
+        leads: dict[int, LeadShare] = {}
+        for tid, signed_at in (
+            Assignment.objects.filter(ticket_id__in=ids, active=True, role=AssignmentRole.LEAD)
+            .order_by("id")
+            .values_list("ticket_id", "signed_at")
+        ):
+            leads[tid] = LeadShare(signed_at)  # the latest (highest id) wins
+        merged = dict(
+            Ticket.objects.filter(merged_into_id__in=ids)
+            .values("merged_into_id")
+            .annotate(n=Count("id"))
+            .values_list("merged_into_id", "n")
+        )
+        for t in tickets:
+            day, unit, c = facts_of(t, events.get(t.pk, []), leads.get(t.pk), merged.get(t.pk, 0))
+            yield t.pk, day, unit, c
+
+
+@dataclass
+class Recomputed:
+    facts: dict[int, tuple[date, int, Counters]] = field(default_factory=dict)
+    rollups: dict[Key, Counters] = field(default_factory=dict)
+
+
+def recompute(progress: Callable[[int], None] | None = None) -> Recomputed:
+    out = Recomputed()
+    for n, (tid, day, unit, c) in enumerate(iter_facts(), 1):
+        out.facts[tid] = (day, unit, c)
+        acc = out.rollups.setdefault((day, unit), dict.fromkeys(COUNTER_NAMES, 0))
+        for k, v in c.items():
+            acc[k] += v
+        if progress is not None and n % 1000 == 0:
+            progress(n)
+    return out
+
+
+def stored_rollups() -> dict[Key, Counters]:
+    out: dict[Key, Counters] = {}
+    for row in DailyRollup.objects.values("day", "unit_id", *COUNTER_NAMES).iterator(chunk_size=5000):
+        day, unit = row.pop("day"), int(row.pop("unit_id"))
+        if any(row.values()):  # an all-zero row is the same as no row
+            out[(day, unit)] = row
+    return out
+
+
+@dataclass
+class Difference:
+    where: str
+    expected: Any
+    found: Any
+
+
+def check(progress: Callable[[int], None] | None = None, limit: int = 20) -> tuple[int, list[Difference]]:
+    """Recompute everything and compare; returns (tickets checked, differences)."""
+    fresh = recompute(progress)
+    diffs: list[Difference] = []
+    stored_facts = {
+        row.pop("ticket_id"): (row.pop("day"), int(row.pop("unit_id")), row)
+        for row in TicketFacts.objects.values("ticket_id", "day", "unit_id", *COUNTER_NAMES).iterator(
+            chunk_size=5000
+        )
+    }
+    for tid in sorted(set(fresh.facts) | set(stored_facts)):
+        if fresh.facts.get(tid) != stored_facts.get(tid):
+            diffs.append(Difference(f"ticket {tid}", fresh.facts.get(tid), stored_facts.get(tid)))
+    expected = {k: v for k, v in fresh.rollups.items() if any(v.values())}
+    found = stored_rollups()
+    for key in sorted(set(expected) | set(found)):
+        if expected.get(key) != found.get(key):
+            diffs.append(Difference(f"rollup {key[0]} unit {key[1]}", expected.get(key), found.get(key)))
+    return len(fresh.facts), diffs[: max(limit, 0)] if limit else diffs
+
+
+def rebuild(progress: Callable[[int], None] | None = None, batch: int = 5000) -> int:
+    """Replace the facts and rollups with a recomputation. Returns the number of tickets."""
+    with transaction.atomic():
+        TicketFacts.objects.all().delete()
+        DailyRollup.objects.all().delete()
+        rows: list[TicketFacts] = []
+        n = 0
+        for n, (tid, day, unit, c) in enumerate(iter_facts(), 1):
+            rows.append(TicketFacts(ticket_id=tid, day=day, unit_id=unit, **c))
+            if len(rows) >= batch:
+                TicketFacts.objects.bulk_create(rows)
+                rows = []
+            if progress is not None and n % 1000 == 0:
+                progress(n)
+        TicketFacts.objects.bulk_create(rows)
+        rollup_from_facts()
+    return n
+
+
+def rollup_from_facts() -> None:
+    """Fill DailyRollup from TicketFacts with one INSERT … SELECT … GROUP BY."""
+    facts, rollup = TicketFacts._meta.db_table, DailyRollup._meta.db_table
+    cols = ", ".join(COUNTER_NAMES)
+    sums = ", ".join(f"SUM({c})" for c in COUNTER_NAMES)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {rollup} (day, unit_id, {cols}) "  # noqa: S608 - fixed identifiers
+            f"SELECT day, unit_id, {sums} FROM {facts} GROUP BY day, unit_id"
+        )

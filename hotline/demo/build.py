@@ -1,0 +1,98 @@
+"""Write the planned organisation to the database, fast.
+
+Units are inserted in bulk with primary keys allocated here, so that each row's
+materialised ``path`` ("<parent path><pk>/") is right on insert — ``Unit.save()``
+would need two writes per unit. Afterwards the id sequence is moved past the last id
+(PostgreSQL does not advance it for explicit ids). The demo password is hashed once and
+the hash shared by every user.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib.auth.hashers import make_password
+from django.core.management.color import no_style
+from django.db import connection
+from django.db.models import Max
+
+from hotline import clock
+from hotline.demo.orgtree import DEMO_PASSWORD, OrgPlan
+from hotline.org.models import Unit, User
+
+BATCH = 2000
+Progress = Callable[[int], None]
+
+
+def _noop(n: int) -> None:
+    return None
+
+
+def create_units(plan: OrgPlan, advance: Progress = _noop) -> dict[str, Unit]:
+    """Insert every planned unit; returns them by code. Parents come before children."""
+    next_pk = (Unit.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+    by_code: dict[str, Unit] = {}
+    batch: list[Unit] = []
+    for spec in plan.units:
+        parent = by_code[spec.parent] if spec.parent else None
+        unit = Unit(
+            id=next_pk,
+            code=spec.code,
+            name=spec.name,
+            short_name=spec.short_name,
+            level=spec.level,
+            kind=spec.kind,
+            parent=parent,
+            path=f"{parent.path if parent else '/'}{next_pk}/",
+            area=spec.area,
+            duties=spec.duties,
+        )
+        next_pk += 1
+        by_code[spec.code] = unit
+        batch.append(unit)
+        if len(batch) >= BATCH:
+            Unit.objects.bulk_create(batch)
+            advance(len(batch))
+            batch = []
+    if batch:
+        Unit.objects.bulk_create(batch)
+        advance(len(batch))
+    _reset_sequence(Unit)
+    return by_code
+
+
+def _reset_sequence(model: type[Unit]) -> None:
+    statements = connection.ops.sequence_reset_sql(no_style(), [model])
+    if statements:
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
+
+
+def create_users(plan: OrgPlan, units: dict[str, Unit], advance: Progress = _noop) -> int:
+    """Insert every planned user with the one demo password (hashed once)."""
+    password = make_password(DEMO_PASSWORD)
+    joined = clock.now()
+    batch: list[User] = []
+    for spec in plan.users:
+        batch.append(
+            User(
+                username=spec.username,
+                password=password,
+                display_name=spec.display_name,
+                role=spec.role,
+                unit_id=units[spec.unit].pk,
+                phone=spec.phone,
+                is_staff=spec.is_staff,
+                is_superuser=spec.is_superuser,
+                date_joined=joined,
+            )
+        )
+        if len(batch) >= BATCH:
+            User.objects.bulk_create(batch)
+            advance(len(batch))
+            batch = []
+    if batch:
+        User.objects.bulk_create(batch)
+        advance(len(batch))
+    return len(plan.users)

@@ -1,0 +1,106 @@
+"""Knowledge base (知识库): the answers operators give on the spot and citizens read.
+
+Search is portable full text: every article is cut into jieba words once, when it is
+saved, and the words go into ``ArticleTerm`` (an inverted index: term → article, weight).
+A query is cut the same way and scored in one indexed ``term IN (...)`` lookup, so it
+runs the same on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q, QuerySet
+
+
+class Category(models.TextChoices):
+    SOCIAL_SECURITY = "社会保障", "社会保障"
+    HOUSING_FUND = "住房公积金", "住房公积金"
+    MEDICAL = "医疗保障", "医疗保障"
+    HOUSEHOLD = "户籍证照", "户籍证照"
+    PROPERTY = "不动产", "不动产"
+    MARKET = "市场监管", "市场监管"
+    EDUCATION = "教育", "教育"
+    EMPLOYMENT = "就业创业", "就业创业"
+    TRAFFIC = "交通出行", "交通出行"
+    LIVING = "城市生活", "城市生活"
+    OTHER = "其他", "其他"
+
+
+class ArticleQuerySet(models.QuerySet["Article"]):
+    def visible(self, today: date | None = None) -> QuerySet[Article]:
+        """Published and valid today: what citizens and the intake suggestions may show."""
+        from django.utils import timezone
+
+        day = today or timezone.localdate()
+        return self.filter(published=True).filter(
+            Q(valid_from__isnull=True) | Q(valid_from__lte=day),
+            Q(valid_to__isnull=True) | Q(valid_to__gte=day),
+        )
+
+
+class Article(models.Model):
+    category = models.CharField("分类", max_length=20, choices=Category.choices, default=Category.OTHER)
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("答复口径")
+    keywords = models.CharField("关键词", max_length=300, blank=True, help_text="以空格或逗号分隔")
+    valid_from = models.DateField("生效日期", null=True, blank=True)
+    valid_to = models.DateField("失效日期", null=True, blank=True)
+    owner_unit = models.ForeignKey(
+        "org.Unit",
+        verbose_name="维护单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="kb_articles",
+    )
+    published = models.BooleanField("已发布", default=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="最后修改人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "知识条目"
+        verbose_name_plural = "知识库"
+        ordering = ["category", "title"]
+        indexes = [models.Index(fields=["published", "category"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        from hotline.knowledge.search import index_article
+
+        super().save(*args, **kwargs)
+        index_article(self, ArticleTerm)
+
+    def keyword_list(self) -> list[str]:
+        from hotline.knowledge.search import split_keywords
+
+        return split_keywords(self.keywords)
+
+
+class ArticleTerm(models.Model):
+    """One word of one article, with its weight (title and keywords count more)."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="terms")
+    term = models.CharField(max_length=64)
+    weight = models.FloatField()
+
+    class Meta:
+        verbose_name = "索引词"
+        verbose_name_plural = "索引词"
+        constraints = [models.UniqueConstraint(fields=["article", "term"], name="kb_term_unique")]
+        indexes = [models.Index(fields=["term"])]

@@ -1,0 +1,144 @@
+"""Who may open a console, and how an action's outcome becomes a page.
+
+Every console view is wrapped in ``console(*roles)``: anonymous users go to the login
+page, users of another role get the 403 page. ``run_action`` calls one lifecycle action
+function with ``expected_version`` and turns its ``ActionError`` into a zh-CN message —
+the action itself guarantees that a refusal saves nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from functools import wraps
+from typing import Any, TypeVar, cast
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.core.paginator import Page as DjangoPage
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from hotline.org.models import Role, User
+from hotline.org.scope import DataScope
+from hotline.tickets.actions import Actor
+from hotline.tickets.errors import ActionError, Conflict, NotFound
+from hotline.tickets.models import Ticket
+from hotline.tickets.selectors import get_ticket
+
+F = TypeVar("F", bound=Callable[..., HttpResponse])
+PAGE_SIZE = 20
+ROLE_LABELS = dict(Role.choices)
+
+
+def console(*roles: str) -> Callable[[F], F]:
+    """Login required; the user's role must be one of ``roles`` (else the 403 page)."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+            if cast(User, user).role not in roles:
+                return forbidden(request, roles)
+            try:
+                return view(request, *args, **kwargs)
+            except NotFound as exc:
+                raise Http404(exc.message) from exc
+
+        return cast(F, wrapper)
+
+    return decorate
+
+
+def forbidden(request: HttpRequest, roles: tuple[str, ...]) -> HttpResponse:
+    needed = "、".join(ROLE_LABELS.get(r, r) for r in roles)
+    return render(request, "web/consoles/403.html", {"needed": needed}, status=403)
+
+
+def me(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def scope_of(request: HttpRequest) -> DataScope:
+    return DataScope.of(me(request))
+
+
+def actor_of(request: HttpRequest) -> Actor:
+    return Actor.of(me(request))
+
+
+def scoped_ticket(request: HttpRequest, number: str) -> Ticket:
+    """The ticket if it lies in the user's scope; otherwise 404 (never a hint that it exists)."""
+    try:
+        return get_ticket(scope_of(request), number)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def version_of(request: HttpRequest, field_name: str = "version") -> int | None:
+    raw = (request.POST.get(field_name) or "").strip()
+    return int(raw) if raw.isdigit() else None
+
+
+@dataclass
+class Outcome:
+    """What an action did: the ticket after it, or the zh-CN message of its refusal."""
+
+    ok: bool
+    message: str
+    status: int = 200
+    field: str = ""
+    ticket: Ticket | None = None
+    extra: dict[str, Any] = dc_field(default_factory=dict)
+
+
+def run_action(fn: Callable[..., Ticket], request: HttpRequest, number: str, **kwargs: Any) -> Outcome:
+    """Call one action function as the request's user, with the form's version."""
+    version = version_of(request)
+    if version is None:
+        return Outcome(False, "表单缺少版本号,请刷新页面后重试", status=400, field="version")
+    try:
+        ticket = fn(actor_of(request), number, expected_version=version, **kwargs)
+    except ActionError as exc:
+        message = exc.message
+        if isinstance(exc, Conflict) and exc.code == "stale":
+            message = "该工单已被他人更新(表单已过期),本次操作未执行,请查看最新状态后再操作"
+        return Outcome(
+            False, message, status=exc.status, field=str(exc.extra.get("field", "")), extra=exc.extra
+        )
+    return Outcome(True, "", ticket=ticket)
+
+
+def safe_next(request: HttpRequest, default: str) -> str:
+    """The ``next`` the form carried, if it is a path on this site."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if (
+        target
+        and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+        and target.startswith("/")
+    ):
+        return target
+    return default
+
+
+def paginate(request: HttpRequest, items: Any, param: str = "page", per_page: int = PAGE_SIZE) -> DjangoPage:
+    """One page of a queryset (COUNT + LIMIT/OFFSET) or a list; bad page numbers → the nearest page."""
+    paginator = Paginator(items, per_page)
+    try:
+        return paginator.page(request.GET.get(param) or 1)
+    except PageNotAnInteger:
+        return paginator.page(1)
+    except EmptyPage:
+        return paginator.page(paginator.num_pages)
+
+
+def query_without(request: HttpRequest, *drop: str) -> str:
+    """The current query string without ``drop`` keys, for building pager links."""
+    params = [(k, v) for k, values in request.GET.lists() if k not in drop for v in values]
+    return urlencode(params)

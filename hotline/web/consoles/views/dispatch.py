@@ -1,0 +1,240 @@
+"""派单员 console: the dispatch queue, returns to rule on, extension/suspension requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from hotline.org.models import Role
+from hotline.tickets import actions
+from hotline.tickets.errors import ActionError
+from hotline.tickets.models import Ticket
+from hotline.tickets.selectors import scoped_tickets
+from hotline.web.consoles import queries
+from hotline.web.consoles.access import (
+    Outcome,
+    actor_of,
+    console,
+    paginate,
+    query_without,
+    run_action,
+    safe_next,
+    scope_of,
+    scoped_ticket,
+)
+from hotline.web.consoles.suggestions import advise
+
+TABS = {"queue": "待派单", "returns": "退单审核", "requests": "延期/挂起审批"}
+BULK_LIMIT = 50
+
+
+def _tab_querysets(request: HttpRequest) -> dict[str, Any]:
+    scope = scope_of(request)
+    return {
+        "queue": queries.dispatch_queue(scope),
+        "returns": queries.returned_tickets(scope),
+        "requests": queries.pending_requests(scope),
+    }
+
+
+def render_dispatch(
+    request: HttpRequest,
+    tab: str = "",
+    *,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+    bulk: list[dict[str, Any]] | None = None,
+) -> HttpResponse:
+    tab = tab or request.GET.get("tab") or "queue"
+    if tab not in TABS:
+        tab = "queue"
+    sets = _tab_querysets(request)
+    page = paginate(request, sets[tab])
+    rows: list[dict[str, Any]] = []
+    scope = scope_of(request)
+    if tab == "queue":
+        rows = [{"t": t, "advice": advise(t, scope)} for t in page.object_list]
+    elif tab == "returns":
+        last = queries.last_events(page.object_list, ["return"])
+        rows = [{"t": t, "ret": last.get(t.pk, {}).get("return")} for t in page.object_list]
+    else:
+        rows = [{"t": t, "req": t.pending_request} for t in page.object_list]
+    for row in rows:
+        row["error"] = (errors or {}).get(row["t"].number, "")
+    counts = {name: qs.count() if name != tab else page.paginator.count for name, qs in sets.items()}
+    context = {
+        "tab": tab,
+        "tabs": [(k, v, counts[k]) for k, v in TABS.items()],
+        "page": page,
+        "rows": rows,
+        "errors": errors or {},
+        "bulk": bulk,
+        "pager_query": query_without(request, "page"),
+        "here": request.get_full_path(),
+    }
+    return render(request, "web/consoles/dispatch.html", context, status=status)
+
+
+@require_GET
+@console(Role.DISPATCHER)
+def dispatch_console(request: HttpRequest) -> HttpResponse:
+    return render_dispatch(request)
+
+
+def _done(request: HttpRequest, outcome: Outcome, number: str, tab: str, success: str) -> HttpResponse:
+    if outcome.ok:
+        messages.success(request, success)
+        return redirect(safe_next(request, f"/dispatch/?tab={tab}"))
+    messages.error(request, f"工单 {number}:{outcome.message}")
+    return render_dispatch(request, tab, status=outcome.status, errors={number: outcome.message})
+
+
+@require_POST
+@console(Role.DISPATCHER)
+def dispatch_one(request: HttpRequest, number: str) -> HttpResponse:
+    """派单: confirm the suggestion (its units arrive as hidden fields) or a changed choice."""
+    scoped_ticket(request, number)
+    lead = (request.POST.get("lead_unit") or "").strip()
+    assist = [c for c in request.POST.getlist("assist_units") if c.strip() and c.strip() != lead]
+    outcome = run_action(
+        actions.dispatch,
+        request,
+        number,
+        lead_unit=lead,
+        assist_units=assist,
+        note=request.POST.get("note", ""),
+    )
+    name = outcome.ticket.lead_unit.name if outcome.ok and outcome.ticket and outcome.ticket.lead_unit else ""
+    return _done(request, outcome, number, "queue", f"工单 {number} 已派至「{name}」")
+
+
+@require_POST
+@console(Role.DISPATCHER)
+def dispatch_bulk(request: HttpRequest) -> HttpResponse:
+    """批量派单: each selected ticket to its top suggestion; one outcome per ticket.
+
+    Each ticket is its own action (its own transaction): one failure does not undo the
+    others, and a resubmitted form fails per ticket as stale instead of dispatching twice.
+    """
+    numbers = list(dict.fromkeys(n.strip() for n in request.POST.getlist("numbers") if n.strip()))
+    if not numbers:
+        messages.error(request, "请先勾选要批量派单的工单")
+        return render_dispatch(request, "queue", status=400)
+    if len(numbers) > BULK_LIMIT:
+        messages.error(request, f"一次最多批量派单 {BULK_LIMIT} 件")
+        return render_dispatch(request, "queue", status=400)
+    scope, actor = scope_of(request), actor_of(request)
+    found = {t.number: t for t in _scoped_many(request, numbers)}
+    results: list[dict[str, Any]] = []
+    for number in numbers:
+        ticket = found.get(number)
+        if ticket is None:
+            results.append({"number": number, "ok": False, "message": "工单不存在或不在您的数据范围内"})
+            continue
+        raw = (request.POST.get(f"version_{number}") or "").strip()
+        if not raw.isdigit():
+            results.append({"number": number, "ok": False, "message": "缺少版本号,请刷新后重试"})
+            continue
+        advice = advise(ticket, scope)
+        if advice.lead is None:
+            results.append({"number": number, "ok": False, "message": "无派单建议,请逐件选择承办单位"})
+            continue
+        try:
+            actions.dispatch(
+                actor,
+                number,
+                lead_unit=advice.lead.code,
+                assist_units=[a.code for a in advice.assists],
+                expected_version=int(raw),
+            )
+        except ActionError as exc:
+            message = exc.message
+            if getattr(exc, "code", "") == "stale":
+                message = "工单已被他人更新,未重复派单"
+            results.append({"number": number, "ok": False, "message": message})
+            continue
+        results.append({"number": number, "ok": True, "message": f"已派至「{advice.lead.name}」"})
+    ok = sum(1 for r in results if r["ok"])
+    failed = len(results) - ok
+    if failed:
+        messages.warning(request, f"批量派单:成功 {ok} 件,失败 {failed} 件")
+    else:
+        messages.success(request, f"批量派单:成功 {ok} 件")
+    return render_dispatch(request, "queue", bulk=results)
+
+
+def _scoped_many(request: HttpRequest, numbers: list[str]) -> list[Ticket]:
+    return list(scoped_tickets(scope_of(request)).filter(number__in=numbers).select_related("place"))
+
+
+@require_POST
+@console(Role.DISPATCHER)
+def rule_return(request: HttpRequest, number: str) -> HttpResponse:
+    """退单审核: 改派 to another unit, or 驳回退单 with a reason."""
+    scoped_ticket(request, number)
+    decision = request.POST.get("decision", "")
+    kwargs: dict[str, Any] = {"decision": decision, "reason": request.POST.get("reason", "")}
+    if decision == "redispatch":
+        kwargs["lead_unit"] = (request.POST.get("lead_unit") or "").strip()
+        kwargs["assist_units"] = [c for c in request.POST.getlist("assist_units") if c.strip()]
+    outcome = run_action(actions.rule_return, request, number, **kwargs)
+    done = "已改派" if decision == "redispatch" else "已驳回退单,退回原单位办理"
+    return _done(request, outcome, number, "returns", f"工单 {number} {done}")
+
+
+@require_POST
+@console(Role.DISPATCHER)
+def decide(request: HttpRequest, number: str) -> HttpResponse:
+    """延期审批 / 挂起审批: approve or refuse the unit's request."""
+    ticket = scoped_ticket(request, number)
+    kind = (ticket.pending_request or {}).get("kind", "")
+    verdict = request.POST.get("approve", "")
+    if verdict not in ("1", "0"):
+        outcome = Outcome(False, "请选择批准或不批准", status=422, field="approve")
+        return _done(request, outcome, number, "requests", "")
+    approve = verdict == "1"
+    note = request.POST.get("note", "")
+    if not approve and not note.strip():
+        outcome = Outcome(False, "不批准须填写意见", status=422, field="note")
+        return _done(request, outcome, number, "requests", "")
+    if kind == "extension":
+        kwargs: dict[str, Any] = {"approve": approve, "note": note}
+        raw_days = (request.POST.get("days") or "").strip()
+        if approve and raw_days:
+            if not raw_days.isdigit():
+                outcome = Outcome(False, "延期天数须为正整数", status=422, field="days")
+                return _done(request, outcome, number, "requests", "")
+            kwargs["days"] = int(raw_days)
+        outcome = run_action(actions.decide_extension, request, number, **kwargs)
+        what = "延期申请"
+    else:
+        # No pending request (or a suspension): the action itself refuses what is not pending.
+        outcome = run_action(actions.decide_suspension, request, number, approve=approve, note=note)
+        what = "挂起申请"
+    return _done(
+        request, outcome, number, "requests", f"工单 {number} 的{what}已{'批准' if approve else '不予批准'}"
+    )
+
+
+@require_GET
+@console(Role.DISPATCHER)
+def unit_options(request: HttpRequest) -> HttpResponse:
+    """htmx: <option>s of active units in the dispatcher's scope matching ``q``.
+
+    Units already chosen (``assist_units`` / ``lead_unit`` sent along) stay listed and selected.
+    """
+    scope = scope_of(request)
+    field = request.GET.get("field", "lead_unit")
+    chosen = [c for c in request.GET.getlist(field) if c]
+    units = queries.unit_search(scope.units(), request.GET.get("q", ""))
+    kept = list(scope.units().filter(code__in=chosen, active=True)) if chosen else []
+    seen = {u.code for u in kept}
+    return render(
+        request,
+        "web/consoles/_unit_options.html",
+        {"kept": kept, "units": [u for u in units if u.code not in seen], "chosen": set(chosen)},
+    )

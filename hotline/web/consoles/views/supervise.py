@@ -1,0 +1,222 @@
+"""督办 console: overdue and near-deadline tickets by unit and level, urging, supervision,
+and complaints against a unit or a named person (督办投诉).
+
+A complaint is not a lifecycle action (the ticket does not change): it is recorded as an
+audit event ``unit_complaint`` on the ticket, in the same hash chain as everything else,
+and listed from there.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from hotline import clock
+from hotline.audit.models import Event
+from hotline.org.models import Level, Role, Unit
+from hotline.org.scope import DataScope
+from hotline.tickets import actions
+from hotline.tickets.actions.base import record
+from hotline.tickets.models import Ticket
+from hotline.tickets.selectors import scoped_tickets
+from hotline.web.consoles.access import (
+    actor_of,
+    console,
+    paginate,
+    query_without,
+    run_action,
+    safe_next,
+    scope_of,
+    scoped_ticket,
+)
+from hotline.web.consoles.lights import LIGHT_FIELDS, attention_q, earliest_deadline, light_of
+
+TABS = {"red": "超期", "yellow": "临期", "complaints": "督办投诉"}
+LEVEL_LABELS = dict(Level.choices)
+MAX_ROWS = 5000
+COMPLAINT = "unit_complaint"
+
+
+def _classified(scope: DataScope, now: datetime) -> list[tuple[int, str, datetime | None, int | None]]:
+    """(id, light, next deadline, lead unit id) of every red or yellow ticket in scope."""
+    qs = scoped_tickets(scope).filter(attention_q(now)).only(*LIGHT_FIELDS).order_by("next_due_at", "id")
+    out = []
+    for t in qs[:MAX_ROWS]:
+        light = light_of(t, now)
+        if light != "green":
+            out.append((t.pk, light, earliest_deadline(t), t.lead_unit_id))
+    return out
+
+
+def complaints(scope: DataScope) -> Any:
+    qs = Event.objects.filter(action=COMPLAINT).select_related("ticket", "actor", "actor_unit")
+    if not scope.everything:
+        qs = qs.filter(Exists(scoped_tickets(scope).filter(pk=OuterRef("ticket_id"))))
+    return qs.order_by("-seq")
+
+
+def render_supervise(
+    request: HttpRequest,
+    tab: str = "",
+    *,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+) -> HttpResponse:
+    scope = scope_of(request)
+    now = clock.now()
+    tab = tab or request.GET.get("tab") or "red"
+    if tab not in TABS:
+        tab = "red"
+    drill: Unit | None = None
+    code = request.GET.get("unit", "").strip()
+    if code:
+        drill = scope.units().filter(code=code).first()
+        if drill is None:
+            raise Http404("单位不存在或不在您的数据范围内")
+    rows_all = _classified(scope, now)
+    unit_ids = {r[3] for r in rows_all if r[3]}
+    units = {u.pk: u for u in Unit.objects.filter(pk__in=unit_ids)}
+    by_unit: dict[int | None, Counter[str]] = {}
+    by_level: dict[str, Counter[str]] = {}
+    for _, light, _, uid in rows_all:
+        by_unit.setdefault(uid, Counter())[light] += 1
+        level = units[uid].level if uid in units else ""
+        by_level.setdefault(level, Counter())[light] += 1
+    ordered = sorted(
+        by_unit.items(),
+        key=lambda kv: (-kv[1]["red"], -kv[1]["yellow"], units[kv[0]].path if kv[0] in units else ""),
+    )
+    unit_table = [
+        {"unit": units.get(uid) if uid else None, "red": c["red"], "yellow": c["yellow"]}
+        for uid, c in ordered
+    ]
+    level_table = [
+        {"label": LEVEL_LABELS.get(lv, "未派单"), "red": c["red"], "yellow": c["yellow"]}
+        for lv, c in sorted(
+            by_level.items(), key=lambda kv: list(LEVEL_LABELS).index(kv[0]) if kv[0] in LEVEL_LABELS else 99
+        )
+    ]
+    context: dict[str, Any] = {
+        "tab": tab,
+        "tabs": [
+            (k, v, sum(1 for r in rows_all if r[1] == k) if k != "complaints" else None)
+            for k, v in TABS.items()
+        ],
+        "drill": drill,
+        "unit_table": unit_table[:30],
+        "level_table": level_table,
+        "errors": errors or {},
+        "form": form or {},
+        "here": request.get_full_path(),
+    }
+    if tab == "complaints":
+        page = paginate(request, complaints(scope))
+        context.update(page=page, rows=list(page.object_list), pager_query=query_without(request, "page"))
+    else:
+        chosen = [r for r in rows_all if r[1] == tab]
+        if drill is not None:
+            chosen = [r for r in chosen if r[3] in units and units[r[3]].path.startswith(drill.path)]
+        page = paginate(request, chosen)
+        ids = [r[0] for r in page.object_list]
+        tickets = {t.pk: t for t in Ticket.objects.filter(pk__in=ids).select_related("lead_unit", "place")}
+        context.update(
+            page=page,
+            rows=[
+                {
+                    "t": tickets[r[0]],
+                    "deadline": r[2],
+                    "light": r[1],
+                    "error": (errors or {}).get(tickets[r[0]].number, ""),
+                }
+                for r in page.object_list
+                if r[0] in tickets
+            ],
+            pager_query=query_without(request, "page"),
+        )
+    return render(request, "web/consoles/supervise.html", context, status=status)
+
+
+@require_GET
+@console(Role.SUPERVISOR)
+def supervise_console(request: HttpRequest) -> HttpResponse:
+    return render_supervise(request)
+
+
+@require_POST
+@console(Role.SUPERVISOR)
+def escalate(request: HttpRequest, number: str, step: str) -> HttpResponse:
+    """催办 / 督办 with the supervisor's note."""
+    if step not in ("urge", "supervise"):
+        raise Http404("未知操作")
+    scoped_ticket(request, number)
+    fn = actions.urge if step == "urge" else actions.supervise
+    note = request.POST.get("note", "").strip()
+    outcome = run_action(fn, request, number, note=note)
+    label = "催办" if step == "urge" else "督办"
+    if outcome.ok:
+        messages.success(request, f"工单 {number} 已{label}")
+        return redirect(safe_next(request, "/supervise/"))
+    messages.error(request, f"工单 {number}:{outcome.message}")
+    return render_supervise(request, status=outcome.status, errors={number: outcome.message})
+
+
+@require_POST
+@console(Role.SUPERVISOR)
+def file_complaint(request: HttpRequest) -> HttpResponse:
+    """督办投诉: a complaint against a unit (and optionally a named staff member) on a ticket."""
+    scope = scope_of(request)
+    form = {k: (request.POST.get(k) or "").strip() for k in ("ticket", "unit", "person", "content")}
+    errors: dict[str, str] = {}
+    ticket = scoped_tickets(scope).filter(number=form["ticket"]).first() if form["ticket"] else None
+    if not form["ticket"]:
+        errors["ticket"] = "请填写工单编号"
+    elif ticket is None:
+        errors["ticket"] = f"工单 {form['ticket']} 不存在或不在您的数据范围内"
+    unit = scope.units().filter(code=form["unit"]).first() if form["unit"] else None
+    if not form["unit"]:
+        errors["unit"] = "请选择被投诉单位"
+    elif unit is None:
+        errors["unit"] = "被投诉单位不存在或不在您的数据范围内"
+    if len(form["person"]) > 50:
+        errors["person"] = "被投诉人姓名不能超过 50 个字"
+    if not form["content"]:
+        errors["content"] = "请填写投诉内容"
+    elif len(form["content"]) > 2000:
+        errors["content"] = "投诉内容不能超过 2000 字"
+    if errors or ticket is None or unit is None:
+        messages.error(request, "投诉未保存:请按提示修改后重新提交")
+        return render_supervise(request, "complaints", status=422, errors=errors, form=form)
+    with transaction.atomic():
+        record(
+            action=COMPLAINT,
+            ticket=ticket,
+            actor=actor_of(request),
+            from_state=ticket.state,
+            to_state=ticket.state,
+            payload={
+                "unit": unit.code,
+                "unit_name": unit.name,
+                "person": form["person"],
+                "content": form["content"],
+            },
+        )
+    messages.success(request, f"已登记对「{unit.name}」的督办投诉(工单 {ticket.number})")
+    return redirect("/supervise/?tab=complaints")
+
+
+@require_GET
+@console(Role.SUPERVISOR)
+def unit_options(request: HttpRequest) -> HttpResponse:
+    from hotline.web.consoles import queries
+
+    units = queries.unit_search(scope_of(request).units(), request.GET.get("q", ""))
+    return render(request, "web/consoles/_unit_options.html", {"kept": [], "units": units, "chosen": set()})

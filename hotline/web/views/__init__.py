@@ -1,0 +1,1 @@
+"""Page views of the staff consoles and the citizens' portal (one module per area)."""

@@ -1,0 +1,67 @@
+"""消息: the user's in-app notifications (deadline warnings, urging, dispatches …)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from hotline import clock
+from hotline.sla.models import Notification
+from hotline.web.views.common import error_page, paginate, query_without_page, safe_next
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    only_unread = request.GET.get("unread") == "1"
+    qs = (
+        Notification.objects.filter(user=request.user).select_related("ticket").order_by("-created_at", "-id")
+    )
+    if only_unread:
+        qs = qs.filter(read_at__isnull=True)
+    page = paginate(request, qs)
+    return render(
+        request,
+        "web/inbox/list.html",
+        {"page": page, "only_unread": only_unread, "query": query_without_page(request)},
+    )
+
+
+def _mine(request: HttpRequest, notification_id: int) -> Notification | None:
+    return Notification.objects.filter(pk=notification_id, user=request.user).select_related("ticket").first()
+
+
+def _mark(n: Notification) -> None:
+    if n.read_at is None:
+        n.read_at = clock.now()
+        n.save(update_fields=["read_at"])
+
+
+@login_required
+@require_POST
+def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
+    n = _mine(request, notification_id)
+    if n is None:
+        return error_page(request, 404, "消息不存在。")
+    _mark(n)
+    return redirect(safe_next(request, "/inbox/"))
+
+
+@login_required
+@require_POST
+def mark_all_read(request: HttpRequest) -> HttpResponse:
+    Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=clock.now())
+    return redirect("/inbox/")
+
+
+@login_required
+def open_notification(request: HttpRequest, notification_id: int) -> HttpResponse:
+    """Follow a message to its ticket, marking it read on the way."""
+    n = _mine(request, notification_id)
+    if n is None:
+        return error_page(request, 404, "消息不存在。")
+    _mark(n)
+    if n.ticket is None:
+        return redirect("/inbox/")
+    return redirect(f"/tickets/{n.ticket.number}/")

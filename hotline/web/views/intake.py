@@ -1,0 +1,185 @@
+"""受理台: the operator's page, built for someone on the phone.
+
+Typing the citizen's words refreshes ``intake_suggest`` (htmx, 300 ms after a pause):
+triage's suggestions with their explanations, possible duplicates to merge into and
+knowledge-base answers. One button (or Alt+1…5) creates the ticket and, in the same
+transaction, applies the chosen first decision — so a refused decision leaves no ticket.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from hotline.knowledge.search import search
+from hotline.org.models import Role
+from hotline.org.scope import DataScope
+from hotline.tickets.actions import ACTIONS, NewContact, create_ticket
+from hotline.tickets.errors import ActionError, InvalidInput
+from hotline.tickets.lifecycle import END_STATES
+from hotline.tickets.models import Ticket
+from hotline.tickets.selectors import scoped_tickets
+from hotline.web.forms import INTAKE_OPS, IntakeForm
+from hotline.web.views.common import actor_of, roles_required
+
+log = logging.getLogger(__name__)
+INTAKE_PAGE_ROLES = (Role.OPERATOR, Role.DISPATCHER, Role.ADMIN)
+MIN_TEXT = 4
+# An action's field name → the intake form's field, to show an action's refusal in place.
+FORM_FIELD = {
+    "answer": {"answer": "answer"},
+    "reject": {"reason": "reject_reason", "category": "reject_category"},
+    "transfer_police": {"reason": "police_reason", "police_ref": "police_ref"},
+    "merge": {"into": "merge_into"},
+}
+
+
+def _intake_page(request: HttpRequest, form: IntakeForm, status: int = 200) -> HttpResponse:
+    return render(request, "web/intake/page.html", {"form": form, "ops": INTAKE_OPS}, status=status)
+
+
+@roles_required(*INTAKE_PAGE_ROLES)
+def intake(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _intake_page(request, IntakeForm(initial={"idempotency_key": uuid.uuid4().hex}))
+    form = IntakeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请按提示修改后再提交,工单未创建。")
+        return _intake_page(request, form, status=422)
+    data = form.cleaned_data
+    op = data["op"]
+    contact = NewContact(
+        channel=data["channel"],
+        text=data["text"],
+        title=data["title"],
+        citizen_name=data["citizen_name"],
+        phone=data["phone"],
+        address=data["address"],
+        idempotency_key=data["idempotency_key"] or None,
+        type=data["type"],
+        topic=data["topic"],
+        urgency=data["urgency"],
+        emotion=data["emotion"],
+    )
+    fields: dict[str, Any] = {
+        "create": {},
+        "answer": {"answer": data["answer"], "article": data["article"]},
+        "reject": {"reason": data["reject_reason"], "category": data["reject_category"] or "other"},
+        "transfer_police": {"reason": data["police_reason"], "police_ref": data["police_ref"]},
+        "merge": {"into": data["merge_into"].strip()},
+    }[op]
+    actor = actor_of(request)
+    try:
+        with transaction.atomic():
+            ticket, created = create_ticket(actor, contact)
+            if not created:
+                messages.info(request, f"该来电已受理过(工单 {ticket.number}),未重复创建。")
+                return redirect(f"/tickets/{ticket.number}/")
+            if op != "create":
+                ticket = ACTIONS[op](actor, ticket.number, expected_version=ticket.version, **fields)
+    except ActionError as exc:
+        field = FORM_FIELD.get(op, {}).get(exc.field, exc.field) if isinstance(exc, InvalidInput) else None
+        form.add_error(field if field in form.fields else None, exc.message)
+        messages.error(request, f"「{INTAKE_OPS[op]}」未执行,工单未创建:{exc.message}")
+        return _intake_page(request, form, status=exc.status)
+    done = "已受理" if op == "create" else f"已受理并{INTAKE_OPS[op]}"
+    messages.success(request, f"{done},工单编号 {ticket.number}")
+    return redirect(f"/tickets/{ticket.number}/")
+
+
+def _get(item: Any, *names: str) -> Any:
+    for name in names:
+        value = item.get(name) if isinstance(item, dict) else getattr(item, name, None)
+        if value not in (None, ""):
+            return value
+    return None
+
+
+def duplicates(
+    scope: DataScope, text: str, title: str, place_unit_id: int | None, phone: str
+) -> list[dict[str, Any]]:
+    """Open tickets this call may repeat: triage's similar tickets and the caller's own."""
+    found: list[dict[str, Any]] = []
+    try:
+        from hotline.triage.duplicates import find_duplicates
+    except ImportError:
+        find_duplicates = None
+    if find_duplicates is not None and len(text) >= MIN_TEXT:
+        try:
+            for item in find_duplicates(
+                text, title=title, place_unit_id=place_unit_id, scope_queryset=scoped_tickets(scope), limit=5
+            ):
+                if isinstance(item, tuple):
+                    item = {"ticket": item[0], "score": item[1] if len(item) > 1 else None}
+                ticket = _get(item, "ticket")
+                number = (
+                    ticket.number if isinstance(ticket, Ticket) else _get(item, "number", "ticket_number")
+                )
+                if number:
+                    score = _get(item, "score", "similarity")
+                    reason = _get(item, "reason", "explain", "explanation") or ""
+                    found.append(
+                        {"number": str(number), "score": score, "reason": str(reason), "why": "内容相似"}
+                    )
+        except Exception:  # advice only: the operator keeps working without it
+            log.exception("duplicate search failed")
+    if phone and len(phone) >= 7:
+        for number in (
+            scoped_tickets(scope)
+            .filter(phone=phone)
+            .exclude(state__in=END_STATES)
+            .order_by("-created_at")
+            .values_list("number", flat=True)[:3]
+        ):
+            if all(f["number"] != number for f in found):
+                found.append({"number": number, "score": None, "reason": "", "why": "同一来电号码的在办工单"})
+    if not found:
+        return []
+    tickets = Ticket.objects.select_related("lead_unit").in_bulk(
+        [f["number"] for f in found], field_name="number"
+    )
+    rows = []
+    for f in found:
+        t = tickets.get(f["number"])
+        if t is not None:
+            rows.append({**f, "ticket": t, "mergeable": t.state not in END_STATES})
+    return rows
+
+
+@roles_required(*INTAKE_PAGE_ROLES)
+@require_POST
+def intake_suggest(request: HttpRequest) -> HttpResponse:
+    """The live suggestion panel (an htmx partial): triage, duplicates, knowledge."""
+    text = (request.POST.get("text") or "").strip()[:5000]
+    title = (request.POST.get("title") or "").strip()[:200]
+    address = (request.POST.get("address") or "").strip()[:300]
+    phone = (request.POST.get("phone") or "").strip()[:20]
+    channel = request.POST.get("channel") or "phone"
+    if len(text) + len(title) < MIN_TEXT:
+        return render(request, "web/intake/_suggestions.html", {"empty": True})
+    suggestion: dict[str, Any] = {}
+    try:
+        from hotline.triage import analyse
+
+        suggestion = analyse(title=title, text=text, channel=channel, address=address).to_dict()
+    except Exception:
+        log.exception("triage failed in the intake panel")
+    places = suggestion.get("places") or []
+    place_id = next((p.get("unit_id") for p in places if isinstance(p, dict) and p.get("unit_id")), None)
+    return render(
+        request,
+        "web/intake/_suggestions.html",
+        {
+            "s": suggestion,
+            "explain": suggestion.get("explain") or {},
+            "duplicates": duplicates(actor_of(request).scope, text, title, place_id, phone),
+            "articles": search(f"{title} {text}", limit=3),
+        },
+    )

@@ -1,0 +1,99 @@
+"""知识库: citizens and operators search it; units maintain their own articles."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from hotline.knowledge.models import Article, Category
+from hotline.knowledge.search import search
+from hotline.org.models import Role, User
+from hotline.web.forms import ArticleForm
+from hotline.web.views.common import error_page, paginate, query_without_page
+
+SEARCH_LIMIT = 30
+
+
+def kb_index(request: HttpRequest) -> HttpResponse:
+    q = (request.GET.get("q") or "").strip()[:200]
+    category = request.GET.get("category") or ""
+    if category not in Category.values:
+        category = ""
+    hits = search(q, limit=SEARCH_LIMIT, category=category) if q else None
+    page = None
+    if hits is None:
+        qs = Article.objects.visible().order_by("category", "title").only("id", "title", "category", "body")
+        if category:
+            qs = qs.filter(category=category)
+        page = paginate(request, qs)
+    return render(
+        request,
+        "web/kb/index.html",
+        {
+            "q": q,
+            "category": category,
+            "categories": Category.choices,
+            "hits": hits,
+            "page": page,
+            "query": query_without_page(request),
+        },
+    )
+
+
+def kb_article(request: HttpRequest, article_id: int) -> HttpResponse:
+    article = Article.objects.visible().select_related("owner_unit").filter(pk=article_id).first()
+    if article is None:
+        return error_page(request, 404, "该知识条目不存在、未发布或已失效。")
+    return render(request, "web/kb/article.html", {"article": article})
+
+
+def _editable(user: User) -> QuerySet[Article]:
+    """Admins edit every article; a unit's users only their own unit's."""
+    qs = Article.objects.select_related("owner_unit")
+    if user.is_superuser or user.role == Role.ADMIN:
+        return qs
+    if user.unit_id is None:
+        return qs.none()
+    return qs.filter(owner_unit_id=user.unit_id)
+
+
+@login_required
+def kb_manage(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    q = (request.GET.get("q") or "").strip()[:100]
+    qs = _editable(user).order_by("-updated_at", "-id")
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(keywords__icontains=q))
+    return render(
+        request,
+        "web/kb/manage.html",
+        {"page": paginate(request, qs), "q": q, "query": query_without_page(request)},
+    )
+
+
+@login_required
+def kb_edit(request: HttpRequest, article_id: int | None = None) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    article = None
+    if article_id is not None:
+        article = _editable(user).filter(pk=article_id).first()
+        if article is None:
+            return error_page(request, 404, "知识条目不存在,或不属于您的单位。")
+    elif user.unit_id is None and not user.is_superuser:
+        return error_page(request, 403, "您未隶属任何单位,不能新建知识条目。")
+    form = ArticleForm(request.POST or None, instance=article)
+    if request.method == "POST":
+        if form.is_valid():
+            obj = form.save(commit=False)
+            if article is None:
+                obj.owner_unit_id = user.unit_id
+            obj.updated_by = user
+            obj.save()
+            messages.success(request, f"已保存知识条目「{obj.title}」")
+            return redirect("/kb/manage/")
+        messages.error(request, "请按提示修改后再保存。")
+        return render(request, "web/kb/edit.html", {"form": form, "article": article}, status=422)
+    return render(request, "web/kb/edit.html", {"form": form, "article": article})

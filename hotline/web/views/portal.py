@@ -1,0 +1,162 @@
+"""市民服务: submit a request, track it with the phone's last four digits, rate the outcome.
+
+No login. Abuse is limited naively: one submission per phone per minute, and a cap on
+failed look-ups per address (so ticket numbers cannot be probed quickly).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from hotline import clock
+from hotline.audit.models import Event
+from hotline.tickets import selectors
+from hotline.tickets.actions import Actor, NewContact, create_ticket
+from hotline.tickets.actions.base import STATE_LABELS, record
+from hotline.tickets.errors import ActionError
+from hotline.tickets.models import Channel, State, Ticket
+from hotline.tickets.timeline import public_timeline
+from hotline.web.forms import PortalForm, RatingForm, TrackForm
+from hotline.web.models import Attachment
+from hotline.web.views.present import RATINGS
+
+SUBMIT_INTERVAL = timedelta(minutes=1)
+LOOKUP_FAILURES = 20  # per client address per 10 minutes
+RATEABLE = (State.AWAITING_CALLBACK, State.ARCHIVED)
+
+
+def submit(request: HttpRequest) -> HttpResponse:
+    form = PortalForm(request.POST or None, request.FILES or None)
+    if request.method != "POST":
+        return render(request, "web/portal/submit.html", {"form": form})
+    if not form.is_valid():
+        return render(request, "web/portal/submit.html", {"form": form}, status=422)
+    data = form.cleaned_data
+    if data.get("website"):
+        # A bot filled the invisible field: answer like a success, store nothing.
+        return redirect("/portal/")
+    now = clock.now()
+    # Naive flood control, enforced in the database so every worker process agrees.
+    recent = Ticket.objects.filter(
+        phone=data["phone"], channel=Channel.WEB, created_at__gte=now - SUBMIT_INTERVAL
+    ).exists()
+    if recent:
+        form.add_error(None, "同一手机号每分钟只能提交一次诉求,请稍后再试。如情况紧急请直接拨打12345。")
+        return render(request, "web/portal/submit.html", {"form": form}, status=429)
+    contact = NewContact(
+        channel=Channel.WEB,
+        text=data["text"],
+        citizen_name=data["citizen_name"],
+        phone=data["phone"],
+        address=data["address"],
+    )
+    try:
+        with transaction.atomic():
+            ticket, _ = create_ticket(Actor.citizen(), contact)
+            photo = data.get("photo")
+            if photo:
+                Attachment.objects.create(
+                    ticket=ticket,
+                    file=photo,
+                    original_name=(photo.name or "")[:200],
+                    content_type=photo.content_type or "application/octet-stream",
+                    size=photo.size or 0,
+                )
+    except ActionError as exc:
+        form.add_error(None, exc.message)
+        return render(request, "web/portal/submit.html", {"form": form}, status=exc.status)
+    request.session["portal_submitted"] = ticket.number
+    return redirect("/portal/submitted/")
+
+
+def submitted(request: HttpRequest) -> HttpResponse:
+    number = request.session.get("portal_submitted")
+    if not number:
+        return redirect("/portal/")
+    return render(request, "web/portal/submitted.html", {"number": number})
+
+
+def _client(request: HttpRequest) -> str:
+    return f"portal-lookup:{request.META.get('REMOTE_ADDR', '')}"
+
+
+def _lookup(request: HttpRequest, form: TrackForm) -> tuple[Ticket | None, str, int]:
+    """(ticket, error, status) for a valid track form, counting failed look-ups."""
+    key = _client(request)
+    if cache.get(key, 0) >= LOOKUP_FAILURES:
+        return None, "查询失败次数过多,请 10 分钟后再试。", 429
+    try:
+        ticket = selectors.public_ticket(form.cleaned_data["number"], form.cleaned_data["phone_last4"])
+    except ActionError as exc:
+        cache.set(key, cache.get(key, 0) + 1, 600)
+        return None, exc.message, exc.status
+    return ticket, "", 200
+
+
+def _track_context(ticket: Ticket, rating_form: RatingForm | None = None) -> dict[str, Any]:
+    rated = Event.objects.filter(ticket=ticket, action="citizen_rating").exists()
+    return {
+        "ticket": ticket,
+        "state_label": STATE_LABELS.get(ticket.state, ticket.state),
+        "timeline": public_timeline(ticket),
+        "can_rate": ticket.state in RATEABLE and not rated,
+        "rated": rated,
+        "rating_form": rating_form
+        or RatingForm(initial={"number": ticket.number, "phone_last4": ticket.phone_last4}),
+    }
+
+
+def track(request: HttpRequest) -> HttpResponse:
+    form = TrackForm(request.POST or None)
+    if request.method != "POST":
+        return render(request, "web/portal/track.html", {"form": form})
+    if not form.is_valid():
+        return render(request, "web/portal/track.html", {"form": form}, status=422)
+    ticket, error, status = _lookup(request, form)
+    if ticket is None:
+        form.add_error(None, error)
+        return render(request, "web/portal/track.html", {"form": form}, status=status)
+    return render(request, "web/portal/track.html", {"form": form, **_track_context(ticket)})
+
+
+@require_POST
+def rate(request: HttpRequest) -> HttpResponse:
+    """市民评价: once per ticket, when the ticket awaits its callback or is archived."""
+    form = RatingForm(request.POST)
+    track_form = TrackForm(request.POST)
+    if not track_form.is_valid():
+        return render(request, "web/portal/track.html", {"form": track_form}, status=422)
+    ticket, error, status = _lookup(request, track_form)
+    if ticket is None:
+        track_form.add_error(None, error)
+        return render(request, "web/portal/track.html", {"form": track_form}, status=status)
+    if not form.is_valid():
+        context = {"form": track_form, **_track_context(ticket, form)}
+        return render(request, "web/portal/track.html", context, status=422)
+    with transaction.atomic():
+        # The row lock orders two concurrent ratings: the second sees the first.
+        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if locked.state not in RATEABLE:
+            form.add_error(None, "工单办结后才能评价。")
+        elif Event.objects.filter(ticket=locked, action="citizen_rating").exists():
+            form.add_error(None, "该工单已评价过,感谢您的反馈。")
+        else:
+            rating = form.cleaned_data["rating"]
+            record(
+                action="citizen_rating",
+                ticket=locked,
+                actor=Actor.citizen(),
+                payload={"rating": rating, "comment": form.cleaned_data["comment"].strip()},
+            )
+    if form.errors:
+        context = {"form": track_form, **_track_context(ticket, form)}
+        return render(request, "web/portal/track.html", context, status=409)
+    context = {"form": track_form, **_track_context(ticket), "thanks": RATINGS[form.cleaned_data["rating"]]}
+    return render(request, "web/portal/track.html", context)

@@ -1,0 +1,130 @@
+"""How a ticket's recorded history reads to people: labels, states and payloads in Chinese."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from hotline.audit.models import Event
+from hotline.sla.clock import KIND_LABELS
+from hotline.tickets.actions.base import ROLE_LABELS, STATE_LABELS
+from hotline.tickets.actions.closing import ARCHIVE_REASONS, SATISFACTION
+from hotline.tickets.actions.intake import REJECT_CATEGORIES
+from hotline.tickets.lifecycle import TRANSITIONS
+from hotline.tickets.models import Channel
+
+EXTRA_LABELS = {"create": "受理", "view_personal_data": "查看市民完整信息", "citizen_rating": "市民评价"}
+RATINGS = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
+
+# Payload key → label, in display order. Keys not listed are internal bookkeeping.
+PAYLOAD_LABELS: dict[str, str] = {
+    "channel": "渠道",
+    "answer": "答复内容",
+    "article": "引用知识条目",
+    "category": "类别",
+    "reason": "理由",
+    "police_ref": "110接警编号",
+    "into": "合并至",
+    "lead_unit_name": "主办单位",
+    "lead_unit": "主办单位编码",
+    "assist_units": "协办单位",
+    "decided": "派单员调整",
+    "decision": "决定",
+    "unit_name": "单位",
+    "unit": "单位编码",
+    "share": "承办角色",
+    "days": "天数",
+    "approve": "审批结果",
+    "requested": "申请待审批",
+    "direct": "直接挂起",
+    "deadline": "针对时限",
+    "count": "次数",
+    "frozen_seconds": "挂起时长",
+    "result": "办理结果",
+    "passed": "审核结论",
+    "comment": "意见",
+    "reached": "是否接通",
+    "satisfaction": "满意度",
+    "rating": "评价",
+    "resolved": "是否解决",
+    "rehandle": "重办次数",
+    "note": "说明",
+    "purpose": "用途",
+}
+_VALUE_MAPS: dict[str, dict[str, str]] = {
+    "channel": dict(Channel.choices),
+    "category": REJECT_CATEGORIES,
+    "reason": ARCHIVE_REASONS,
+    "satisfaction": SATISFACTION,
+    "rating": RATINGS,
+    "share": {"lead": "主办", "assist": "协办"},
+    "decision": {"redispatch": "改派", "overrule": "驳回退单"},
+    "deadline": KIND_LABELS,
+    "passed": {"True": "通过", "False": "不通过"},
+    "approve": {"True": "批准", "False": "不批准"},
+}
+
+
+def _value(key: str, value: Any) -> str:
+    if key == "frozen_seconds" and isinstance(value, int | float):
+        hours, rest = divmod(int(value), 3600)
+        return f"{hours} 小时 {rest // 60} 分"
+    if key == "decided" and isinstance(value, dict):
+        return ";".join(
+            f"{PAYLOAD_LABELS.get(k, k) if k != 'type' else '类型'}→{v}" for k, v in value.items()
+        )
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value) or "无"
+    mapped = _VALUE_MAPS.get(key, {}).get(str(value))
+    if mapped:
+        return mapped
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)
+
+
+def payload_items(payload: dict[str, Any]) -> list[tuple[str, str]]:
+    items = []
+    for key, label in PAYLOAD_LABELS.items():
+        if key not in payload:
+            continue
+        value = payload[key]
+        if value in ("", None, []) or (key == "lead_unit" and "lead_unit_name" in payload):
+            continue
+        items.append((label, _value(key, value)))
+    return items
+
+
+def action_label(action: str) -> str:
+    if action in TRANSITIONS:
+        return TRANSITIONS[action].label
+    return EXTRA_LABELS.get(action, action)
+
+
+def timeline_entry(event: Event) -> dict[str, Any]:
+    actor = event.actor
+    return {
+        "seq": event.seq,
+        "action": event.action,
+        "label": action_label(event.action),
+        "who": (actor.display_name or actor.username) if actor else ROLE_LABELS.get(event.actor_role, "系统"),
+        "role": ROLE_LABELS.get(event.actor_role, event.actor_role),
+        "unit": event.actor_unit.name if event.actor_unit else "",
+        "when": event.created_at,
+        "from_state": STATE_LABELS.get(event.from_state, event.from_state),
+        "to_state": STATE_LABELS.get(event.to_state, event.to_state),
+        "changed": bool(event.to_state) and event.from_state != event.to_state,
+        "items": payload_items(event.payload or {}),
+        "hash": event.hash[:12],
+    }
+
+
+def deadline_rows(ticket: Any, open_kinds: list[str], now: datetime) -> list[dict[str, Any]]:
+    rows = []
+    for kind, label in KIND_LABELS.items():
+        due = getattr(ticket, f"{kind}_deadline")
+        if due is None:
+            continue
+        is_open = kind in open_kinds
+        rows.append({"label": label, "due": due, "open": is_open, "overdue": is_open and due < now})
+    return rows
