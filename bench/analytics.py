@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,7 +33,7 @@ def _setup(db: str) -> str:
             conn.execute("CREATE DATABASE bench_analytics")
         url = PG_URL.format(db="bench_analytics")
     else:
-        path = Path("/tmp/bench_analytics.sqlite3")
+        path = Path(tempfile.gettempdir()) / "bench_analytics.sqlite3"
         for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
             p.unlink(missing_ok=True)
         url = f"sqlite:///{path}"
@@ -161,7 +162,7 @@ def _fill(n: int, first_unit: int, n_units: int, chunk: int = 500_000) -> None:
             if vendor == "postgresql":
                 series = f"SELECT generate_series({lo}::bigint, {hi}::bigint) AS i"
             else:
-                series = f"WITH RECURSIVE s(i) AS (SELECT {lo} UNION ALL SELECT i + 1 FROM s WHERE i < {hi}) SELECT i FROM s"
+                series = f"WITH RECURSIVE s(i) AS (SELECT {lo} UNION ALL SELECT i + 1 FROM s WHERE i < {hi}) SELECT i FROM s"  # noqa: S608
             cur.execute(f"INSERT INTO tickets_ticket ({cols}) SELECT {vals} FROM ({series}) AS g")  # noqa: S608
             print(f"  tickets {hi:,}/{n:,}", flush=True)
         from hotline.analytics.models import COUNTER_NAMES

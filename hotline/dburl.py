@@ -6,6 +6,7 @@ PostgreSQL (production). Anything else is a configuration error, said plainly.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
@@ -37,7 +38,9 @@ def sqlite_config(path: str) -> dict[str, Any]:
         # Reuse connections: each new one would re-run the PRAGMAs above.
         "CONN_MAX_AGE": 600,
         "CONN_HEALTH_CHECKS": True,
-        "TEST": {"NAME": str(Path(path).with_suffix("")) + "_test.sqlite3"} if path != ":memory:" else {},
+        # A file (not memory) so live-server and concurrency tests share it across
+        # threads; one per test run so that parallel runs never collide.
+        "TEST": {"NAME": f"{Path(path).with_suffix('')}_test_{os.getpid()}.sqlite3"} if path != ":memory:" else {},
     }
 
 

@@ -230,8 +230,8 @@ def find_hotspots(
     for g in groups:
         members = [rows[i] for i in g]
         texts = [docs[i] for i in g]
-        place_ids = Counter(r["place_id"] for r in members if r["place_id"])
-        district = place_names.get(place_ids.most_common(1)[0][0], "") if place_ids else ""
+        member_places = Counter(r["place_id"] for r in members if r["place_id"])
+        district = place_names.get(member_places.most_common(1)[0][0], "") if member_places else ""
         if not district:
             found = [places.districts(t) for t in texts]
             specific = [[d for d in ds if not d.endswith("市")] or ds for ds in found]
@@ -244,7 +244,9 @@ def find_hotspots(
         severity = round(severe / len(members), 2)
         leads = Counter(r["lead_unit_id"] for r in members if r["lead_unit_id"])
         unit_id = (
-            leads.most_common(1)[0][0] if leads else (place_ids.most_common(1)[0][0] if place_ids else None)
+            leads.most_common(1)[0][0]
+            if leads
+            else (member_places.most_common(1)[0][0] if member_places else None)
         )
         topics = Counter(r["topic"] for r in members if r["topic"])
         coords = [(r["lat"], r["lng"]) for r in members if r["lat"] is not None]

@@ -87,9 +87,10 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
 
 
 def _existing(prefix: str) -> set[str]:
-    return set(
-        Contact.objects.filter(idempotency_key__startswith=prefix).values_list("idempotency_key", flat=True)
+    keys = Contact.objects.filter(idempotency_key__startswith=prefix).values_list(
+        "idempotency_key", flat=True
     )
+    return {k for k in keys if k}
 
 
 def _run(

@@ -121,7 +121,8 @@ def _sums(period: Period, unit_ids: list[int] | None) -> dict[int, dict[str, int
     if unit_ids is not None:
         qs = qs.filter(unit_id__in=unit_ids)
     out: dict[int, dict[str, int]] = {}
-    for r in qs.values("unit_id").annotate(**{f"s_{c}": Sum(c) for c in COUNTER_NAMES}):
+    rows: Any = qs.values("unit_id").annotate(**{f"s_{c}": Sum(c) for c in COUNTER_NAMES})
+    for r in rows:
         out[int(r["unit_id"])] = {c: int(r[f"s_{c}"] or 0) for c in COUNTER_NAMES}
     return out
 
@@ -278,7 +279,7 @@ def daily_series(scope: DataScope, period: Period, unit: str = "") -> list[dict[
     out = []
     day = period.start
     while day <= period.end:
-        r = sums.get(day, {})
+        r: Any = sums.get(day, {})
         out.append(
             {
                 "day": day.isoformat(),

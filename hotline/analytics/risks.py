@@ -85,6 +85,7 @@ def find_risk_spots(scope: DataScope, topic: str, *, min_cases: int = 2, top: in
     )
     unit_names = {u.pk: u for u in Unit.objects.all()}
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    r: Any
     for r in rows.iterator(chunk_size=2000):
         doc = f"{r['title']} {r['text'][:500]}"
         spot = next(iter(places.spots(doc)), "") or (r["address"] or "").strip()

@@ -195,7 +195,8 @@ def derive_from_duties() -> int:
             if name in unit.duties:
                 wanted[(unit.pk, topic)] = {
                     "level": unit.level if unit.level in _LEVELS else Level.COUNTY,
-                    "priority": DERIVED_PRIORITY,
+                    # A squad or station shares its bureau's duties; the bureau leads.
+                    "priority": DERIVED_PRIORITY - (8 if unit.kind == UnitKind.EXECUTING else 0),
                     "note": f"由单位职能推导:含「{name}」",
                 }
     existing = {(r.unit_id, r.topic): r for r in DutyRule.objects.filter(source=RuleSource.DUTIES)}

@@ -90,8 +90,20 @@ class UnitIndex:
                 for u in self.by_level.get(level, [])
                 if u.active and u.kind != UnitKind.CENTRE and any(k in u.name for k in keywords)
             ]
+            # A bureau's own squads and stations ("城管局一中队") share its name: the rule
+            # means the bureau, which passes work down itself (下派).
+            ids = {u.id for u in found}
+            found = [u for u in found if not self._has_ancestor_in(u, ids)]
             self._keyword_memo[key] = found
         return found
+
+    def _has_ancestor_in(self, unit: UnitInfo, ids: set[int]) -> bool:
+        parent = self.by_id.get(unit.parent_id) if unit.parent_id else None
+        while parent is not None:
+            if parent.id in ids:
+                return True
+            parent = self.by_id.get(parent.parent_id) if parent.parent_id else None
+        return False
 
     def find_places(self, text: str, limit: int = 12) -> list[tuple[str, list[int]]]:
         """Place names in ``text``: a leftmost-longest scan, one dict probe per (position, length)."""

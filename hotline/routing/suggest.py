@@ -37,6 +37,7 @@ MAX_LEADS = 5
 MAX_ASSISTS = 3
 ASSIST_MIN_PRIORITY = 66  # weaker keyword rules ("学校", "医院") never add an assisting unit
 SECOND_TOPIC_MIN = 0.35
+KEYWORD_SUPPORT = 0.06
 
 
 @dataclass
@@ -163,8 +164,14 @@ def _targets(rule: Rule, place: PlaceResolution, idx: UnitIndex) -> list[tuple[U
         unit = idx.usable(rule.unit_id)
         if unit is None:
             return []
-        if rule.territory != Territory.PLACE or unit.level == Level.PREFECTURE:
+        if rule.territory != Territory.PLACE:
             return [(unit, 1.0, "")]
+        if unit.level == Level.PREFECTURE:
+            # 属地优先: a prefecture unit yields to the county's own for a local matter.
+            local = place.county is not None and not place.cross_county
+            return [
+                (unit, 0.9 if local else 1.0, "州级部门" if local else "跨县(市)或属地不明,由州级部门办理")
+            ]
         if not place.known:
             return [(unit, 0.75, "未识别属地")]
         if unit.county_id is not None and place.county and unit.county_id != place.county.id:
@@ -272,6 +279,24 @@ def _score_rules(
                 cand.add_reason("duty", why + (f"({rule.note})" if rule.note else ""), score)
                 if where:
                     cand.add_reason("place", where)
+
+
+def _keyword_support(
+    keyword: list[tuple[Rule, int, str]],
+    place: PlaceResolution,
+    idx: UnitIndex,
+    scope: DataScope | None,
+    pool: dict[int, Candidate],
+) -> None:
+    """Words of the request that point at a candidate the topic already named («停电» for
+    供电局 among the 市政设施 candidates) add KEYWORD_SUPPORT, once per candidate."""
+    support: dict[int, Candidate] = {}
+    _score_rules(keyword, place, idx, scope, support, ShareRole.LEAD)
+    for unit_id, hit in support.items():
+        cand = pool.get(unit_id)
+        if cand is not None and hit.reasons:
+            cand.duty += KEYWORD_SUPPORT
+            cand.add_reason("duty", hit.reasons[0]["text"], KEYWORD_SUPPORT)
 
 
 def unit_loads(unit_ids: list[int]) -> dict[int, tuple[int, int, int]]:
@@ -456,6 +481,8 @@ def suggest(source: Any, *, scope: DataScope | None = None, record: bool = True)
     lead_rules = primary if primary else keyword
     pool: dict[int, Candidate] = {}
     _score_rules(lead_rules, place, idx, scope, pool, ShareRole.LEAD)
+    if primary:
+        _keyword_support(keyword, place, idx, scope, pool)
     notes: list[str] = []
     if not pool:
         notes.append("职责清单无匹配" if req.topic else "未确定诉求分类")

@@ -124,8 +124,8 @@ def _model_predict(doc: str) -> tuple[list[tuple[str, float]], str, str] | None:
     if model is None or not doc:
         return None
     try:
-        ranked = model.rank(doc, k=len(model.labels))
-        return ranked, model.explain(doc, ranked[0][0]), model.name
+        ranked, why = model.rank_explain(doc, k=len(model.labels))
+        return ranked, why, model.name
     except Exception:
         log.exception("triage model failed; falling back to keywords")
         return None

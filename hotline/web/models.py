@@ -13,7 +13,8 @@ class MediaStorage(FileSystemStorage):
 
     @cached_property
     def base_location(self) -> str:  # type: ignore[override]
-        return str(self._value_or_setting(self._location, settings.MEDIA_ROOT or settings.DATA_DIR / "media"))
+        location = getattr(self, "_location", None)
+        return str(self._value_or_setting(location, settings.MEDIA_ROOT or settings.DATA_DIR / "media"))
 
 
 def media_storage() -> MediaStorage:

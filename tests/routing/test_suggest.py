@@ -102,3 +102,13 @@ def test_no_topic_uses_keywords_and_no_rule_falls_back_to_the_township(rorg: Any
     assert s.lead.unit.code == "A-CGJ"  # type: ignore[union-attr]
     s = suggest({"text": "龙潭镇有件事想反映", "topic": "其他 / 其他"})
     assert s.lead.unit.code == "B-LT" and "职责清单无匹配" in s.notes  # type: ignore[union-attr]
+
+
+def test_words_of_the_request_support_a_candidate_the_topic_named(rorg: Any) -> None:
+    make_unit("滨江县供电局", Level.COUNTY, UnitKind.FUNCTIONAL, rorg.county_a, code="A-GD")
+    topic = "城乡建设 / 市政设施 / 供电与燃气"
+    outage = suggest({"text": "城关镇停电两天了", "topic": topic})
+    assert outage.lead.unit.code == "A-GD"  # type: ignore[union-attr]
+    assert any("停电" in r["text"] for r in outage.lead.reasons)  # type: ignore[union-attr]
+    gas = suggest({"text": "城关镇燃气管道老化", "topic": topic})
+    assert gas.lead.unit.code == "A-ZJ"  # type: ignore[union-attr]

@@ -78,7 +78,7 @@ def test_handler_home_counts_only_its_scope(org: Any) -> None:
     dispatched(org, lead="A-ZJ")
     dispatched(org, lead="B-ZJ")
     response = client_for(org.a_housing_handler).get("/")
-    counters = dict((c.key, n) for c, n in response.context["counters"])
+    counters = {c.key: n for c, n in response.context["counters"]}
     assert counters["to_sign"] == 1
     assert len(response.context["recent"]) == 1
 
@@ -87,7 +87,7 @@ def test_operator_home_counts_today(org: Any) -> None:
     new_ticket(org.operator)
     new_ticket(org.dispatcher)
     response = client_for(org.operator).get("/")
-    counters = dict((c.key, n) for c, n in response.context["counters"])
+    counters = {c.key: n for c, n in response.context["counters"]}
     assert counters["mine_today"] == 1 and counters["today"] == 2
 
 

@@ -14,7 +14,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _note(user: Any, title: str = "临期预警", ticket: Any = None) -> Notification:
-    return Notification.objects.create(user=user, kind="warn", title=title, body="请及时办理", ticket=ticket, created_at=clock.now())
+    return Notification.objects.create(
+        user=user, kind="warn", title=title, body="请及时办理", ticket=ticket, created_at=clock.now()
+    )
 
 
 def test_inbox_lists_own_messages_paginated(org: Any, django_assert_max_num_queries: Any) -> None:

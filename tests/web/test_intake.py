@@ -44,13 +44,27 @@ def test_suggestions_partial(org: Any) -> None:
     response = client.post("/intake/suggest/", CALL)
     html = response.content.decode()
     assert response.status_code == 200 and "<html" not in html
-    for text in ("诉求类型", "诉求分类", "紧急程度", "情绪倾向", "有效性", "警情", "属地", "疑似重复件", "知识库答复"):
+    for text in (
+        "诉求类型",
+        "诉求分类",
+        "紧急程度",
+        "情绪倾向",
+        "有效性",
+        "警情",
+        "属地",
+        "疑似重复件",
+        "知识库答复",
+    ):
         assert text in html, text
     assert "社保卡丢失或损坏如何补办" in html and "用此答复" in html
 
 
 def test_suggestions_show_police_hint(org: Any) -> None:
-    html = client_for(org.operator).post("/intake/suggest/", {**CALL, "text": "有人在我家门口打架,拿着刀,快来人"}).content.decode()
+    html = (
+        client_for(org.operator)
+        .post("/intake/suggest/", {**CALL, "text": "有人在我家门口打架,拿着刀,快来人"})
+        .content.decode()
+    )
     assert "警情" in html
 
 
@@ -87,7 +101,9 @@ def test_create_lands_on_ticket_page(org: Any) -> None:
 
 
 def test_answer_on_the_spot(org: Any) -> None:
-    response = _post(client_for(org.operator), "answer", answer="请携带身份证到合作银行网点补办。", article="1")
+    response = _post(
+        client_for(org.operator), "answer", answer="请携带身份证到合作银行网点补办。", article="1"
+    )
     ticket = Ticket.objects.get()
     assert response.status_code == 302
     assert ticket.state == State.AWAITING_CALLBACK and ticket.result.startswith("请携带身份证")
@@ -178,7 +194,9 @@ def test_suggestion_partial_latency(org: Any, capsys: Any) -> None:
     p50 = statistics.median(timings)
     p99 = timings[min(len(timings) - 1, int(len(timings) * 0.99))]
     with capsys.disabled():
-        print(f"\n[intake suggest] n={len(timings)} p50={p50:.1f} ms p99={p99:.1f} ms max={timings[-1]:.1f} ms")
+        print(
+            f"\n[intake suggest] n={len(timings)} p50={p50:.1f} ms p99={p99:.1f} ms max={timings[-1]:.1f} ms"
+        )
     assert p99 < 300
 
 
@@ -189,3 +207,17 @@ def test_suggestion_partial_query_count(org: Any, django_assert_max_num_queries:
     client.post("/intake/suggest/", CALL)
     with django_assert_max_num_queries(12):
         client.post("/intake/suggest/", CALL)
+
+
+def test_similar_open_tickets_are_offered_for_merge(org: Any) -> None:
+    earlier = new_ticket(
+        org.operator, text="城关镇河西村路灯坏了一个星期,晚上出行很不方便", phone="13500000001"
+    )
+    html = (
+        client_for(org.operator)
+        .post(
+            "/intake/suggest/", {**CALL, "text": "河西村的路灯坏了一个星期了,晚上出门很不方便", "phone": ""}
+        )
+        .content.decode()
+    )
+    assert earlier.number in html and "合并到此" in html

@@ -19,7 +19,12 @@ from tests.web.helpers import client_for, new_ticket
 pytestmark = pytest.mark.django_db
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-REQUEST = {"text": "石门县龙潭镇老街下水道堵塞,污水漫到路面", "address": "龙潭镇老街", "phone": "13712345678", "citizen_name": "王五"}
+REQUEST = {
+    "text": "石门县龙潭镇老街下水道堵塞,污水漫到路面",
+    "address": "龙潭镇老街",
+    "phone": "13712345678",
+    "citizen_name": "王五",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -47,7 +52,9 @@ def test_submit_creates_web_ticket_and_shows_number(client: Client, org: Any) ->
     assert Path(item.file.path).read_bytes() == PNG
     # Staff who see the ticket can open the photo; others cannot.
     assert client_for(org.dispatcher).get(f"/tickets/{ticket.number}/files/{item.pk}/").status_code == 200
-    assert client_for(org.a_housing_handler).get(f"/tickets/{ticket.number}/files/{item.pk}/").status_code == 404
+    assert (
+        client_for(org.a_housing_handler).get(f"/tickets/{ticket.number}/files/{item.pk}/").status_code == 404
+    )
 
 
 @pytest.mark.parametrize(
@@ -58,10 +65,20 @@ def test_submit_creates_web_ticket_and_shows_number(client: Client, org: Any) ->
         ({"phone": ""}, {}, "请填写手机号码"),
         ({"phone": "12ab"}, {}, "电话号码格式不正确"),
         ({}, {"photo": SimpleUploadedFile("x.txt", b"hello world", content_type="image/png")}, "只能上传"),
-        ({}, {"photo": SimpleUploadedFile("big.png", PNG + b"\x00" * (5 * 1024 * 1024), content_type="image/png")}, "不能超过 5 MB"),
+        (
+            {},
+            {
+                "photo": SimpleUploadedFile(
+                    "big.png", PNG + b"\x00" * (5 * 1024 * 1024), content_type="image/png"
+                )
+            },
+            "不能超过 5 MB",
+        ),
     ],
 )
-def test_bad_submission_saves_nothing(client: Client, org: Any, data: dict[str, str], files: dict[str, Any], message: str) -> None:
+def test_bad_submission_saves_nothing(
+    client: Client, org: Any, data: dict[str, str], files: dict[str, Any], message: str
+) -> None:
     response = client.post("/portal/", {**REQUEST, **data, **files})
     assert response.status_code == 422
     assert message in response.content.decode()
@@ -94,7 +111,9 @@ def test_track_by_number_and_last4(client: Client, org: Any) -> None:
     assert "评价办理结果" not in html  # not yet closed
 
 
-@pytest.mark.parametrize(("number", "last4", "status"), [("20990101000001", "5678", 404), ("", "5678", 422), ("x", "12", 422)])
+@pytest.mark.parametrize(
+    ("number", "last4", "status"), [("20990101000001", "5678", 404), ("", "5678", 422), ("x", "12", 422)]
+)
 def test_track_mismatch(client: Client, org: Any, number: str, last4: str, status: int) -> None:
     new_ticket(org.operator, phone="13712345678")
     response = client.post("/portal/track/", {"number": number, "phone_last4": last4})
@@ -141,7 +160,9 @@ def test_rating_needs_a_choice_and_the_right_digits(client: Client, org: Any) ->
     answer(Actor.of(org.operator), ticket.number, answer="已答复")
     response = client.post("/portal/rate/", {"number": ticket.number, "phone_last4": "5678"})
     assert response.status_code == 422 and "请选择满意程度" in response.content.decode()
-    response = client.post("/portal/rate/", {"number": ticket.number, "phone_last4": "1111", "rating": "satisfied"})
+    response = client.post(
+        "/portal/rate/", {"number": ticket.number, "phone_last4": "1111", "rating": "satisfied"}
+    )
     assert response.status_code == 404
     assert not Event.objects.filter(action="citizen_rating").exists()
     assert client.get("/portal/rate/").status_code == 405

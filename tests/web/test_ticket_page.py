@@ -19,7 +19,17 @@ def test_detail_shows_history_deadlines_units_and_masked_contact(org: Any) -> No
     ticket = signed(org)
     html = client_for(org.dispatcher).get(f"/tickets/{ticket.number}/").content.decode()
     assert ticket.number in html
-    for text in ("全程留痕", "受理", "派单", "签收", "已受理 → 已派单", "派单员", "滨江县住建局", "主办", "时限"):
+    for text in (
+        "全程留痕",
+        "受理",
+        "派单",
+        "签收",
+        "已受理 → 已派单",
+        "派单员",
+        "滨江县住建局",
+        "主办",
+        "时限",
+    ):
         assert text in html, text
     assert "138****1234" in html and "13800001234" not in html
     assert "张**" in html and "张三丰" not in html
@@ -67,7 +77,8 @@ def test_act_next_parameter_is_local_only(org: Any) -> None:
     assert response.url == f"/tickets/{ticket.number}/"
     ticket = new_ticket(org.operator)
     response = client_for(org.dispatcher).post(
-        f"/tickets/{ticket.number}/act/dispatch/", {"version": ticket.version, "lead_unit": "A-ZJ", "next": "/dispatch/"}
+        f"/tickets/{ticket.number}/act/dispatch/",
+        {"version": ticket.version, "lead_unit": "A-ZJ", "next": "/dispatch/"},
     )
     assert response.url == "/dispatch/"
 
@@ -100,7 +111,12 @@ def test_stale_version_is_refused_with_clear_message(org: Any) -> None:
     ticket = new_ticket(org.operator)
     old = ticket.version
     client = client_for(org.dispatcher)
-    assert client.post(f"/tickets/{ticket.number}/act/dispatch/", {"version": old, "lead_unit": "A-ZJ"}).status_code == 302
+    assert (
+        client.post(
+            f"/tickets/{ticket.number}/act/dispatch/", {"version": old, "lead_unit": "A-ZJ"}
+        ).status_code
+        == 302
+    )
     # The same form submitted again (double click, second tab): refused, nothing done twice.
     response = client.post(f"/tickets/{ticket.number}/act/reject/", {"version": old, "reason": "重复"})
     assert response.status_code == 409
@@ -121,7 +137,9 @@ def test_stale_version_of_a_repeatable_action(org: Any) -> None:
 
 def test_missing_version_is_refused(org: Any) -> None:
     ticket = new_ticket(org.operator)
-    response = client_for(org.dispatcher).post(f"/tickets/{ticket.number}/act/dispatch/", {"lead_unit": "A-ZJ"})
+    response = client_for(org.dispatcher).post(
+        f"/tickets/{ticket.number}/act/dispatch/", {"lead_unit": "A-ZJ"}
+    )
     assert response.status_code == 422
     assert "版本号" in response.content.decode()
 
@@ -132,13 +150,18 @@ def test_wrong_role_and_unknown_action(org: Any) -> None:
         f"/tickets/{ticket.number}/act/dispatch/", {"version": 1, "lead_unit": "A-ZJ"}
     )
     assert response.status_code == 403 and "无权" in response.content.decode()
-    assert client_for(org.dispatcher).post(f"/tickets/{ticket.number}/act/fly/", {"version": 1}).status_code == 404
+    assert (
+        client_for(org.dispatcher).post(f"/tickets/{ticket.number}/act/fly/", {"version": 1}).status_code
+        == 404
+    )
     assert client_for(org.dispatcher).get(f"/tickets/{ticket.number}/act/dispatch/").status_code == 405
 
 
 def test_act_outside_scope_is_404(org: Any) -> None:
     ticket = dispatched(org, lead="A-ZJ")
-    response = client_for(org.b_housing_handler).post(f"/tickets/{ticket.number}/act/sign/", {"version": ticket.version})
+    response = client_for(org.b_housing_handler).post(
+        f"/tickets/{ticket.number}/act/sign/", {"version": ticket.version}
+    )
     assert response.status_code == 404
     ticket.refresh_from_db()
     assert ticket.state == State.DISPATCHED
@@ -162,12 +185,20 @@ def test_review_and_callback_forms(org: Any) -> None:
     handler = Actor.of(org.a_housing_handler)
     progress(handler, ticket.number, note="处理中")
     ticket = report(handler, ticket.number, result="已修复")
-    response = client_for(org.reviewer).post(f"/tickets/{ticket.number}/act/review/", {"version": ticket.version})
+    response = client_for(org.reviewer).post(
+        f"/tickets/{ticket.number}/act/review/", {"version": ticket.version}
+    )
     assert response.status_code == 422 and "审核结论" in response.content.decode()
     ticket = review(Actor.of(org.reviewer), ticket.number, passed=True)
     response = client_for(org.callback).post(
         f"/tickets/{ticket.number}/act/callback/",
-        {"version": ticket.version, "reached": "1", "satisfaction": "satisfied", "resolved": "1", "note": "市民满意"},
+        {
+            "version": ticket.version,
+            "reached": "1",
+            "satisfaction": "satisfied",
+            "resolved": "1",
+            "note": "市民满意",
+        },
     )
     assert response.status_code == 302
     ticket.refresh_from_db()
@@ -206,8 +237,16 @@ def test_parse_fields_types() -> None:
 
     from hotline.tickets.errors import InvalidInput
 
-    assert parse_fields("decide_extension", QueryDict("approve=1&days=3")) == {"approve": True, "days": 3, "note": ""}
-    assert parse_fields("dispatch", QueryDict("lead_unit=A&assist_units=B,C%20D"))["assist_units"] == ["B", "C", "D"]
+    assert parse_fields("decide_extension", QueryDict("approve=1&days=3")) == {
+        "approve": True,
+        "days": 3,
+        "note": "",
+    }
+    assert parse_fields("dispatch", QueryDict("lead_unit=A&assist_units=B,C%20D"))["assist_units"] == [
+        "B",
+        "C",
+        "D",
+    ]
     assert parse_fields("callback", QueryDict("reached=0"))["reached"] is False
     with pytest.raises(InvalidInput):
         parse_fields("request_extension", QueryDict("days=abc&reason=x"))

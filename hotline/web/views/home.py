@@ -34,6 +34,7 @@ class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+    next_page = "/"  # after sign-in without ?next=: the role home
 
 
 class LogoutView(auth_views.LogoutView):

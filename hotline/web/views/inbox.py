@@ -8,15 +8,22 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from hotline import clock
+from hotline.org.models import User
 from hotline.sla.models import Notification
 from hotline.web.views.common import error_page, paginate, query_without_page, safe_next
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
 
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     only_unread = request.GET.get("unread") == "1"
     qs = (
-        Notification.objects.filter(user=request.user).select_related("ticket").order_by("-created_at", "-id")
+        Notification.objects.filter(user=_user(request))
+        .select_related("ticket")
+        .order_by("-created_at", "-id")
     )
     if only_unread:
         qs = qs.filter(read_at__isnull=True)
@@ -29,7 +36,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 def _mine(request: HttpRequest, notification_id: int) -> Notification | None:
-    return Notification.objects.filter(pk=notification_id, user=request.user).select_related("ticket").first()
+    return (
+        Notification.objects.filter(pk=notification_id, user=_user(request)).select_related("ticket").first()
+    )
 
 
 def _mark(n: Notification) -> None:
@@ -51,7 +60,7 @@ def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def mark_all_read(request: HttpRequest) -> HttpResponse:
-    Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=clock.now())
+    Notification.objects.filter(user=_user(request), read_at__isnull=True).update(read_at=clock.now())
     return redirect("/inbox/")
 
 

@@ -8,6 +8,7 @@ transaction, applies the chosen first decision — so a refused decision leaves 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from typing import Any
@@ -103,18 +104,22 @@ def _get(item: Any, *names: str) -> Any:
 
 
 def duplicates(
-    scope: DataScope, text: str, title: str, place_unit_id: int | None, phone: str
+    scope: DataScope, text: str, title: str, place_unit_id: int | None, phone: str, address: str = ""
 ) -> list[dict[str, Any]]:
     """Open tickets this call may repeat: triage's similar tickets and the caller's own."""
     found: list[dict[str, Any]] = []
-    try:
+    find_duplicates: Any = None
+    with contextlib.suppress(ImportError):  # the duplicate finder is optional advice
         from hotline.triage.duplicates import find_duplicates
-    except ImportError:
-        find_duplicates = None
     if find_duplicates is not None and len(text) >= MIN_TEXT:
         try:
             for item in find_duplicates(
-                text, title=title, place_unit_id=place_unit_id, scope_queryset=scoped_tickets(scope), limit=5
+                text,
+                title=title,
+                place_unit_id=place_unit_id,
+                address=address,
+                scope_queryset=scoped_tickets(scope),
+                limit=5,
             ):
                 if isinstance(item, tuple):
                     item = {"ticket": item[0], "score": item[1] if len(item) > 1 else None}
@@ -124,7 +129,9 @@ def duplicates(
                 )
                 if number:
                     score = _get(item, "score", "similarity")
-                    reason = _get(item, "reason", "explain", "explanation") or ""
+                    reason = _get(item, "reasons", "reason", "explain") or ""
+                    if isinstance(reason, list | tuple):
+                        reason = "、".join(str(r) for r in reason)
                     found.append(
                         {"number": str(number), "score": score, "reason": str(reason), "why": "内容相似"}
                     )
@@ -179,7 +186,7 @@ def intake_suggest(request: HttpRequest) -> HttpResponse:
         {
             "s": suggestion,
             "explain": suggestion.get("explain") or {},
-            "duplicates": duplicates(actor_of(request).scope, text, title, place_id, phone),
+            "duplicates": duplicates(actor_of(request).scope, text, title, place_id, phone, address),
             "articles": search(f"{title} {text}", limit=3),
         },
     )

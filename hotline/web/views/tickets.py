@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -31,6 +32,15 @@ from hotline.web.views.present import deadline_rows, timeline_entry
 STALE_MESSAGE = (
     "工单已被他人更新(当前为第 {version} 版),您的「{label}」未执行。请查看下方最新情况后再决定是否操作。"
 )
+EXPLAIN_LABELS = {
+    "type": "诉求类型",
+    "topic": "诉求分类",
+    "urgency": "紧急程度",
+    "emotion": "情绪倾向",
+    "valid": "有效性",
+    "police": "警情",
+    "places": "属地",
+}
 UNIT_FIELD_ACTIONS = {"dispatch", "rule_return", "subdispatch"}
 
 
@@ -82,7 +92,9 @@ def ticket_context(
         "forms": forms,
         "unit_choices": units,
         "next": safe_next(request, ""),
-        "triage_explain": (ticket.triage or {}).get("explain") or {},
+        "triage_explain": [
+            (EXPLAIN_LABELS.get(k, k), v) for k, v in ((ticket.triage or {}).get("explain") or {}).items()
+        ],
     }
 
 
@@ -148,7 +160,7 @@ def ticket_reveal(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @login_required
-def attachment(request: HttpRequest, number: str, attachment_id: int) -> HttpResponse:
+def attachment(request: HttpRequest, number: str, attachment_id: int) -> HttpResponseBase:
     try:
         ticket = selectors.get_ticket(actor_of(request).scope, number)
     except NotFound:

@@ -128,7 +128,7 @@ def test_leader_dashboard_scoped(corg: Any, django_assert_max_num_queries: Any) 
     act(corg, "callback", "callback", a, satisfaction="satisfied", resolved=True)
     reported(corg, "B-ZJ", "b_zj")
     c = client_for("leader")
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(20):
         r = c.get("/leader/")
     body = r.content.decode()
     assert r.status_code == 200 and "滨江县住建局" in body and "石门县住建局" in body
