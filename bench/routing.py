@@ -261,6 +261,8 @@ def demo(url: str) -> None:
         truth: dict[int, str] = {}
         order: list[int] = []
         for e in Event.objects.filter(action__in=["dispatch", "rule_return"]).order_by("seq"):
+            if e.ticket_id is None:
+                continue
             p = e.payload or {}
             if e.action == "dispatch" and e.ticket_id not in truth:
                 order.append(e.ticket_id)

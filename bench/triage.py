@@ -25,10 +25,11 @@ REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "teddy20
 
 
 def _rate(fn, items) -> float:  # type: ignore[no-untyped-def]
-    t = time.perf_counter()
+    """Requests per second of CPU time of this process (one core; immune to other load)."""
+    t = time.process_time()
     for title, text in items:
         fn(title, text)
-    return len(items) / (time.perf_counter() - t)
+    return len(items) / max(time.process_time() - t, 1e-9)
 
 
 def main() -> None:
@@ -57,13 +58,17 @@ def main() -> None:
     full = _rate(analyse, short)
     full_long = _rate(analyse, long)
 
-    lat = []
-    for title, text in short[:2000]:
-        t = time.perf_counter()
+    lat, wall = [], []
+    for title, text in long[:1000] + short[:1000]:
+        t, w = time.thread_time(), time.perf_counter()
         analyse(title, text)
-        lat.append((time.perf_counter() - t) * 1000)
+        lat.append((time.thread_time() - t) * 1000)
+        wall.append((time.perf_counter() - w) * 1000)
     lat.sort()
+    wall.sort()
     p50, p99 = lat[len(lat) // 2], lat[int(len(lat) * 0.99) - 1]
+    wall_p99 = wall[int(len(wall) * 0.99) - 1]
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     avg_short = sum(len(b) for _, b in short) / len(short)
     avg_long = sum(len(b) for _, b in long) / len(long)
 
@@ -73,7 +78,8 @@ def main() -> None:
     print(f"  baseline: rules only   {base:8.0f} req/s")
     print(f"  full triage, batch     {full:8.0f} req/s  = {full / base:.2f}× baseline   (avg {avg_short:.0f} chars; target ≥ 2000)")
     print(f"  full triage, long      {full_long:8.0f} req/s  = {full_long / base:.2f}× baseline   (avg {avg_long:.0f} chars)")
-    print(f"  single request         p50 {p50:.2f} ms, p99 {p99:.2f} ms   (target p99 ≤ 5 ms)")
+    print(f"  single request (CPU)   p50 {p50:.2f} ms, p99 {p99:.2f} ms   (target p99 ≤ 5 ms)")
+    print(f"  single request (wall)  p99 {wall_p99:.2f} ms   (machine load average {load:.1f})")
 
     if args.real:
         if not REAL.exists():

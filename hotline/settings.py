@@ -91,6 +91,10 @@ STATIC_ROOT = os.environ.get("HOTLINE_STATIC_ROOT") or None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 LOGIN_URL = "/login/"
+# Citizens' uploaded photos; served only through the scoped ticket page, never directly.
+MEDIA_ROOT = os.environ.get("HOTLINE_MEDIA_ROOT") or str(DATA_DIR / "media")
+# Map tiles for the leader's map: empty means no tiles (an approved source must be set).
+HOTLINE_MAP_TILES = os.environ.get("HOTLINE_MAP_TILES", "")
 
 # API tokens live this long; a new login issues a new one.
 HOTLINE_TOKEN_TTL_HOURS = int(os.environ.get("HOTLINE_TOKEN_TTL_HOURS", "720"))

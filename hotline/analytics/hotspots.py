@@ -160,17 +160,31 @@ def cluster(
         if len(members) < 2:
             continue
         idx = np.asarray(members)
-        sub = matrix[idx]
-        for lo in range(0, len(idx), chunk):
-            sims = (sub[lo : lo + chunk] @ sub.T).tocoo()
-            a, b = place[idx[sims.row + lo]], place[idx[sims.col]]
-            keep = (sims.data >= threshold) & (sims.row + lo < sims.col) & ((a == b) | (a == 0) | (b == 0))
-            for r, c in zip(sims.row[keep], sims.col[keep], strict=True):
-                uf.union(int(idx[r + lo]), int(idx[c]))
+        # Within a topic: tickets of one known place against each other, and tickets of
+        # unknown place against the whole topic — never all pairs of a large topic.
+        by_place: dict[int, list[int]] = defaultdict(list)
+        for i in idx:
+            by_place[int(place[i])].append(int(i))
+        for p, rows_of in by_place.items():
+            left = np.asarray(rows_of)
+            right = idx if p == 0 else left
+            _link(uf, matrix, left, right, threshold, place, chunk)
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(docs)):
         groups[uf.find(i)].append(i)
     return [g for g in groups.values() if len(g) > 1]
+
+
+def _link(uf: _Union, matrix: Any, left: Any, right: Any, threshold: float, place: Any, chunk: int) -> None:
+    other = matrix[right].T.tocsc()
+    for lo in range(0, len(left), chunk):
+        rows = left[lo : lo + chunk]
+        sims = (matrix[rows] @ other).tocoo()
+        a, b = rows[sims.row], right[sims.col]
+        pa, pb = place[a], place[b]
+        keep = (sims.data >= threshold) & (a != b) & ((pa == pb) | (pa == 0) | (pb == 0))
+        for x, y in zip(a[keep], b[keep], strict=True):
+            uf.union(int(x), int(y))
 
 
 def _matter(texts: list[str], avoid: Iterable[str], k: int = 3) -> str:

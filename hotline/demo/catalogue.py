@@ -26,8 +26,18 @@ B = Bureau
 # Prefecture and county bureaus share abbreviations. The first entries are the ones small
 # scale uses; the order of the rest is the order counties take them in at full scale.
 BUREAUS: list[Bureau] = [
-    B("ZJJ", "住房和城乡建设局", "住建局", "路灯 道路 市政设施 井盖 排水 燃气 物业 房屋 建筑施工 商品房 保障房"),
-    B("CGJ", "城市管理综合执法局", "城管局", "占道经营 违章建筑 市容环卫 垃圾清运 户外广告 渣土 公厕 园林绿化"),
+    B(
+        "ZJJ",
+        "住房和城乡建设局",
+        "住建局",
+        "路灯 道路 市政设施 井盖 排水 燃气 物业 房屋 建筑施工 商品房 保障房",
+    ),
+    B(
+        "CGJ",
+        "城市管理综合执法局",
+        "城管局",
+        "占道经营 违章建筑 市容环卫 垃圾清运 户外广告 渣土 公厕 园林绿化",
+    ),
     B("RSJ", "人力资源和社会保障局", "人社局", "拖欠工资 劳动合同 工伤 社会保险 养老保险 就业创业 退休"),
     B("JYJ", "教育局", "教育局", "入学招生 学校管理 教育收费 校外培训 幼儿园 考试 教师待遇"),
     B("WJJ", "卫生健康局", "卫健局", "医院管理 医患纠纷 疫苗 公共卫生 卫生监督 生育登记"),

@@ -182,18 +182,49 @@ def plan_org(scale: str) -> OrgPlan:
     counties = geography(12, None, None) if full else geography(3, 5, 3)
     plan = OrgPlan(scale, counties)
     b = _Builder(scale)
-    b.add("CENTRE", f"{PREFECTURE}12345政务服务便民热线中心", Level.CENTRE, UnitKind.CENTRE, None,
-          short="12345热线中心", area=PREFECTURE, duties="受理 派单 督办 回访 质检", group="centre")  # fmt: skip
-    q = b.add(PREFECTURE_CODE, f"{PREFECTURE}人民政府", Level.PREFECTURE, UnitKind.GOVERNMENT, None,
-              short="州政府", area=PREFECTURE, duties=cat.GOVERNMENT_DUTIES["prefecture"], group="gov")  # fmt: skip
+    b.add(
+        "CENTRE",
+        f"{PREFECTURE}12345政务服务便民热线中心",
+        Level.CENTRE,
+        UnitKind.CENTRE,
+        None,
+        short="12345热线中心",
+        area=PREFECTURE,
+        duties="受理 派单 督办 回访 质检",
+        group="centre",
+    )
+    q = b.add(
+        PREFECTURE_CODE,
+        f"{PREFECTURE}人民政府",
+        Level.PREFECTURE,
+        UnitKind.GOVERNMENT,
+        None,
+        short="州政府",
+        area=PREFECTURE,
+        duties=cat.GOVERNMENT_DUTIES["prefecture"],
+        group="gov",
+    )
     pref_bureaus = cat.BUREAUS if full else cat.BUREAUS[: cat.SMALL_PREFECTURE_BUREAUS]
     for bureau in pref_bureaus:
         name, short = _bureau_name(bureau, PREFECTURE, "州", prefecture=True)
-        b.add(f"{q}-{bureau.abbr}", name.replace("青山州州", "青山州").replace("州州", "州"),
-              Level.PREFECTURE, UnitKind.FUNCTIONAL, q, short=short, area=PREFECTURE,
-              duties=bureau.duties, group="bureau")  # fmt: skip
-    b.agencies(cat.PREFECTURE_AGENCIES if full else cat.PREFECTURE_AGENCIES[: cat.SMALL_PREFECTURE_AGENCIES],
-               q, PREFECTURE, Level.PREFECTURE, PREFECTURE)  # fmt: skip
+        b.add(
+            f"{q}-{bureau.abbr}",
+            name.replace("青山州州", "青山州").replace("州州", "州"),
+            Level.PREFECTURE,
+            UnitKind.FUNCTIONAL,
+            q,
+            short=short,
+            area=PREFECTURE,
+            duties=bureau.duties,
+            group="bureau",
+        )
+    b.agencies(
+        cat.PREFECTURE_AGENCIES if full else cat.PREFECTURE_AGENCIES[: cat.SMALL_PREFECTURE_AGENCIES],
+        q,
+        PREFECTURE,
+        Level.PREFECTURE,
+        PREFECTURE,
+    )
 
     if full:
         per_county = _spread(
@@ -205,15 +236,31 @@ def plan_org(scale: str) -> OrgPlan:
         per_county = [cat.SMALL_BUREAUS] * len(counties)
     villages: list[str] = []
     for county, n_bureaus in zip(counties, per_county, strict=True):
-        cc = b.add(county.code, f"{county.name}人民政府", Level.COUNTY, UnitKind.GOVERNMENT, q,
-                   short=f"{county.short}政府", area=county.name,
-                   duties=cat.GOVERNMENT_DUTIES["county"], group="gov")  # fmt: skip
+        cc = b.add(
+            county.code,
+            f"{county.name}人民政府",
+            Level.COUNTY,
+            UnitKind.GOVERNMENT,
+            q,
+            short=f"{county.short}政府",
+            area=county.name,
+            duties=cat.GOVERNMENT_DUTIES["county"],
+            group="gov",
+        )
         prefix = county.short[-1]
         for bureau in cat.BUREAUS[:n_bureaus]:
             name, short = _bureau_name(bureau, county.short, county.short, prefecture=False)
-            b.add(f"{cc}-{bureau.abbr}", name, Level.COUNTY, UnitKind.FUNCTIONAL, cc,
-                  short=short.replace(prefix + prefix, prefix), area=county.name,
-                  duties=bureau.duties, group="bureau")  # fmt: skip
+            b.add(
+                f"{cc}-{bureau.abbr}",
+                name,
+                Level.COUNTY,
+                UnitKind.FUNCTIONAL,
+                cc,
+                short=short.replace(prefix + prefix, prefix),
+                area=county.name,
+                duties=bureau.duties,
+                group="bureau",
+            )
         county_agencies = (
             cat.COUNTY_AGENCIES
             if full
@@ -223,32 +270,71 @@ def plan_org(scale: str) -> OrgPlan:
         stations = cat.STATIONS if full else [s for s in cat.STATIONS if s.key in cat.SMALL_STATIONS]
         offices = cat.OFFICES if full else [o for o in cat.OFFICES if o.key in cat.SMALL_OFFICES]
         for town in county.townships:
-            tc = b.add(f"{cc}-{town.index:02d}", f"{county.short}{town.name}", Level.TOWNSHIP,
-                       UnitKind.GOVERNMENT, cc, short=town.name, area=town.name,
-                       duties=cat.GOVERNMENT_DUTIES["township"], group="township")  # fmt: skip
+            tc = b.add(
+                f"{cc}-{town.index:02d}",
+                f"{county.short}{town.name}",
+                Level.TOWNSHIP,
+                UnitKind.GOVERNMENT,
+                cc,
+                short=town.name,
+                area=town.name,
+                duties=cat.GOVERNMENT_DUTIES["township"],
+                group="township",
+            )
             for office in offices:
-                b.add(f"{tc}-{office.key}", office.name.replace("{t}", town.name), Level.TOWNSHIP,
-                      UnitKind.EXECUTING, tc, area=town.name, duties=office.duties, group="office")  # fmt: skip
+                b.add(
+                    f"{tc}-{office.key}",
+                    office.name.replace("{t}", town.name),
+                    Level.TOWNSHIP,
+                    UnitKind.EXECUTING,
+                    tc,
+                    area=town.name,
+                    duties=office.duties,
+                    group="office",
+                )
             town_stations = stations + (cat.STREET_STATIONS if town.is_street else [])
             for station in town_stations:
-                bureau = f"{cc}-{station.bureau}"
-                if bureau not in b.codes:
+                owner = f"{cc}-{station.bureau}"
+                if owner not in b.codes:
                     continue
                 name = station.name.replace("{t}", town.name).replace("{c}", county.short)
                 if station.key == "WJJ" and town.is_street:
                     name = f"{town.name}社区卫生服务中心"
-                b.add(f"{bureau}-{town.index:02d}", name, Level.TOWNSHIP, UnitKind.EXECUTING, bureau,
-                      area=town.name, duties=station.duties, group="station")  # fmt: skip
+                b.add(
+                    f"{owner}-{town.index:02d}",
+                    name,
+                    Level.TOWNSHIP,
+                    UnitKind.EXECUTING,
+                    owner,
+                    area=town.name,
+                    duties=station.duties,
+                    group="station",
+                )
             for village in town.villages:
-                vc = b.add(f"{tc}-{village.index:02d}", f"{town.name}{village.name}" +
-                           ("居民委员会" if village.is_community else "村民委员会"), Level.VILLAGE,
-                           UnitKind.GOVERNMENT, tc, short=village.name, area=village.name,
-                           duties=cat.GOVERNMENT_DUTIES["village"], group="village")  # fmt: skip
+                vc = b.add(
+                    f"{tc}-{village.index:02d}",
+                    f"{town.name}{village.name}" + ("居民委员会" if village.is_community else "村民委员会"),
+                    Level.VILLAGE,
+                    UnitKind.GOVERNMENT,
+                    tc,
+                    short=village.name,
+                    area=village.name,
+                    duties=cat.GOVERNMENT_DUTIES["village"],
+                    group="village",
+                )
                 villages.append(vc)
                 if not full:
                     continue
-                b.add(f"{vc}-FW", f"{village.name}便民服务站", Level.VILLAGE, UnitKind.EXECUTING, vc,
-                      area=village.name, duties=cat.SERVICE_STATION_DUTIES, group="outpost")  # fmt: skip
+                b.add(
+                    f"{vc}-FW",
+                    f"{village.name}便民服务站",
+                    Level.VILLAGE,
+                    UnitKind.EXECUTING,
+                    vc,
+                    area=village.name,
+                    duties=cat.SERVICE_STATION_DUTIES,
+                    group="outpost",
+                )
                 outposts = [("WJJ", "卫生服务站" if village.is_community else "卫生室", cat.CLINIC_DUTIES)]
                 if village.index % 2 == 1:
                     outposts.append(("JYJ", "小学", cat.SCHOOL_DUTIES))
@@ -257,9 +343,16 @@ def plan_org(scale: str) -> OrgPlan:
                 for abbr, what, duties in outposts:
                     station_code = f"{cc}-{abbr}-{town.index:02d}"
                     if station_code in b.codes:
-                        b.add(f"{station_code}-{village.index:02d}", f"{village.name}{what}", Level.VILLAGE,
-                              UnitKind.EXECUTING, station_code, area=village.name, duties=duties,
-                              group="outpost")  # fmt: skip
+                        b.add(
+                            f"{station_code}-{village.index:02d}",
+                            f"{village.name}{what}",
+                            Level.VILLAGE,
+                            UnitKind.EXECUTING,
+                            station_code,
+                            area=village.name,
+                            duties=duties,
+                            group="outpost",
+                        )
     _add_grids(b, villages, full)
     plan.units = b.units
     plan.users = plan_users(plan)
@@ -274,16 +367,25 @@ def _add_grids(b: _Builder, villages: list[str], full: bool) -> None:
         missing = FULL_EXECUTING - sum(1 for u in b.units if u.kind == UnitKind.EXECUTING)
         if missing < len(villages):
             raise AssertionError(f"too many executing agencies before grids ({missing} left)")
-        per_village = [missing // len(villages) + (1 if i < missing % len(villages) else 0)
-                       for i in range(len(villages))]  # fmt: skip
+        per_village = [
+            missing // len(villages) + (1 if i < missing % len(villages) else 0) for i in range(len(villages))
+        ]
     else:
         per_village = [1] * len(villages)
     by_code = {u.code: u for u in b.units}
     for vc, count in zip(villages, per_village, strict=True):
         village = by_code[vc]
         for k in range(1, count + 1):
-            b.add(f"{vc}-G{k}", f"{village.short_name}第{k}网格", Level.VILLAGE, UnitKind.EXECUTING, vc,
-                  area=village.area, duties=cat.GRID_DUTIES, group="grid")  # fmt: skip
+            b.add(
+                f"{vc}-G{k}",
+                f"{village.short_name}第{k}网格",
+                Level.VILLAGE,
+                UnitKind.EXECUTING,
+                vc,
+                area=village.area,
+                duties=cat.GRID_DUTIES,
+                group="grid",
+            )
 
 
 def plan_users(plan: OrgPlan) -> list[UserSpec]:

@@ -96,7 +96,9 @@ def summary(console: Console, *, elapsed: dict[str, float], extra: dict[str, Any
     order = {v: i for i, v in enumerate(Level.values)}
     rows = Unit.objects.values("level", "kind").annotate(n=Count("id"))
     for row in sorted(rows, key=lambda r: (order.get(r["level"], 99), r["kind"])):
-        units.add_row(levels.get(row["level"], row["level"]), kinds.get(row["kind"], row["kind"]), f"{row['n']:,}")
+        units.add_row(
+            levels.get(row["level"], row["level"]), kinds.get(row["kind"], row["kind"]), f"{row['n']:,}"
+        )
     by_kind = dict(Unit.objects.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
     units.add_row("合计", "职能机构", f"{by_kind.get(UnitKind.FUNCTIONAL, 0):,}", style="bold")
     units.add_row("合计", "执行机构", f"{by_kind.get(UnitKind.EXECUTING, 0):,}", style="bold")

@@ -10,7 +10,7 @@ from hotline.demo.places import PREFECTURE_CODE
 from hotline.demo.requests import Request
 
 if TYPE_CHECKING:
-    from hotline.demo.history import Place
+    from hotline.demo.life import Place
 
 
 class Router:
@@ -88,7 +88,7 @@ class Router:
         candidates = []
         if right.startswith(county):
             for other in (place.county.index - 1, place.county.index + 1):
-                code = f"{PREFECTURE_CODE}{other:02d}" + right[len(county):]
+                code = f"{PREFECTURE_CODE}{other:02d}" + right[len(county) :]
                 if code in self.names:
                     candidates.append(code)
         if not candidates:

@@ -185,6 +185,7 @@ def _build() -> UnitIndex:
         Level.TOWNSHIP: "township_id",
         Level.VILLAGE: "village_id",
     }
+    village_by_area: dict[tuple[int | None, str], UnitInfo] = {}
     for info in by_id.values():
         # Walk up: the nearest government at each level is the unit's jurisdiction.
         node: UnitInfo | None = info
@@ -193,6 +194,10 @@ def _build() -> UnitIndex:
             if name and getattr(info, name) is None and (node.is_government or node.level == Level.VILLAGE):
                 setattr(info, name, node.id)
             node = by_id.get(node.parent_id) if node.parent_id else None
+    for info in by_id.values():
+        if info.level == Level.VILLAGE and info.is_government and info.area and info.township_id:
+            village_by_area[(info.county_id, info.area)] = info
+    for info in by_id.values():
         if info.county_id is None and info.level in (Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE):
             county = _name_prefixed(info.name, governments[Level.COUNTY])
             info.county_id = county.id if county else None
@@ -200,6 +205,10 @@ def _build() -> UnitIndex:
             towns = [t for t in governments[Level.TOWNSHIP] if t.county_id in (None, info.county_id)]
             town = _name_prefixed(info.name, towns)
             info.township_id = town.id if town else None
+        if info.township_id is None and info.level == Level.VILLAGE and info.area:
+            # A village clinic or school under a township station: the village's township.
+            village = village_by_area.get((info.county_id, info.area))
+            info.township_id = village.township_id if village else None
         if info.township_id is not None and info.county_id is None:
             town_info = by_id.get(info.township_id)
             info.county_id = town_info.county_id if town_info else None

@@ -138,13 +138,33 @@ def _fill(res: PlaceResolution, idx: UnitIndex, info: UnitInfo) -> None:
         res.counties.add(res.county.id)
 
 
-def _most_specific(infos: Iterable[UnitInfo], counties: set[int]) -> UnitInfo | None:
+def _completeness(u: UnitInfo) -> int:
+    return (u.county_id is not None) + (u.township_id is not None) + DEPTH.get(u.level, 0)
+
+
+def _most_specific(
+    infos: Iterable[UnitInfo], counties: set[int], towns: set[int] | None = None
+) -> UnitInfo | None:
+    """The deepest place, preferring one that agrees with the other names given
+    (北坝乡寨村: the 寨村 of 北坝乡, not another county's)."""
+    towns = towns or set()
     ranked = sorted(
         infos,
-        key=lambda u: (DEPTH.get(u.level, 0), u.county_id in counties),
+        key=lambda u: (u.township_id in towns, u.county_id in counties, _completeness(u)),
         reverse=True,
     )
     return ranked[0] if ranked else None
+
+
+def _consistent(base: UnitInfo, finer: UnitInfo) -> bool:
+    """Whether ``finer`` lies inside ``base``'s territory and says more about the place."""
+    if _completeness(finer) <= _completeness(base):
+        return False
+    if base.level == Level.PREFECTURE:
+        return finer.prefecture_id in (None, base.prefecture_id)
+    if base.county_id is not None and finer.county_id != base.county_id:
+        return False
+    return base.township_id is None or finer.township_id == base.township_id
 
 
 def _named(idx: UnitIndex, text: str) -> tuple[list[UnitInfo], list[str], bool, set[int]]:
@@ -199,6 +219,7 @@ def resolve_place(
     named_counties = set(res.counties)
 
     chosen: UnitInfo | None = None
+    towns = {u.township_id for u in (*mentioned, *addr_units, *text_units) if u.township_id is not None}
     explicit = idx.get(place_id)
     if explicit is not None:
         chosen, res.certainty, res.source = explicit, 1.0, "ticket"
@@ -209,19 +230,27 @@ def resolve_place(
         if located is not None:
             chosen, res.certainty, res.source = located, 1.0, "coordinates"
             res.reasons.append(f"坐标({lat:.5f},{lng:.5f})位于「{located.name}」辖区")
-    if chosen is None and mentioned:
-        chosen = _most_specific(mentioned, named_counties)
-        res.certainty, res.source = 0.9, "triage"
-        if chosen is not None:
-            res.reasons.append(f"智能分析识别地名:{chosen.area or chosen.name}")
-    if chosen is None and addr_units:
-        chosen = _most_specific(addr_units, named_counties)
-        res.certainty, res.source = (0.65 if addr_ambiguous else 0.9), "address"
-        res.reasons.append(f"地址含地名:{'、'.join(addr_names[:3])}")
-    if chosen is None and text_units:
-        chosen = _most_specific(text_units, named_counties)
-        res.certainty, res.source = (0.55 if text_ambiguous else 0.8), "text"
-        res.reasons.append(f"诉求内容含地名:{'、'.join(text_names[:3])}")
+    sources = (
+        (addr_units, 0.65 if addr_ambiguous else 0.9, "address", f"地址含地名:{'、'.join(addr_names[:3])}"),
+        (mentioned, 0.9, "triage", ""),
+        (text_units, 0.55 if text_ambiguous else 0.8, "text", f"诉求内容含地名:{'、'.join(text_names[:3])}"),
+    )
+    if chosen is None:
+        for units, certainty, source, why in sorted(sources, key=lambda s: s[2] != "triage"):
+            chosen = _most_specific(units, named_counties, towns)
+            if chosen is not None:
+                res.certainty, res.source = certainty, source
+                res.reasons.append(why or f"智能分析识别地名:{chosen.area or chosen.name}")
+                break
+    # A recorded place may be coarse (the prefecture, a county) or a namesake: the
+    # address and the text may narrow it down within its territory.
+    for units, _certainty, source, why in sources:
+        if chosen is None or not units or source == res.source:
+            continue
+        finer = _most_specific(units, named_counties, towns)
+        if finer is not None and _consistent(chosen, finer):
+            chosen = finer
+            res.reasons.append(f"细化至「{finer.area or finer.name}」({why or '智能分析识别地名'})")
     if chosen is None:
         res.reasons.append("未识别到属地")
         return res

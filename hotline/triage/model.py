@@ -27,7 +27,8 @@ import numpy as np
 from hotline.triage.text import join_fields
 
 DEFAULT_DIR = Path(__file__).resolve().parent / "data" / "default-model"
-MODEL_FILE = "model.joblib"
+MODEL_FILE = "model.npz"  # compact, numpy only (char n-gram models)
+JOBLIB_FILE = "model.joblib"  # any sklearn vectorizer (e.g. with jieba words)
 META_FILE = "meta.json"
 FORMAT = 1
 _WS = re.compile(r"\s\s+")
@@ -40,37 +41,88 @@ def make_doc(title: object, text: object) -> str:
     return f"{t}。{doc}" if t else doc
 
 
+class CharTfidf:
+    """What serving needs of a fitted char ``TfidfVectorizer``, loadable without sklearn."""
+
+    analyzer = "char"
+    use_idf = True
+    norm = "l2"
+    lowercase = False
+
+    def __init__(self, terms: list[str], idf: np.ndarray, ngram_range: tuple[int, int], sublinear_tf: bool):
+        self.terms = terms
+        self.vocabulary_ = {t: i for i, t in enumerate(terms)}
+        self.idf_ = np.asarray(idf, dtype=np.float32)
+        self.ngram_range = (int(ngram_range[0]), int(ngram_range[1]))
+        self.sublinear_tf = bool(sublinear_tf)
+
+    @classmethod
+    def of(cls, vectorizer: Any) -> CharTfidf:
+        vocab = vectorizer.vocabulary_
+        terms = [""] * len(vocab)
+        for t, i in vocab.items():
+            terms[i] = str(t)
+        return cls(terms, vectorizer.idf_, vectorizer.ngram_range, vectorizer.sublinear_tf)
+
+    def get_feature_names_out(self) -> list[str]:
+        return self.terms
+
+
 class FastScorer:
-    """Scores one document without sklearn's per-call overhead (validation, sparse
-    matrix construction): the same char n-gram TF-IDF, computed with a dict and numpy.
+    """Scores one document without sklearn's per-call overhead, fully vectorised: every
+    character n-gram (n ≤ 3) is packed into one integer (21 bits per code point), looked
+    up in the sorted packed vocabulary with ``searchsorted`` and counted with ``unique``.
     Exactly equivalent to ``TfidfVectorizer(analyzer="char", sublinear_tf=True)``."""
 
+    BITS = 21
+
     def __init__(self, vectorizer: Any, coef: np.ndarray):
-        # Plain ``str`` keys: a vocabulary that went through numpy has ``np.str_`` keys,
-        # and comparing those with ``str`` is a hundred times slower.
-        self.vocab: dict[str, int] = {str(k): int(v) for k, v in vectorizer.vocabulary_.items()}
-        self.idf = np.asarray(vectorizer.idf_, dtype=np.float32)
+        vocab = vectorizer.vocabulary_
         self.lo, self.hi = vectorizer.ngram_range
+        if self.hi > 3:
+            raise ValueError("FastScorer packs at most 3 characters per n-gram")
+        keys = np.fromiter((self.pack(str(t)) for t in vocab), dtype=np.uint64, count=len(vocab))
+        cols = np.fromiter(vocab.values(), dtype=np.int64, count=len(vocab))
+        order = np.argsort(keys)
+        self.keys, self.cols = keys[order], cols[order]
+        self.idf = np.asarray(vectorizer.idf_, dtype=np.float32)
         self.sublinear = bool(vectorizer.sublinear_tf)
         self.coef_t = np.ascontiguousarray(coef.T, dtype=np.float32)
+
+    @classmethod
+    def pack(cls, term: str) -> int:
+        key = 0
+        for ch in term:
+            key = (key << cls.BITS) | ord(ch)
+        return key
 
     @staticmethod
     def supports(vectorizer: Any) -> bool:
         return (getattr(vectorizer, "analyzer", None) == "char" and getattr(vectorizer, "use_idf", False)
                 and getattr(vectorizer, "norm", None) == "l2" and not getattr(vectorizer, "lowercase", True)
-                and hasattr(vectorizer, "idf_"))
+                and hasattr(vectorizer, "idf_") and tuple(vectorizer.ngram_range)[1] <= 3)
 
     def features(self, doc: str) -> tuple[np.ndarray, np.ndarray]:
         doc = _WS.sub(" ", doc)
-        counts: Counter[str] = Counter()
+        cps = np.frombuffer(doc.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+        parts = []
         for n in range(self.lo, self.hi + 1):
-            counts.update(doc[i : i + n] for i in range(len(doc) - n + 1))
-        vocab = self.vocab
-        pairs = [(vocab[t], c) for t, c in counts.items() if t in vocab]
-        if not pairs:
+            if len(cps) < n:
+                break
+            key = cps[: len(cps) - n + 1].copy()
+            for k in range(1, n):
+                key = (key << np.uint64(self.BITS)) | cps[k : len(cps) - n + 1 + k]
+            parts.append(key)
+        if not parts or not len(self.keys):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        idx = np.fromiter((p[0] for p in pairs), dtype=np.int64, count=len(pairs))
-        tf = np.fromiter((p[1] for p in pairs), dtype=np.float32, count=len(pairs))
+        grams = np.concatenate(parts)
+        pos = np.searchsorted(self.keys, grams)
+        pos[pos >= len(self.keys)] = 0
+        hit = self.keys[pos] == grams
+        idx, counts = np.unique(self.cols[pos[hit]], return_counts=True)
+        if not len(idx):
+            return idx, np.zeros(0, dtype=np.float32)
+        tf = counts.astype(np.float32)
         if self.sublinear:
             tf = 1.0 + np.log(tf)
         vals = tf * self.idf[idx]
@@ -99,7 +151,7 @@ class TextModel:
 
     # --- prediction -------------------------------------------------------------
     def _margins(self, docs: Sequence[str]) -> np.ndarray:
-        if self._fast is not None and len(docs) <= 64:
+        if self._fast is not None and (len(docs) <= 64 or isinstance(self.vectorizer, CharTfidf)):
             fast = self._fast
             rows = [fast.margins(*fast.features(d)) for d in docs]
             m = np.vstack(rows) + self.intercept if rows else np.zeros((0, len(self.intercept)))
@@ -169,6 +221,9 @@ class TextModel:
         """The n-grams of ``doc`` that pushed hardest towards ``label``."""
         if label not in self.labels:
             return ""
+        if self._fast is not None:
+            idx, vals = self._fast.features(doc)
+            return self._terms(idx, vals * self._fast.coef_t[idx, self.labels.index(label)], k)
         x = self.vectorizer.transform([doc])
         row = self.coef[self.labels.index(label)] if self.coef.shape[0] > 1 else self.coef[0]
         idx = np.asarray(x.indices, dtype=np.int64)
@@ -177,25 +232,50 @@ class TextModel:
 
     # --- persistence ------------------------------------------------------------
     def save(self, directory: Path) -> None:
-        import joblib
-
         directory.mkdir(parents=True, exist_ok=True)
-        payload = {"format": FORMAT, "vectorizer": self.vectorizer, "coef": self.coef.astype(np.float16),
-                   "intercept": self.intercept, "labels": self.labels, "temperature": self.temperature}
-        joblib.dump(payload, directory / MODEL_FILE, compress=3)
+        for stale in (MODEL_FILE, JOBLIB_FILE):
+            (directory / stale).unlink(missing_ok=True)
+        vec = self.vectorizer
+        if FastScorer.supports(vec):
+            cv = vec if isinstance(vec, CharTfidf) else CharTfidf.of(vec)
+            with open(directory / MODEL_FILE, "wb") as fh:
+                np.savez_compressed(
+                    fh, format=np.array(FORMAT), terms=np.array("\x00".join(cv.terms)), idf=cv.idf_,
+                    ngram=np.array(cv.ngram_range), sublinear=np.array(cv.sublinear_tf),
+                    coef=self.coef.astype(np.float16), intercept=self.intercept.astype(np.float32),
+                    labels=np.array("\x00".join(self.labels)), temperature=np.array(self.temperature),
+                )
+        else:
+            import joblib
+
+            payload = {"format": FORMAT, "vectorizer": vec, "coef": self.coef.astype(np.float16),
+                       "intercept": self.intercept, "labels": self.labels, "temperature": self.temperature}
+            joblib.dump(payload, directory / JOBLIB_FILE, compress=3)
         meta = dict(self.meta, labels=self.labels, format=FORMAT)
         (directory / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8")
 
     @classmethod
     def load(cls, directory: Path) -> TextModel:
-        import joblib
-
-        payload = joblib.load(directory / MODEL_FILE)
         meta: dict[str, Any] = {}
         if (directory / META_FILE).exists():
             meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
+        if (directory / MODEL_FILE).exists():
+            with np.load(directory / MODEL_FILE, allow_pickle=False) as z:
+                vec = CharTfidf(str(z["terms"]).split("\x00"), z["idf"], tuple(z["ngram"].tolist()), bool(z["sublinear"]))
+                return cls(vec, z["coef"].astype(np.float32), z["intercept"], str(z["labels"]).split("\x00"),
+                           float(z["temperature"]), meta)
+        import joblib
+
+        payload = joblib.load(directory / JOBLIB_FILE)
         return cls(payload["vectorizer"], np.asarray(payload["coef"], dtype=np.float32), payload["intercept"],
                    payload["labels"], payload.get("temperature", 3.0), meta)
+
+
+def model_file(directory: Path) -> Path | None:
+    for name in (MODEL_FILE, JOBLIB_FILE):
+        if (directory / name).exists():
+            return directory / name
+    return None
 
 
 # --- training -----------------------------------------------------------------------
@@ -284,7 +364,7 @@ def serving_dir() -> Path | None:
     candidates = [Path(env)] if env else []
     candidates += [retrained_dir(), DEFAULT_DIR]
     for c in candidates:
-        if (c / MODEL_FILE).exists():
+        if model_file(c) is not None:
             return c
     return None
 
@@ -300,7 +380,7 @@ def get_model(loader: Callable[[Path], TextModel] = TextModel.load) -> TextModel
         if path is None:
             _state.update(model=None, path=None, mtime=None)
             return None
-        mtime = (path / MODEL_FILE).stat().st_mtime
+        mtime = model_file(path).stat().st_mtime  # type: ignore[union-attr]
         if _state["model"] is not None and _state["path"] == path and _state["mtime"] == mtime:
             return _state["model"]  # type: ignore[no-any-return]
         try:

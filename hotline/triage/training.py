@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import sys
+from dataclasses import dataclass, field
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -35,13 +36,57 @@ def read_rows(path: Path, text_columns: Sequence[str], label_column: str | None)
     return docs, labels, rows
 
 
-def train_csv(path: Path, text_columns: Sequence[str], label_column: str, *, C: float = 1.0) -> TextModel:
+@dataclass
+class Extra:
+    """Additional, weaker training rows added to every training run (never tested on)."""
+
+    docs: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    weights: list[float] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, docs: Sequence[str], labels: Sequence[str], weight: float, note: str) -> None:
+        self.docs += list(docs)
+        self.labels += list(labels)
+        self.weights += [weight] * len(docs)
+        self.notes.append(f"{note}: {len(docs)}")
+
+
+def build_extra(allowed: set[str], *, weak_data: Path | None = None, weak_text_columns: Sequence[str] = ("title", "text"),
+                weak_reply_column: str = "reply", weak_weight: float = 1.0, corpus: int = 0,
+                corpus_weight: float = 0.2) -> Extra:
+    """Weakly labelled rows from replies (the answering department) and synthetic rows,
+    restricted to the labels being trained."""
+    from hotline.triage.weak import weak_label
+
+    extra = Extra()
+    if weak_data is not None:
+        docs, _, rows = read_rows(weak_data, weak_text_columns, None)
+        if rows and weak_reply_column not in rows[0]:
+            raise ValueError(f"CSV 缺少列：{weak_reply_column}")
+        pairs = [(d, weak_label(r.get(weak_reply_column) or "", allowed)) for d, r in zip(docs, rows, strict=True)]
+        kept = [(d, lab) for d, lab in pairs if lab]
+        extra.add([d for d, _ in kept], [str(lab) for _, lab in kept], weak_weight, f"weak:{weak_data.name}")
+    if corpus:
+        cd, cl = corpus_training_set(corpus)
+        kept2 = [(d, lab) for d, lab in zip(cd, cl, strict=True) if lab in allowed]
+        extra.add([d for d, _ in kept2], [lab for _, lab in kept2], corpus_weight, "synthetic")
+    return extra
+
+
+def train_csv(path: Path, text_columns: Sequence[str], label_column: str, *, C: float = 1.0,
+              extra: Extra | None = None, words: bool = False, allowed_out: set[str] | None = None) -> TextModel:
     docs, labels, _ = read_rows(path, text_columns, label_column)
     pairs = [(d, lab) for d, lab in zip(docs, labels, strict=True) if lab]
     if not pairs:
         raise ValueError("没有带标签的数据行")
-    return fit([d for d, _ in pairs], [lab for _, lab in pairs], C=C,
-               meta={"name": f"csv:{path.name}", "label_column": label_column, "text_columns": list(text_columns)})
+    tdocs, tlabels = [d for d, _ in pairs], [lab for _, lab in pairs]
+    weights = [1.0] * len(tdocs)
+    if extra is not None and extra.docs:
+        tdocs, tlabels, weights = tdocs + extra.docs, tlabels + extra.labels, weights + extra.weights
+    meta = {"name": f"csv:{path.name}", "label_column": label_column, "text_columns": list(text_columns),
+            "extra": extra.notes if extra else []}
+    return fit(tdocs, tlabels, weights=weights, C=C, words=words, min_df=1, meta=meta)
 
 
 def corpus_training_set(n: int = DEFAULT_CORPUS_SIZE, seed: int = DEFAULT_SEED) -> tuple[list[str], list[str]]:
@@ -93,14 +138,18 @@ def metrics(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str] 
 
 
 def cross_validate(docs: Sequence[str], labels: Sequence[str], folds: int = 10, seed: int = 0, C: float = 1.0,
-                   progress: Progress | None = None) -> tuple[dict[str, Any], list[str]]:
+                   progress: Progress | None = None, extra: Extra | None = None,
+                   words: bool = False) -> tuple[dict[str, Any], list[str]]:
+    """Stratified k-fold; ``extra`` rows join every training fold and are never tested."""
     from sklearn.model_selection import StratifiedKFold
 
     y = np.asarray(labels)
     pred = np.empty(len(y), dtype=object)
     skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    ex = extra or Extra()
     for k, (tr, te) in enumerate(skf.split(np.zeros(len(y)), y)):
-        m = fit([docs[i] for i in tr], y[tr].tolist(), C=C)
+        m = fit([docs[i] for i in tr] + ex.docs, y[tr].tolist() + ex.labels, C=C, words=words, min_df=1,
+                weights=[1.0] * len(tr) + ex.weights)
         pred[te] = m.predict([docs[i] for i in te])
         if progress:
             progress(f"fold {k + 1}/{folds}")

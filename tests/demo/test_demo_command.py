@@ -63,7 +63,14 @@ def test_small_demo_builds_org_logins_and_history() -> None:
 
     assert Ticket.objects.count() == 60
     states = set(Ticket.objects.values_list("state", flat=True))
-    for state in (S := State).ACCEPTED, S.DISPATCHED, S.HANDLING, S.SUSPENDED, S.REPORTED, S.AWAITING_CALLBACK:
+    for state in (
+        (S := State).ACCEPTED,
+        S.DISPATCHED,
+        S.HANDLING,
+        S.SUSPENDED,
+        S.REPORTED,
+        S.AWAITING_CALLBACK,
+    ):
         assert state in states, (state, states)
     assert State.ARCHIVED in states and len(states) >= 8, states
     assert not Ticket.objects.filter(events__isnull=True).exists()

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from hotline.demo.history import Place
+from hotline.demo.life import Place
 from hotline.demo.orgtree import FULL_EXECUTING, FULL_FUNCTIONAL, FULL_USERS, plan_org
 from hotline.demo.requests import REQUESTS
 from hotline.demo.routing import Router

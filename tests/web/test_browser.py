@@ -87,7 +87,8 @@ def test_handler_acts_on_ticket_page(page: Any, org: Any) -> None:
     shot(page, "ticket-page-handler")
 
 
-def test_citizen_path(page: Any, org: Any) -> None:
+def test_citizen_path(page: Any, org: Any, settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = str(tmp_path / "media")
     page.goto(f"{page.base_url}/")
     shot(page, "portal-landing")
     page.click("text=我要反映 >> nth=0")

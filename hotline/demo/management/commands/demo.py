@@ -9,7 +9,7 @@ Only into an empty database: the audit chain is append-only, so nothing is ever 
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import IO, Any, cast
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
@@ -20,7 +20,7 @@ from hotline import clock
 from hotline.audit.chain import verify
 from hotline.demo.build import create_units, create_users
 from hotline.demo.history import History, deferred_rollups
-from hotline.demo.orgtree import plan_org
+from hotline.demo.orgtree import OrgPlan, plan_org
 from hotline.demo.report import logins_table, summary
 from hotline.demo.routing import Router
 from hotline.org.models import Unit, User
@@ -46,7 +46,7 @@ class Command(BaseCommand):
         parser.add_argument("--if-empty", action="store_true", help="数据库已有数据时跳过(仍显示演示账号)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        out = self.stdout._out
+        out = cast(IO[str], self.stdout._out)
         width = None if getattr(out, "isatty", lambda: False)() else 120
         console = Console(file=out, highlight=False, width=width)
         scale: str = options["scale"]
@@ -58,7 +58,9 @@ class Command(BaseCommand):
         if units or tickets:
             if options["if_empty"]:
                 demo = Unit.objects.filter(code="CENTRE").exists()
-                console.print("演示数据已载入,跳过。" if demo else f"数据库已有 {units} 个单位,跳过演示数据。")
+                console.print(
+                    "演示数据已载入,跳过。" if demo else f"数据库已有 {units} 个单位,跳过演示数据。"
+                )
                 console.print(logins_table())
                 return
             raise CommandError(
@@ -80,23 +82,18 @@ class Command(BaseCommand):
             MofNCompleteColumn(),
             TimeElapsedColumn(),
         )
-        with transaction.atomic(), Progress(*columns, console=console, transient=False) as progress:
-            task = progress.add_task("单位", total=len(plan.units))
-            by_code = create_units(plan, lambda n: progress.advance(task, n))
-            task = progress.add_task("用户", total=len(plan.users))
-            create_users(plan, by_code, lambda n: progress.advance(task, n))
-            elapsed["组织与用户"] = time.perf_counter() - started
-
-            sim = None
-            if history:
+        sim: History | None = None
+        with Progress(*columns, console=console, transient=False) as progress:
+            with transaction.atomic():
+                task = progress.add_task("单位", total=len(plan.units))
+                by_code = create_units(plan, lambda n: progress.advance(task, n))
+                task = progress.add_task("用户", total=len(plan.users))
+                create_users(plan, by_code, lambda n: progress.advance(task, n))
+                elapsed["组织与用户"] = time.perf_counter() - started
+                if history:
+                    sim = self._history(plan, by_code, history, options["seed"], progress, elapsed)
                 t0 = time.perf_counter()
-                router = Router({code: unit.name for code, unit in by_code.items()})
-                sim = History(router, plan.counties, seed=options["seed"], count=history, end=clock.now())
-                plans = sim.plan()
-                task = progress.add_task("工单历史", total=len(plans))
-                with deferred_rollups():
-                    sim.play(plans, lambda n: progress.advance(task, n))
-                elapsed["工单历史"] = time.perf_counter() - t0
+            elapsed["提交事务"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
         check = verify()
@@ -114,6 +111,29 @@ class Command(BaseCommand):
                 extra["未能执行的动作"] = len(sim.failures)
         summary(console, elapsed=elapsed, extra=extra)
         console.print(logins_table())
-        if sim is not None and sim.failures:
+        if sim is not None:
+            for reason, n in sim.skipped.most_common(5):
+                console.print(f"[dim]未获准(可选动作,工单照常继续):{reason} × {n}[/dim]")
             for line in sim.failures[:10]:
                 console.print(f"[yellow]未能执行:{line}[/yellow]")
+
+    @staticmethod
+    def _history(
+        plan: OrgPlan,
+        by_code: dict[str, Unit],
+        count: int,
+        seed: int,
+        progress: Progress,
+        elapsed: dict[str, float],
+    ) -> History:
+        t0 = time.perf_counter()
+        router = Router({code: unit.name for code, unit in by_code.items()})
+        sim = History(router, plan.counties, seed=seed, count=count, end=clock.now())
+        plans = sim.plan()
+        task = progress.add_task("工单历史", total=len(plans))
+        with deferred_rollups():
+            sim.play(plans, lambda n: progress.advance(task, n))
+            t1 = time.perf_counter()
+            elapsed["工单历史"] = t1 - t0
+        elapsed["统计汇总重建"] = time.perf_counter() - t1
+        return sim

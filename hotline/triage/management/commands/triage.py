@@ -21,6 +21,7 @@ class Command(BaseCommand):
         t.add_argument("--label-column", default="label")
         t.add_argument("--out", required=True)
         t.add_argument("--C", type=float, default=1.0)
+        _extra_args(t)
         p = sub.add_parser("predict", help="读取标准输入的 JSON 行并输出分析结果")
         p.add_argument("--model", default=None)
         e = sub.add_parser("evaluate", help="在带标签的 CSV 上评估模型")
@@ -36,6 +37,7 @@ class Command(BaseCommand):
         c.add_argument("--folds", type=int, default=10)
         c.add_argument("--C", type=float, default=1.0)
         c.add_argument("--json", action="store_true")
+        _extra_args(c)
         r = sub.add_parser("retrain", help="用平台工单和纠正记录重新训练")
         r.add_argument("--out", default=None)
         r.add_argument("--with-corpus", type=int, default=5000)
@@ -57,11 +59,14 @@ class Command(BaseCommand):
     def do_train(self, o: dict[str, Any]) -> None:
         from rich.console import Console
 
-        from hotline.triage.training import train_csv
+        from hotline.triage.training import read_rows, train_csv
 
         console = Console(stderr=True)
         with console.status("训练中…"):
-            model = train_csv(Path(o["data"]), _cols(o["text_columns"]), o["label_column"], C=o["C"])
+            docs_labels = read_rows(Path(o["data"]), _cols(o["text_columns"]), o["label_column"])[1]
+            extra = _extra(o, {lab for lab in docs_labels if lab})
+            model = train_csv(Path(o["data"]), _cols(o["text_columns"]), o["label_column"], C=o["C"], extra=extra,
+                              words=o["words"])
             model.save(Path(o["out"]))
         self.stdout.write(f"已训练：{len(model.labels)} 个标签，{model.meta['n_train']} 条样本 → {o['out']}")
 
@@ -107,7 +112,9 @@ class Command(BaseCommand):
         docs, labels, _ = read_rows(Path(o["data"]), _cols(o["text_columns"]), o["label_column"])
         with Progress(transient=True) as bar:
             task = bar.add_task("交叉验证", total=o["folds"])
-            m, _ = cross_validate(docs, labels, folds=o["folds"], C=o["C"], progress=lambda _s: bar.advance(task))
+            extra = _extra(o, set(labels))
+            m, _ = cross_validate(docs, labels, folds=o["folds"], C=o["C"], progress=lambda _s: bar.advance(task),
+                                  extra=extra, words=o["words"])
         self._report(m, o["json"], f"{o['folds']} 折交叉验证")
 
     def do_retrain(self, o: dict[str, Any]) -> None:
@@ -158,6 +165,26 @@ class Command(BaseCommand):
         for lab, row in zip(m["labels"], m["confusion"], strict=True):
             cm.add_row(lab[:6], *[str(x) for x in row])
         console.print(cm)
+
+
+def _extra_args(p: CommandParser) -> None:
+    p.add_argument("--words", action="store_true", help="加入 jieba 词特征（更准，较慢）")
+    p.add_argument("--weak-data", default=None, help="带政府回复的 CSV：按回复部门生成弱标签")
+    p.add_argument("--weak-text-columns", default="title,text")
+    p.add_argument("--weak-reply-column", default="reply")
+    p.add_argument("--weak-weight", type=float, default=1.0)
+    p.add_argument("--corpus", type=int, default=0, help="加入 N 条合成语料（仅限已有标签）")
+    p.add_argument("--corpus-weight", type=float, default=0.2)
+
+
+def _extra(o: dict[str, Any], allowed: set[str]) -> Any:
+    from hotline.triage.training import build_extra
+
+    return build_extra(
+        allowed, weak_data=Path(o["weak_data"]) if o["weak_data"] else None,
+        weak_text_columns=_cols(o["weak_text_columns"]), weak_reply_column=o["weak_reply_column"],
+        weak_weight=o["weak_weight"], corpus=o["corpus"], corpus_weight=o["corpus_weight"],
+    )
 
 
 def _cols(spec: str) -> list[str]:
