@@ -270,7 +270,8 @@ def demo(url: str) -> None:
                 truth[e.ticket_id] = p["lead_unit"]
         tickets = Ticket.objects.in_bulk(order)
         tallies = {"catalogue": [0, 0], "learning": [0, 0]}
-        auto_n = auto_right = 0
+        cuts = (0.8, 0.85, 0.9, 0.95)
+        above = {c: [0, 0] for c in cuts}
         for mode in ("catalogue", "learning"):
             RoutingFeedback.objects.all().delete()
             reset_all()
@@ -280,9 +281,10 @@ def demo(url: str) -> None:
                 codes = [c.unit.code for c in s.leads]
                 tallies[mode][0] += bool(codes) and codes[0] == right
                 tallies[mode][1] += right in codes[:3]
-                if mode == "catalogue" and s.confidence >= threshold:
-                    auto_n += 1
-                    auto_right += codes[0] == right
+                for cut in cuts if mode == "catalogue" else ():
+                    if s.confidence >= cut:
+                        above[cut][0] += 1
+                        above[cut][1] += codes[0] == right
                 if mode == "learning" and (not codes or codes[0] != right):
                     chosen = Unit.objects.get(code=right).pk
                     _lessons(ticket, FeedbackKind.OVERRIDE, chosen, s.leads[0].unit.id if s.leads else None)
@@ -290,8 +292,11 @@ def demo(url: str) -> None:
         print(f"duty catalogue: {seeded['total']} rules; {n} dispatched tickets replayed in dispatch order")
         for mode, (top1, top3) in tallies.items():
             print(f"  engine {mode:9s}  top-1 {top1 / n:6.1%}  top-3 {top3 / n:6.1%}")
-        print(f"  at confidence ≥ {threshold}: {auto_n / n:.1%} of tickets, "
-              f"{(auto_right / auto_n if auto_n else 0):.1%} of them right")  # fmt: skip
+        for cut, (k, right_k) in above.items():
+            mark = " (the auto-dispatch threshold)" if abs(cut - threshold) < 1e-9 else ""
+            print(
+                f"  confidence ≥ {cut:.2f}: {k / n:6.1%} of tickets, {(right_k / k if k else 0):6.1%} of them right{mark}"
+            )
         base, lat = [], []
         numbers = [t.number for t in tickets.values()]
         for t in tickets.values():

@@ -8,6 +8,7 @@ from ninja.errors import AuthenticationError, ValidationError
 
 from hotline.org.api import TokenAuth
 from hotline.org.api import router as org_router
+from hotline.routing.api import router as routing_router
 from hotline.sla.api import router as sla_router
 from hotline.tickets.api import public_router
 from hotline.tickets.api import router as tickets_router
@@ -45,3 +46,4 @@ api.add_router("/", org_router)
 api.add_router("/", tickets_router)
 api.add_router("/", public_router)
 api.add_router("/", sla_router)
+api.add_router("/", routing_router)

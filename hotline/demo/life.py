@@ -183,6 +183,10 @@ class Life:
         disp = h.staff(Role.DISPATCHER, rng)
         chain = h.router.chain(request, p.place, rng)
         assist = h.router.assist(request, p.place, chain, rng)
+        # Urgent matters are signed and handled at once, evenings and weekends included.
+        urgent = request.urgency != "一般"
+        duty = "centre" if urgent else "office"
+        quick = (5, 40) if urgent else (10, 240)
 
         def send(lead: str, helpers: list[str]) -> Callable[[], Ticket]:
             return lambda: act.dispatch(
@@ -250,15 +254,16 @@ class Life:
                 )
             return
         if not signed:
-            yield self.step(
-                mins(rng, 10, 240), "office", "sign", lambda: act.sign(h.handler(chain[0]), number)
-            )
+            yield self.step(mins(rng, *quick), duty, "sign", lambda: act.sign(h.handler(chain[0]), number))
         for upper, lower in zip(chain, chain[1:], strict=False):
             note = f"请{h.router.name(lower)}核实处理并按时反馈。"
             yield self.step(
-                hours(rng, 0.3, 20), "office", "subdispatch", self.pass_down(number, upper, lower, note)
+                hours(rng, 0.2, 2 if urgent else 20),
+                duty,
+                "subdispatch",
+                self.pass_down(number, upper, lower, note),
             )
-            yield self.step(mins(rng, 10, 240), "office", "sign", self.sign(number, lower))
+            yield self.step(mins(rng, *quick), duty, "sign", self.sign(number, lower))
         lead = chain[-1]
         if assist and p.scenario != "overrule":
             yield self.step(mins(rng, 20, 300), "office", "sign", lambda: act.sign(h.handler(assist), number))
@@ -276,7 +281,7 @@ class Life:
         result = rng.choice(request.results).format_map(p.fields)
         delay = {"特急": (2, 8), "紧急": (6, 30)}.get(request.urgency, (20, 140))
         yield self.step(
-            hours(rng, *delay), "office", "report", lambda: act.report(h.handler(lead), number, result=result)
+            hours(rng, *delay), duty, "report", lambda: act.report(h.handler(lead), number, result=result)
         )
         if p.stop == S.REPORTED:
             return

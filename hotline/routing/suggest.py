@@ -37,7 +37,7 @@ MAX_LEADS = 5
 MAX_ASSISTS = 3
 ASSIST_MIN_PRIORITY = 66  # weaker keyword rules ("学校", "医院") never add an assisting unit
 SECOND_TOPIC_MIN = 0.35
-KEYWORD_SUPPORT = 0.06
+KEYWORD_SUPPORT = 0.08
 
 
 @dataclass

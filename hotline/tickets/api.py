@@ -112,6 +112,11 @@ def create(request: HttpRequest, body: TicketIn) -> Status[dict[str, Any]]:
         emotion=body.emotion or "",
     )
     ticket, created = create_ticket(_actor(request), contact)
+    if created:
+        # Above the configured confidence the platform dispatches by itself (its own event).
+        from hotline.routing.auto import maybe_auto_dispatch
+
+        ticket = maybe_auto_dispatch(ticket.number) or ticket
     # 201 for a new ticket; 200 when an idempotency key replays an earlier request.
     return Status(201 if created else 200, ticket_out(ticket, fresh=created))
 

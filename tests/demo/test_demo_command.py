@@ -57,8 +57,9 @@ def test_small_demo_builds_org_logins_and_history() -> None:
         assert name in output
         assert user.check_password(DEMO_PASSWORD)
     admin = User.objects.get(username="admin")
-    assert admin.is_superuser and admin.is_staff and admin.unit.code == "CENTRE"
-    assert User.objects.get(username="h_q03-gaj-02").unit.name.endswith("派出所")
+    assert admin.is_superuser and admin.is_staff and admin.unit is not None and admin.unit.code == "CENTRE"
+    station = User.objects.get(username="h_q03-gaj-02").unit
+    assert station is not None and station.name.endswith("派出所")
     assert 200 <= User.objects.count() <= 600
 
     assert Ticket.objects.count() == 60

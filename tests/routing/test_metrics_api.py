@@ -44,8 +44,7 @@ def test_first_time_right_counts_returns_and_redispatches(rorg: Any) -> None:
     assert empty["denominator"] == 0 and empty["rate"] is None
 
 
-def test_suggestions_endpoint_within_scope(rorg: Any, api_as: Any, settings: Any) -> None:
-    settings.ROOT_URLCONF = "tests.routing.urls"
+def test_suggestions_endpoint_within_scope(rorg: Any, api_as: Any) -> None:
     ticket = make_ticket(text="城关镇幸福小区物业不作为", topic=PROPERTY, triage=triage())
     r = api_as("dispatcher").get(f"/tickets/{ticket.number}/suggestions")
     assert r.status_code == 200, r.content

@@ -90,6 +90,11 @@ def intake(request: HttpRequest) -> HttpResponse:
         form.add_error(field if field in form.fields else None, exc.message)
         messages.error(request, f"「{INTAKE_OPS[op]}」未执行,工单未创建:{exc.message}")
         return _intake_page(request, form, status=exc.status)
+    if op == "create":
+        # Above the configured confidence the platform dispatches by itself (its own event).
+        from hotline.routing.auto import maybe_auto_dispatch
+
+        ticket = maybe_auto_dispatch(ticket.number) or ticket
     done = "已受理" if op == "create" else f"已受理并{INTAKE_OPS[op]}"
     messages.success(request, f"{done},工单编号 {ticket.number}")
     return redirect(f"/tickets/{ticket.number}/")

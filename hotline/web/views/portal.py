@@ -72,6 +72,9 @@ def submit(request: HttpRequest) -> HttpResponse:
     except ActionError as exc:
         form.add_error(None, exc.message)
         return render(request, "web/portal/submit.html", {"form": form}, status=exc.status)
+    from hotline.routing.auto import maybe_auto_dispatch
+
+    maybe_auto_dispatch(ticket.number)
     request.session["portal_submitted"] = ticket.number
     return redirect("/portal/submitted/")
 
