@@ -102,3 +102,32 @@ def kpi_drill(
         "page_size": queries.DRILL_PAGE,
         "tickets": d.numbers,
     }
+
+
+@router.get("/hotspots", summary="热点诉求")
+def hotspot_list(request: HttpRequest, days: int = 30, as_of: str = "", top: int = 20) -> dict[str, Any]:
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    from hotline.analytics.hotspots import find_hotspots
+    from hotline.tickets.errors import InvalidInput
+
+    moment = None
+    if as_of:
+        try:
+            moment = timezone.make_aware(datetime.combine(datetime.fromisoformat(as_of).date(), time.max))
+        except ValueError as exc:
+            raise InvalidInput("as_of", "as_of 须为 YYYY-MM-DD") from exc
+    if not 1 <= days <= 3660:
+        raise InvalidInput("days", "days 须在 1 到 3660 之间")
+    found = find_hotspots(_scope(request), as_of=moment, days=days, top=min(max(top, 1), 100))
+    return {"days": days, "hotspots": [h.as_dict() for h in found]}
+
+
+@router.get("/risks", summary="风险点位(含坐标)")
+def risk_list(request: HttpRequest, topic: str, top: int = 50) -> dict[str, Any]:
+    from hotline.analytics.risks import find_risk_spots
+
+    spots = find_risk_spots(_scope(request), topic, top=min(max(top, 1), 500))
+    return {"topic": topic, "spots": [s.as_dict() for s in spots]}

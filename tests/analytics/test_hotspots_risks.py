@@ -93,3 +93,14 @@ def test_risk_spots_are_ranked_and_pushed_to_the_responsible_unit(org: Any) -> N
     assert note.user.username == "a_cg" and "溺水" in note.title
     assert Event.objects.get(action="risk_warning").payload["cases"] == 3
     assert risks.push(spots) == []
+
+
+def test_hotspot_and_risk_api(org: Any) -> None:
+    from ninja.testing import TestClient
+
+    from hotline.analytics.api import router
+
+    client = TestClient(router)
+    assert client.get("/hotspots?days=30", user=org.leader).json()["hotspots"] == []
+    assert client.get("/risks?topic=nonsense", user=org.leader).status_code == 400
+    assert client.get("/risks?topic=fire", user=org.leader).json()["spots"] == []
