@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
+from hotline.analytics.api import router as analytics_router
 from hotline.org.api import TokenAuth
 from hotline.org.api import router as org_router
 from hotline.routing.api import router as routing_router
@@ -47,3 +48,4 @@ api.add_router("/", tickets_router)
 api.add_router("/", public_router)
 api.add_router("/", sla_router)
 api.add_router("/", routing_router)
+api.add_router("/", analytics_router)

@@ -11,5 +11,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
     path("admin/", admin.site.urls),
+    path("analytics/", include("hotline.analytics.urls")),
     path("", include("hotline.web.urls")),
 ]

@@ -13,6 +13,7 @@ tickets planned to stay open in a given state squeeze their steps before "now".
 from __future__ import annotations
 
 import heapq
+import os
 import random
 from collections import Counter
 from collections.abc import Callable, Generator, Iterator
@@ -79,6 +80,25 @@ def deferred_rollups() -> Iterator[None]:
             ticket_changed.connect(rollups.on_ticket_changed, dispatch_uid=uid)
     if disconnected:
         rollups.rebuild()
+
+
+@contextmanager
+def no_outbound_notifications() -> Iterator[None]:
+    """Write in-app notifications but send none out (``HOTLINE_NOTIFY=off``).
+
+    The history is invented: its messages must never reach a real SMS gateway or
+    webhook, and delivering each one after commit would take minutes at full scale.
+    """
+    key = "HOTLINE_NOTIFY"
+    before = os.environ.get(key)
+    os.environ[key] = "off"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = before
 
 
 class _Workdays:

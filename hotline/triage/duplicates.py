@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -46,7 +47,7 @@ def _doc(title: str, text: str) -> Counter[str]:
 
 
 def score_pair(
-    new: Counter[str], new_addr: Counter[str], new_unit: int | None, row: dict[str, Any], now: datetime
+    new: Counter[str], new_addr: Counter[str], new_unit: int | None, row: Mapping[str, Any], now: datetime
 ) -> tuple[float, list[str]]:
     reasons: list[str] = []
     sim = cosine(new, _doc(row.get("title") or "", row.get("text") or ""))

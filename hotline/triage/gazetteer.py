@@ -60,7 +60,7 @@ class Gazetteer:
             for hit in self.lexicon.scan(probe):
                 for e in self.entries.get(hit.word, []):
                     key = (e.name, e.unit_id, e.place_id)
-                    record = {
+                    record: dict[str, object] = {
                         "name": e.name, "matched": hit.word, "kind": e.kind, "unit_id": e.unit_id,
                         "place_id": e.place_id, "field": field, "start": hit.start, "end": hit.end,
                     }

@@ -9,7 +9,7 @@ request in microseconds.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 
@@ -53,10 +53,10 @@ class Lexicon:
         self._regex = re.compile(pattern) if pattern else None
 
     @classmethod
-    def from_groups(cls, groups: dict[str, dict[str, float] | Iterable[str]]) -> Lexicon:
+    def from_groups(cls, groups: Mapping[str, Mapping[str, float] | Iterable[str]]) -> Lexicon:
         entries: dict[str, list[tuple[str, float]]] = {}
         for group, words in groups.items():
-            weighted = words if isinstance(words, dict) else dict.fromkeys(words, 1.0)
+            weighted = words if isinstance(words, Mapping) else dict.fromkeys(words, 1.0)
             for word, weight in weighted.items():
                 entries.setdefault(word, []).append((group, float(weight)))
         return cls(entries)

@@ -17,7 +17,6 @@ import os
 import re
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -124,7 +123,7 @@ class FastScorer:
             return idx, np.zeros(0, dtype=np.float32)
         tf = counts.astype(np.float32)
         if self.sublinear:
-            tf = 1.0 + np.log(tf)
+            tf = (1.0 + np.log(tf)).astype(np.float32)
         vals = tf * self.idf[idx]
         norm = float(np.sqrt(np.dot(vals, vals)))
         return idx, (vals / norm if norm else vals)
@@ -154,7 +153,7 @@ class TextModel:
         if self._fast is not None and (len(docs) <= 64 or isinstance(self.vectorizer, CharTfidf)):
             fast = self._fast
             rows = [fast.margins(*fast.features(d)) for d in docs]
-            m = np.vstack(rows) + self.intercept if rows else np.zeros((0, len(self.intercept)))
+            m: np.ndarray = np.vstack(rows) + self.intercept if rows else np.zeros((0, len(self.intercept)))
             if len(self.labels) == 2 and m.shape[1] == 1:
                 m = np.hstack([-m, m])
             return m
@@ -350,8 +349,8 @@ def data_dir() -> Path:
 
         if settings.configured and getattr(settings, "DATA_DIR", None):
             return Path(settings.DATA_DIR)
-    except Exception:
-        pass
+    except Exception:  # settings that cannot load: the environment decides
+        return Path(os.environ.get("HOTLINE_DATA_DIR", Path.cwd()))
     return Path(os.environ.get("HOTLINE_DATA_DIR", Path.cwd()))
 
 

@@ -69,8 +69,8 @@ HARASSMENT = ["傻逼", "傻b", "sb", "操你", "草你", "你妈", "妈逼", "�
 TEST_CALL = ["测试", "test", "试一下", "试试看", "打错了", "打错电话", "不好意思按错", "按错了", "喂喂喂", "没事了",
              "随便打打", "hello", "你好你好"]
 OUT_OF_REMIT = ["彩票号码", "彩票中奖号", "下期号码", "帮我算命", "算命", "外星人", "帮我找男朋友", "帮我找女朋友",
-                "帮我写作业", "游戏充值", "游戏装备", "追星", "明星", "帮我查他手机", "帮我定位他", "谁是凶手",
-                "股票推荐", "推荐股票", "转运", "风水"]
+                "帮我写作业", "游戏充值", "游戏装备", "追星", "帮我查他手机", "帮我定位他", "谁是凶手",
+                "股票推荐", "推荐股票", "帮我转运"]
 
 # --- police matters (suggest hand-over to 110) ----------------------------------------
 POLICE: dict[str, float] = {
@@ -125,8 +125,8 @@ def _build() -> Lexicon:
     groups["invalid:remit"] = OUT_OF_REMIT
     groups["police"] = POLICE
     groups["police_damp"] = POLICE_DAMPERS
-    for t, words in TYPE_CUES.items():
-        groups[f"type:{t}"] = words
+    for t, cue_words in TYPE_CUES.items():
+        groups[f"type:{t}"] = cue_words
     return Lexicon.from_groups(groups)
 
 
@@ -160,6 +160,9 @@ class RuleOutcome:
     type_cues: dict[str, list[str]]
 
 
+# A life-safety word followed by one of these names a risk or a facility, not an event
+# happening now ("火灾隐患", "消防通道", "跳楼机"): it counts as an urgent signal instead.
+_RISK_AFTER = re.compile(r"(?:隐患|风险|危险|通道|设施|演练|预防|防控|防范|安全|事故隐患|机|预警|应急|保险|事件)")
 _NEGATED = re.compile("(?:" + "|".join(NEGATIONS) + ")(?:人|有人|发生|出现)?$")
 
 
@@ -190,7 +193,9 @@ def apply(doc: str, title_len: int = 0) -> RuleOutcome:
             if group.startswith("life:") or group == "urgent":
                 if _negated(doc, hit):
                     continue
-                if group.startswith("life:"):
+                if group.startswith("life:") and _RISK_AFTER.match(doc, hit.end):
+                    group, weight = "urgent", 1.5
+                elif group.startswith("life:"):
                     life.append(f"{group[5:]}「{hit.word}」")
             w = weight * (2.0 if in_title else 1.0)
             scores[group] = scores.get(group, 0.0) + w

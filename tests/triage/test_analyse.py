@@ -25,7 +25,7 @@ def check_contract(r: TriageResult) -> None:
     assert isinstance(r.places, list)
     assert 0.0 <= r.confidence <= 1.0
     d = r.to_dict()
-    assert PREDICT_FIELDS <= set(d)
+    assert set(d) >= PREDICT_FIELDS
     json.dumps(d, ensure_ascii=False)  # JSON-safe
 
 

@@ -16,7 +16,7 @@ def test_generate_is_deterministic_and_complete():
     assert len(a) == 500
     paths = {n.path for n in read_csv()}
     for r in a:
-        assert KEYS <= set(r)
+        assert set(r) >= KEYS
         assert r["type"] in TYPES and r["urgency"] in URGENCIES and r["emotion"] in EMOTIONS
         if r["valid"]:
             assert r["topic"] in paths

@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from hotline import clock
 from hotline.audit.chain import verify
 from hotline.demo.build import create_units, create_users
-from hotline.demo.history import History, deferred_rollups
+from hotline.demo.history import History, deferred_rollups, no_outbound_notifications
 from hotline.demo.orgtree import OrgPlan, plan_org
 from hotline.demo.report import logins_table, summary
 from hotline.demo.routing import Router
@@ -131,7 +131,7 @@ class Command(BaseCommand):
         sim = History(router, plan.counties, seed=seed, count=count, end=clock.now())
         plans = sim.plan()
         task = progress.add_task("工单历史", total=len(plans))
-        with deferred_rollups():
+        with no_outbound_notifications(), deferred_rollups():
             sim.play(plans, lambda n: progress.advance(task, n))
             t1 = time.perf_counter()
             elapsed["工单历史"] = t1 - t0
