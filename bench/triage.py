@@ -87,7 +87,10 @@ def main() -> None:
             return
         from hotline.triage.training import metrics, read_rows
 
-        docs, labels, _ = read_rows(REAL, ["title", "text"], "label")
+        docs, labels, rows = read_rows(REAL, ["title", "text"], "label")
+        real = [(r["title"], r["text"]) for r in rows] * 4
+        avg_real = sum(len(b) for _, b in real) / len(real)
+        print(f"  full triage, real msgs {_rate(analyse, real):8.0f} req/s   (avg {avg_real:.0f} chars)")
         model = TextModel.load(DEFAULT_DIR)
         m = metrics(labels, model.predict(docs))
         print(f"  cold start (default model → 7 real labels): macro-F1 {m['macro_f1']:.4f}, accuracy {m['accuracy']:.4f}")

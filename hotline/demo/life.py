@@ -335,7 +335,8 @@ class Life:
                     lambda: act.supervise(sup, number, note=snote),
                     optional=True,
                 )
-        if p.scenario == "extension":
+        # Urgent tickets have a 24-hour limit: too short to ask for more time.
+        if p.scenario == "extension" and p.request is not None and p.request.urgency == "一般":
             days, why = rng.choice([2, 3, 5, 7, 10]), rng.choice(rq.EXTENSION_REASONS)
             yield self.step(
                 hours(rng, 1, 8),

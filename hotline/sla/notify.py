@@ -70,15 +70,33 @@ def outbound() -> Outbound:
     return LogOutbound()
 
 
-def deliver(ids: list[int]) -> None:
+def deliver(ids: list[int] | None = None, *, limit: int = 500) -> int:
+    """Send unsent messages out (those in ``ids``, or the oldest pending ones).
+
+    A message that fails stays unsent; the worker's next round (``deliver_pending``)
+    tries it again. Returns how many were sent.
+    """
     adapter = outbound()
-    for notification in Notification.objects.filter(id__in=ids, sent_at__isnull=True).select_related("user", "ticket"):
+    pending = Notification.objects.filter(sent_at__isnull=True).select_related("user", "ticket")
+    pending = pending.filter(id__in=ids) if ids is not None else pending.order_by("id")[:limit]
+    sent = []
+    for notification in pending:
         try:
             adapter.send(notification)
-        except Exception:  # a gateway outage must not break the platform; retried later
-            log.exception("outbound notification %s failed", notification.pk)
+        except Exception:  # a gateway outage must not break the platform
+            log.exception("outbound notification %s failed; will retry", notification.pk)
             continue
-        Notification.objects.filter(pk=notification.pk).update(sent_at=clock.now())
+        sent.append(notification.pk)
+    if sent:
+        Notification.objects.filter(pk__in=sent).update(sent_at=clock.now())
+    return len(sent)
+
+
+def deliver_pending() -> int:
+    """The worker's retry of messages whose sending failed or was interrupted."""
+    if os.environ.get("HOTLINE_NOTIFY", "log") == "off":
+        return 0
+    return deliver()
 
 
 def notify(users: Iterable[User], *, kind: str, title: str, body: str = "", ticket: Ticket | None = None) -> list[int]:

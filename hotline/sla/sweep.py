@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from hotline import clock
 from hotline.db import write_transaction
 from hotline.sla import clock as sla_clock
+from hotline.sla.notify import deliver_pending
 from hotline.tickets.errors import ActionError
 from hotline.tickets.models import Ticket
 
@@ -94,6 +95,7 @@ def run_forever(interval: float = 30.0, batch: int = 200) -> None:  # pragma: no
             result = sweep_all(batch=batch)
             if result.claimed:
                 log.warning("sweep: claimed %d, steps %s", result.claimed, result.steps)
+            deliver_pending()
         except Exception:
             log.exception("sweep failed; retrying next round")
         time.sleep(max(0.0, interval - (time.monotonic() - started)))

@@ -169,10 +169,17 @@ class TextModel:
         e = np.exp(m)
         return e / e.sum(axis=1, keepdims=True)
 
-    def predict(self, docs: Sequence[str]) -> list[str]:
+    def predict(self, docs: Sequence[str], allowed: set[str] | None = None) -> list[str]:
+        """Top label per document; with ``allowed``, the best among those labels only
+        (mapping a finer label set onto a coarser evaluation set)."""
         if not docs:
             return []
-        idx = self._margins(docs).argmax(axis=1)
+        m = self._margins(docs)
+        if allowed:
+            mask = np.array([lab not in allowed for lab in self.labels])
+            if not mask.all():
+                m[:, mask] = -np.inf
+        idx = m.argmax(axis=1)
         return [self.labels[i] for i in idx]
 
     def rank(self, doc: str, k: int = 3) -> list[tuple[str, float]]:

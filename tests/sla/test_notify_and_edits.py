@@ -85,3 +85,27 @@ def test_calendar_edit_is_applied_recorded_and_seen_by_the_calendar(org: Any) ->
     set_day(day, is_workday=True, actor=org.admin)  # back to normal: the exception goes
     assert not CalendarDay.objects.filter(date=day).exists()
     assert calendar.current().is_workday(day)
+
+
+def test_failed_outbound_messages_are_retried_by_the_worker(org: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hotline.sla import notify
+
+    calls: list[int] = []
+
+    class Flaky:
+        down = True
+
+        def send(self, n: Notification) -> None:
+            calls.append(n.pk)
+            if self.down:
+                raise ConnectionError("gateway down")
+
+    flaky = Flaky()
+    monkeypatch.setattr(notify, "outbound", lambda: flaky)
+    [nid] = notify.notify([org.a_housing_handler], kind="test", title="测试消息")
+    assert notify.deliver([nid]) == 0
+    assert Notification.objects.get(pk=nid).sent_at is None
+    flaky.down = False
+    assert notify.deliver_pending() == 1
+    assert Notification.objects.get(pk=nid).sent_at is not None
+    assert notify.deliver_pending() == 0 and calls == [nid, nid]

@@ -20,6 +20,7 @@ from hotline import clock
 from hotline.audit.chain import verify
 from hotline.demo.build import create_units, create_users
 from hotline.demo.history import History, deferred_rollups, no_outbound_notifications
+from hotline.routing.catalogue import seed_duty_catalogue
 from hotline.demo.orgtree import OrgPlan, plan_org
 from hotline.demo.report import logins_table, summary
 from hotline.demo.routing import Router
@@ -89,6 +90,10 @@ class Command(BaseCommand):
                 by_code = create_units(plan, lambda n: progress.advance(task, n))
                 task = progress.add_task("用户", total=len(plan.users))
                 create_users(plan, by_code, lambda n: progress.advance(task, n))
+                # The duty catalogue must exist before the history: every dispatch in it is
+                # compared with the routing suggestion, and a missing catalogue would be
+                # learned as an override.
+                seed_duty_catalogue()
                 elapsed["组织与用户"] = time.perf_counter() - started
                 if history:
                     sim = self._history(plan, by_code, history, options["seed"], progress, elapsed)

@@ -30,6 +30,7 @@ class Command(BaseCommand):
         e.add_argument("--text-columns", default="title,text")
         e.add_argument("--label-column", default="label")
         e.add_argument("--json", action="store_true", help="以 JSON 输出")
+        e.add_argument("--restrict", action="store_true", help="只在评估数据出现的标签中选择（把细分类映射到粗分类）")
         c = sub.add_parser("cv", help="在带标签的 CSV 上做 k 折交叉验证")
         c.add_argument("--data", required=True)
         c.add_argument("--text-columns", default="title,text")
@@ -100,7 +101,7 @@ class Command(BaseCommand):
             raise CommandError("没有可用的模型")
         model = TextModel.load(path)
         docs, labels, _ = read_rows(Path(o["data"]), _cols(o["text_columns"]), o["label_column"])
-        pred = model.predict(docs)
+        pred = model.predict(docs, allowed={lab for lab in labels if lab} if o["restrict"] else None)
         m = metrics(labels, pred)
         self._report(m, o["json"], f"模型 {path}")
 
