@@ -99,6 +99,12 @@ class Hotspot:
         }
 
 
+# Extra cosine similarity required to link a ticket whose place is unknown.
+UNKNOWN_PLACE_MARGIN = 0.15
+# Extra similarity required to link a ticket naming a spot with one naming none.
+UNNAMED_SPOT_MARGIN = 0.35
+
+
 def _doc(row: dict[str, Any]) -> str:
     return f"{row['title'] or ''} {(row['text'] or '')[:300]}"
 
@@ -135,9 +141,12 @@ def cluster(
     threshold: float,
     place_ids: list[int] | None = None,
     chunk: int = 2000,
+    spots: list[frozenset[str]] | None = None,
 ) -> list[list[int]]:
     """Groups of document indexes linked by cosine similarity ≥ threshold within a block,
-    never linking two documents whose (known, non-zero) places differ."""
+    never linking two documents whose (known, non-zero) places differ, nor two that name
+    different spots (roads, markets, estates); a document naming a spot links to one
+    naming none only on clearly similar words."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     if not docs:
@@ -168,23 +177,44 @@ def cluster(
         for p, rows_of in by_place.items():
             left = np.asarray(rows_of)
             right = idx if p == 0 else left
-            _link(uf, matrix, left, right, threshold, place, chunk)
+            _link(uf, matrix, left, right, threshold, place, chunk, spots)
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(docs)):
         groups[uf.find(i)].append(i)
     return [g for g in groups.values() if len(g) > 1]
 
 
-def _link(uf: _Union, matrix: Any, left: Any, right: Any, threshold: float, place: Any, chunk: int) -> None:
+def _link(
+    uf: _Union,
+    matrix: Any,
+    left: Any,
+    right: Any,
+    threshold: float,
+    place: Any,
+    chunk: int,
+    spots: list[frozenset[str]] | None,
+) -> None:
     other = matrix[right].T.tocsc()
     for lo in range(0, len(left), chunk):
         rows = left[lo : lo + chunk]
         sims = (matrix[rows] @ other).tocoo()
         a, b = rows[sims.row], right[sims.col]
         pa, pb = place[a], place[b]
-        keep = (sims.data >= threshold) & (a != b) & ((pa == pb) | (pa == 0) | (pb == 0))
-        for x, y in zip(a[keep], b[keep], strict=True):
-            uf.union(int(x), int(y))
+        # Tickets of one known place link at the threshold; where a place is unknown the
+        # words alone must say it is the same matter, so the bar is higher.
+        known_same = (pa == pb) & (pa != 0)
+        need = np.where(known_same, threshold, threshold + UNKNOWN_PLACE_MARGIN)
+        keep = (sims.data >= threshold) & (a != b) & (known_same | (pa == 0) | (pb == 0))
+        for x, y, sim, bar in zip(a[keep], b[keep], sims.data[keep], need[keep], strict=True):
+            if spots is not None:
+                sx, sy = spots[int(x)], spots[int(y)]
+                if sx and sy:
+                    if not sx & sy:
+                        continue  # two different named spots: two matters
+                elif sx or sy:
+                    bar = max(bar, threshold + UNNAMED_SPOT_MARGIN)
+            if sim >= bar:
+                uf.union(int(x), int(y))
 
 
 def _matter(texts: list[str], avoid: Iterable[str], k: int = 3) -> str:
@@ -235,7 +265,10 @@ def find_hotspots(
         rows = window_rows(scope, start, end)
     docs = [_doc(r) for r in rows]
     place_ids = [r["place_id"] or 0 for r in rows]
-    groups = [g for g in cluster(docs, _blocks(rows).values(), threshold, place_ids) if len(g) >= min_size]
+    spot_sets = [frozenset(places.spots(d)) for d in docs]
+    groups = [
+        g for g in cluster(docs, _blocks(rows).values(), threshold, place_ids, spots=spot_sets) if len(g) >= min_size
+    ]
     recent_from = end - timedelta(days=recent_days)
     previous_from = recent_from - timedelta(days=recent_days)
     unit_names = dict(Unit.objects.values_list("id", "name"))

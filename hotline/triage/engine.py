@@ -14,7 +14,7 @@ from typing import Any
 
 from hotline.triage import rules
 from hotline.triage.taxonomy import SEP, get_taxonomy
-from hotline.triage.text import join_fields, normalise, to_str
+from hotline.triage.text import normalise, to_str
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +145,8 @@ def analyse(title: str = "", text: str = "", channel: str = "", address: str = "
 
 def _analyse(title: object, text: object, channel: object, address: object) -> TriageResult:
     title_n = normalise(title, 300)
-    doc = join_fields(title, text)
+    body = normalise(text)
+    doc = f"{title_n}。{body}" if title_n and body else title_n or body
     title_len = len(title_n) + 1 if title_n else 0
     out = rules.apply(doc, title_len)
     res = TriageResult(valid=out.valid, invalid_reason=out.invalid_reason)
@@ -156,7 +157,8 @@ def _analyse(title: object, text: object, channel: object, address: object) -> T
     res.emergency = out.emergency
     res.police = out.police or to_str(channel) == "police" and out.police_confidence > 0.6
 
-    model_out = _model_predict(doc) if out.valid else None
+    # The model reads what it was trained on (``model.make_doc``): the title twice.
+    model_out = _model_predict(f"{title_n}。{doc}" if title_n else doc) if out.valid else None
     if out.valid:
         label, path, tconf, texplain, cands = _topic(doc, title_len, model_out)
     else:

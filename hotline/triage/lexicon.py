@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
 def trie_pattern(words: Iterable[str]) -> str:
@@ -36,8 +36,7 @@ def _render(node: dict[str, dict]) -> str:
     return body
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     word: str
     start: int
     end: int
@@ -64,10 +63,6 @@ class Lexicon:
     def scan(self, text: str) -> list[Hit]:
         if self._regex is None or not text:
             return []
-        hits = []
-        for m in self._regex.finditer(text):
-            word = m.group(0)
-            tags = self.entries.get(word)
-            if tags:
-                hits.append(Hit(word, m.start(), m.end(), tags))
-        return hits
+        entries = self.entries
+        return [Hit(m.group(), m.start(), m.end(), entries[m.group()]) for m in self._regex.finditer(text)
+                if m.group() in entries]

@@ -114,11 +114,13 @@ class FastScorer:
             parts.append(key)
         if not parts or not len(self.keys):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        grams = np.concatenate(parts)
+        # Distinct n-grams first (sorted, so the look-up walks the vocabulary in order);
+        # distinct n-grams are distinct columns, so their counts are the term counts.
+        grams, counts = np.unique(np.concatenate(parts), return_counts=True)
         pos = np.searchsorted(self.keys, grams)
         pos[pos >= len(self.keys)] = 0
         hit = self.keys[pos] == grams
-        idx, counts = np.unique(self.cols[pos[hit]], return_counts=True)
+        idx, counts = self.cols[pos[hit]], counts[hit]
         if not len(idx):
             return idx, np.zeros(0, dtype=np.float32)
         tf = counts.astype(np.float32)
@@ -210,7 +212,8 @@ class TextModel:
             self._vocab_inv = [str(n).split("__", 1)[-1] for n in names]
         inv = self._vocab_inv
         out: list[str] = []
-        for j in np.argsort(-contrib)[:40]:
+        top = np.argpartition(-contrib, 40)[:40] if len(contrib) > 40 else np.arange(len(contrib))
+        for j in top[np.argsort(-contrib[top])]:
             if contrib[j] <= 0:
                 break
             term = inv[int(idx[j])]

@@ -56,6 +56,7 @@ _TABLE.update({ord("\u3000"): " ", ord("\u00a0"): " ", ord("\u200b"): "", ord("\
 _TAG = re.compile(r"<[^>]{0,200}>")
 _SPACE = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LETTER = re.compile(r"[A-Za-z]")
 
@@ -95,8 +96,8 @@ def normalise(value: object, limit: int = MAX_CHARS) -> str:
     text = _CONTROL.sub("", text)
     text = _SPACE.sub(" ", text).strip().lower()
     # Lone surrogates cannot be encoded later (JSON, DB): drop them.
-    if any("\ud800" <= ch <= "\udfff" for ch in text):
-        text = "".join(ch for ch in text if not "\ud800" <= ch <= "\udfff")
+    if _SURROGATE.search(text):
+        text = _SURROGATE.sub("", text)
     return clip(text, limit)
 
 
