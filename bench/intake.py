@@ -84,7 +84,18 @@ _REPORT_STREAM: list[Any] = [sys.stdout]
 # --------------------------------------------------------------------------------------
 
 DISTRICTS = ["东城区", "西城区", "南湖区", "北山区", "高新区", "经开区", "滨江新区", "城关镇"]
-STREETS = ["人民路", "解放路", "建设路", "中山路", "新华街", "文化路", "朝阳路", "和平路", "环城北路", "学府路"]
+STREETS = [
+    "人民路",
+    "解放路",
+    "建设路",
+    "中山路",
+    "新华街",
+    "文化路",
+    "朝阳路",
+    "和平路",
+    "环城北路",
+    "学府路",
+]
 COMMUNITIES = ["幸福里小区", "锦绣花园", "阳光城", "翠湖苑", "金色家园", "滨江一号", "石化新村", "教师公寓"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀英华平刚桂英玉兰建国志强海燕红梅"
@@ -187,14 +198,17 @@ class Databases:
         if source.kind == "sqlite":
             target = self.tmpdir / f"{label}.sqlite3"
             # The backup API copies a consistent image whatever the WAL holds.
-            with contextlib.closing(sqlite3.connect(source.name)) as src, contextlib.closing(
-                sqlite3.connect(target)
-            ) as dst:
+            with (
+                contextlib.closing(sqlite3.connect(source.name)) as src,
+                contextlib.closing(sqlite3.connect(target)) as dst,
+            ):
                 src.backup(dst)
             return BenchDB("sqlite", f"sqlite:///{target}", str(target))
         name = f"hotline_bench_intake_{os.getpid()}_{label}"
         # TEMPLATE needs no one connected to the source: the set-up children have exited.
-        self._pg_exec(f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}" TEMPLATE "{source.name}"')
+        self._pg_exec(
+            f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}" TEMPLATE "{source.name}"'
+        )
         self.pg_names.append(name)
         return BenchDB("postgresql", self._pg_url(name), name)
 
@@ -282,14 +296,29 @@ class Server:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.logfile = logdir / f"serve-{db.kind}.log"
-        cmd = [PYTHON, "-m", "hotline", "serve", "--no-migrate", "--host", "127.0.0.1", "--port", str(self.port)]
+        cmd = [
+            PYTHON,
+            "-m",
+            "hotline",
+            "serve",
+            "--no-migrate",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
         if workers:
             cmd += ["--workers", str(workers)]
         if threads:
             cmd += ["--threads", str(threads)]
         self._log = self.logfile.open("wb")
         self.proc = subprocess.Popen(
-            cmd, env=child_env(db), cwd=REPO, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+            cmd,
+            env=child_env(db),
+            cwd=REPO,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def wait_ready(self, timeout: float = 60.0) -> None:
@@ -462,7 +491,10 @@ def run_load(server: Server, token: str, clients: int, warmup: float, seconds: f
     # CPU used during the measured window: server processes, this client, the machine.
     while time.perf_counter() < window_start:
         time.sleep(0.01)
-    pids, pg_pids = server.worker_pids(), postgres_pids(server.db.name) if server.db.kind == "postgresql" else []
+    pids, pg_pids = (
+        server.worker_pids(),
+        postgres_pids(server.db.name) if server.db.kind == "postgresql" else [],
+    )
     per_process0 = [cpu_seconds([pid]) for pid in pids]
     cpu_client0, cpu_pg0, busy0 = time.process_time(), cpu_seconds(pg_pids), machine_busy()
     while time.perf_counter() < window_end:
@@ -492,7 +524,9 @@ def run_load(server: Server, token: str, clients: int, warmup: float, seconds: f
         "other_cores": busy_share * cores
         - (cpu_server1 - cpu_server0 + cpu_client1 - cpu_client0 + cpu_pg1 - cpu_pg0) / seconds,
         # Per gunicorn process (master first): shows whether the workers share the load.
-        "per_process_cores": [round((b - a) / seconds, 3) for a, b in zip(per_process0, per_process1, strict=True)],
+        "per_process_cores": [
+            round((b - a) / seconds, 3) for a, b in zip(per_process0, per_process1, strict=True)
+        ],
         "server_cpu_ms_per_ticket": (cpu_server1 - cpu_server0) * 1000 / max(1, len(ok)),
     }
     return LoadResult(
@@ -539,7 +573,9 @@ def bench_one(kind: str, args: argparse.Namespace, dbs: Databases) -> dict[str, 
 
     idle = background_load()
     if idle > 0.25:
-        log(f"   warning: {idle:.2f} cores already busy before the run: other work on this machine skews the figures")
+        log(
+            f"   warning: {idle:.2f} cores already busy before the run: other work on this machine skews the figures"
+        )
 
     server = Server(db, dbs.tmpdir, args.workers, args.threads)
     try:
@@ -571,7 +607,9 @@ def bench_one(kind: str, args: argparse.Namespace, dbs: Databases) -> dict[str, 
     }
     if args.profile:
         log(f"   profiling {args.profile_requests} in-process requests (Django test client, cProfile)")
-        result["profile"] = run_child(db, "profile", "--count", str(args.profile_requests), "--run", f"{kind}-prof")
+        result["profile"] = run_child(
+            db, "profile", "--count", str(args.profile_requests), "--run", f"{kind}-prof"
+        )
     return result
 
 
@@ -591,13 +629,25 @@ def print_table(result: dict[str, Any]) -> None:
         ("latency max", f"{http['max_ms']:.1f} ms", ""),
         ("errors (non-2xx)", f"{http['errors']}", f"of {http['sent']} requests"),
         ("baseline rows/s", f"{base['rows_per_s']:.0f}", f"{base['rows']} Ticket+Contact pairs, bulk ORM"),
-        ("HTTP / baseline", f"{result['ratio']:.4f}", f"= 1 / {1 / result['ratio']:.0f}" if result["ratio"] else ""),
-        ("server CPU", f"{cpu['server_cores']:.2f} cores", f"{cpu['server_cpu_ms_per_ticket']:.1f} ms CPU/ticket"),
+        (
+            "HTTP / baseline",
+            f"{result['ratio']:.4f}",
+            f"= 1 / {1 / result['ratio']:.0f}" if result["ratio"] else "",
+        ),
+        (
+            "server CPU",
+            f"{cpu['server_cores']:.2f} cores",
+            f"{cpu['server_cpu_ms_per_ticket']:.1f} ms CPU/ticket",
+        ),
         ("client CPU", f"{cpu['client_cores']:.2f} cores", "this script's threads"),
         ("PostgreSQL CPU", f"{cpu['postgres_cores']:.2f} cores", "the local server's processes"),
         ("other processes", f"{cpu['other_cores']:.2f} cores", "foreign load: figures are low if > 0.1"),
         ("machine busy", f"{cpu['machine_cores']:.2f} cores", f"of {os.cpu_count()}"),
-        ("per gunicorn proc.", " ".join(f"{c:.2f}" for c in cpu["per_process_cores"]), "cores: master, workers"),
+        (
+            "per gunicorn proc.",
+            " ".join(f"{c:.2f}" for c in cpu["per_process_cores"]),
+            "cores: master, workers",
+        ),
     ]
     log(f"\n   {result['database']}")
     log(f"   {'figure':<20} {'value':>14}   note")
@@ -630,7 +680,9 @@ def print_profile(prof: dict[str, Any]) -> None:
 
 def print_summary(results: list[dict[str, Any]]) -> None:
     log("\n== summary (HTTP rate as a ratio of bulk inserts of the same rows, same run)")
-    log(f"   {'db':<11} {'tickets/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'base rows/s':>12} {'ratio':>8}  target")
+    log(
+        f"   {'db':<11} {'tickets/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'base rows/s':>12} {'ratio':>8}  target"
+    )
     for r in results:
         h = r["http"]
         verdict = "met" if r["meets_target"] else "MISSED"
@@ -657,9 +709,15 @@ def child_setup() -> dict[str, Any]:
     """The 12345 centre unit and an operator attached to it."""
     from hotline.org.models import Level, Role, Unit, UnitKind, User
 
-    centre = Unit.objects.create(code="CENTRE", level=Level.CENTRE, kind=UnitKind.CENTRE, name="12345热线中心")
+    centre = Unit.objects.create(
+        code="CENTRE", level=Level.CENTRE, kind=UnitKind.CENTRE, name="12345热线中心"
+    )
     User.objects.create_user(
-        username=OPERATOR, password=OPERATOR_PASSWORD, display_name="压测话务员", role=Role.OPERATOR, unit=centre
+        username=OPERATOR,
+        password=OPERATOR_PASSWORD,
+        display_name="压测话务员",
+        role=Role.OPERATOR,
+        unit=centre,
     )
     return {"ok": True}
 
@@ -784,14 +842,20 @@ def child_profile(count: int, run: str) -> dict[str, Any]:
     profiler.disable()
     stats = pstats.Stats(profiler)
     entries = stats.stats  # type: ignore[attr-defined]  # {(file, line, func): (cc, nc, tt, ct, callers)}
-    whole = sum(ct for (f, _, fn), (_, _, _, ct, _) in entries.items() if f.endswith(PROFILE_PARTS[0][0]) and fn == "request")
+    whole = sum(
+        ct
+        for (f, _, fn), (_, _, _, ct, _) in entries.items()
+        if f.endswith(PROFILE_PARTS[0][0]) and fn == "request"
+    )
     parts = []
     for suffix, func, label in PROFILE_PARTS:
         cumulative = sum(
             ct for (f, _, fn), (_, _, _, ct, _) in entries.items() if f.endswith(suffix) and fn == func
         )
         if cumulative:
-            parts.append({"label": label, "ms": cumulative * 1000 / count, "share": cumulative / whole if whole else 0})
+            parts.append(
+                {"label": label, "ms": cumulative * 1000 / count, "share": cumulative / whole if whole else 0}
+            )
     top = sorted(entries.items(), key=lambda item: item[1][2], reverse=True)[:15]
     return {
         "requests": count,
@@ -831,7 +895,11 @@ def _time_triage(count: int) -> dict[str, Any]:
     started = time.perf_counter()
     for b in bodies[1:]:
         analyse(title=b.get("title", ""), text=b["text"], channel=b["channel"], address=b["address"])
-    return {"available": True, "first_call_ms": first * 1000, "ms_per_call": (time.perf_counter() - started) * 1000 / count}
+    return {
+        "available": True,
+        "first_call_ms": first * 1000,
+        "ms_per_call": (time.perf_counter() - started) * 1000 / count,
+    }
 
 
 def child_main(argv: list[str]) -> None:
@@ -874,11 +942,15 @@ def main() -> int:
         child_main(sys.argv[2:])
         return 0
     parser = argparse.ArgumentParser(description="Intake benchmark: HTTP ticket creation vs bulk inserts")
-    parser.add_argument("--seconds", type=float, default=15.0, help="measured duration per database (default 15)")
+    parser.add_argument(
+        "--seconds", type=float, default=15.0, help="measured duration per database (default 15)"
+    )
     parser.add_argument("--warmup", type=float, default=3.0, help="warm-up before measuring (default 3)")
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients (default 8)")
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: serve's, one per core)")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="gunicorn workers (default: serve's, one per core)"
+    )
     parser.add_argument("--threads", type=int, default=None, help="threads per worker (default: serve's, 4)")
     parser.add_argument("--profile", action="store_true", help="also profile in-process requests")
     parser.add_argument("--profile-requests", type=int, default=300)
@@ -905,7 +977,11 @@ def main() -> int:
     print_summary(results)
     if args.json:
         config = {k: v for k, v in vars(args).items() if k != "pg_admin_url"}
-        print(json.dumps({"config": config, "cores": os.cpu_count(), "results": results}, ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {"config": config, "cores": os.cpu_count(), "results": results}, ensure_ascii=False, indent=2
+            )
+        )
     return 0 if all(r["http"]["errors"] == 0 for r in results) else 1
 
 

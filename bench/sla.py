@@ -129,8 +129,19 @@ def sweep_figures(db: str, sizes: list[int], due: int) -> None:
         _run(url, "migrate", "--verbosity", "0")
         env = {**os.environ, "HOTLINE_DATABASE_URL": url, "HOTLINE_NOTIFY": "off"}
         out = subprocess.run(  # noqa: S603
-            [sys.executable, "-m", "hotline", "shell", "-c", SWEEP_SCRIPT.replace("sys.argv[1]", str(size)).replace("sys.argv[2]", str(due))],
-            env=env, check=True, capture_output=True, text=True, cwd=ROOT,
+            [
+                sys.executable,
+                "-m",
+                "hotline",
+                "shell",
+                "-c",
+                SWEEP_SCRIPT.replace("sys.argv[1]", str(size)).replace("sys.argv[2]", str(due)),
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
         ).stdout
         figures = json.loads(out.strip().splitlines()[-1])
         rows.append(figures)
@@ -165,7 +176,7 @@ def main() -> None:
     if args.skip_sweep:
         return
     sizes = [int(s) for s in args.sizes.split(",")]
-    for db in (["sqlite", "postgresql"] if args.db == "both" else [args.db]):
+    for db in ["sqlite", "postgresql"] if args.db == "both" else [args.db]:
         sweep_figures(db, sizes, args.due)
 
 

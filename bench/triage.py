@@ -21,7 +21,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "teddy2020" / "messages_labeled_dev.csv"
+REAL = (
+    Path(__file__).resolve().parents[1].parent / "shared" / "data" / "teddy2020" / "messages_labeled_dev.csv"
+)
 
 
 def _rate(fn, items) -> float:  # type: ignore[no-untyped-def]
@@ -35,7 +37,9 @@ def _rate(fn, items) -> float:  # type: ignore[no-untyped-def]
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=4000)
-    ap.add_argument("--real", action="store_true", help="also measure cold-start macro-F1 on the real dev set")
+    ap.add_argument(
+        "--real", action="store_true", help="also measure cold-start macro-F1 on the real dev set"
+    )
     args = ap.parse_args()
 
     from hotline.triage import analyse, rules
@@ -51,7 +55,9 @@ def main() -> None:
 
     rows = generate(args.n, seed=99)
     short = [(str(r["title"]), str(r["text"])) for r in rows]
-    long = [(short[i][0], short[i][1] + short[i + 1][1] + short[i + 2][1]) for i in range(0, len(short) - 2, 3)]
+    long = [
+        (short[i][0], short[i][1] + short[i + 1][1] + short[i + 2][1]) for i in range(0, len(short) - 2, 3)
+    ]
     analyse(*short[0])  # warm caches
 
     base = _rate(lambda a, b: rules.apply(join_fields(a, b), len(a)), short)
@@ -76,8 +82,12 @@ def main() -> None:
     print(f"  model files            {size / 1e6:8.2f} MB   (limit 50 MB)")
     print(f"  model load             {load_s * 1000:8.1f} ms   (limit 2000 ms)")
     print(f"  baseline: rules only   {base:8.0f} req/s")
-    print(f"  full triage, batch     {full:8.0f} req/s  = {full / base:.2f}× baseline   (avg {avg_short:.0f} chars; target ≥ 2000)")
-    print(f"  full triage, long      {full_long:8.0f} req/s  = {full_long / base:.2f}× baseline   (avg {avg_long:.0f} chars)")
+    print(
+        f"  full triage, batch     {full:8.0f} req/s  = {full / base:.2f}× baseline   (avg {avg_short:.0f} chars; target ≥ 2000)"
+    )
+    print(
+        f"  full triage, long      {full_long:8.0f} req/s  = {full_long / base:.2f}× baseline   (avg {avg_long:.0f} chars)"
+    )
     print(f"  single request (CPU)   p50 {p50:.2f} ms, p99 {p99:.2f} ms   (target p99 ≤ 5 ms)")
     print(f"  single request (wall)  p99 {wall_p99:.2f} ms   (machine load average {load:.1f})")
 
@@ -93,7 +103,9 @@ def main() -> None:
         print(f"  full triage, real msgs {_rate(analyse, real):8.0f} req/s   (avg {avg_real:.0f} chars)")
         model = TextModel.load(DEFAULT_DIR)
         m = metrics(labels, model.predict(docs))
-        print(f"  cold start (default model → 7 real labels): macro-F1 {m['macro_f1']:.4f}, accuracy {m['accuracy']:.4f}")
+        print(
+            f"  cold start (default model → 7 real labels): macro-F1 {m['macro_f1']:.4f}, accuracy {m['accuracy']:.4f}"
+        )
 
 
 if __name__ == "__main__":

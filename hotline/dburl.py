@@ -40,7 +40,9 @@ def sqlite_config(path: str) -> dict[str, Any]:
         "CONN_HEALTH_CHECKS": True,
         # A file (not memory) so live-server and concurrency tests share it across
         # threads; one per test run so that parallel runs never collide.
-        "TEST": {"NAME": f"{Path(path).with_suffix('')}_test_{os.getpid()}.sqlite3"} if path != ":memory:" else {},
+        "TEST": {"NAME": f"{Path(path).with_suffix('')}_test_{os.getpid()}.sqlite3"}
+        if path != ":memory:"
+        else {},
     }
 
 

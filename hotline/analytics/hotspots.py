@@ -267,7 +267,9 @@ def find_hotspots(
     place_ids = [r["place_id"] or 0 for r in rows]
     spot_sets = [frozenset(places.spots(d)) for d in docs]
     groups = [
-        g for g in cluster(docs, _blocks(rows).values(), threshold, place_ids, spots=spot_sets) if len(g) >= min_size
+        g
+        for g in cluster(docs, _blocks(rows).values(), threshold, place_ids, spots=spot_sets)
+        if len(g) >= min_size
     ]
     recent_from = end - timedelta(days=recent_days)
     previous_from = recent_from - timedelta(days=recent_days)

@@ -22,7 +22,9 @@ class CalendarDayForm(forms.ModelForm):
         data = super().clean() or {}
         day, is_workday = data.get("date"), data.get("is_workday")
         if day is not None and is_workday is not None:
-            exceptions = dict(CalendarDay.objects.exclude(pk=self.instance.pk).values_list("date", "is_workday"))
+            exceptions = dict(
+                CalendarDay.objects.exclude(pk=self.instance.pk).values_list("date", "is_workday")
+            )
             exceptions[day] = bool(is_workday)
             try:
                 check_feasible(exceptions)
@@ -79,7 +81,16 @@ class PolicyForm(forms.ModelForm):
 @admin.register(Policy)
 class PolicyAdmin(admin.ModelAdmin):
     form = PolicyForm
-    list_display = ("name", "type", "urgency", "sign_limit", "sign_unit", "resolve_limit", "resolve_unit", "active")
+    list_display = (
+        "name",
+        "type",
+        "urgency",
+        "sign_limit",
+        "sign_unit",
+        "resolve_limit",
+        "resolve_unit",
+        "active",
+    )
     list_filter = ("active", "urgency")
 
     def save_model(self, request: HttpRequest, obj: Policy, form: Any, change: bool) -> None:

@@ -114,9 +114,13 @@ class WorkingCalendar:
 
     @property
     def office_hours_per_day(self) -> float:
-        return sum(
-            (datetime.combine(date.min, e) - datetime.combine(date.min, s)).total_seconds() for s, e in self.periods
-        ) / 3600
+        return (
+            sum(
+                (datetime.combine(date.min, e) - datetime.combine(date.min, s)).total_seconds()
+                for s, e in self.periods
+            )
+            / 3600
+        )
 
     def _periods_of(self, day: date) -> Iterable[tuple[datetime, datetime]]:
         if self.is_workday(day):
@@ -255,7 +259,11 @@ def seed_from_package(first_year: int = 2020) -> int:
     rows = package_exceptions(first_year)
     existing = set(CalendarDay.objects.filter(date__in=list(rows)).values_list("date", flat=True))
     CalendarDay.objects.bulk_create(
-        [CalendarDay(date=d, is_workday=w, name=n, source="chinese-calendar") for d, (w, n) in rows.items() if d not in existing]
+        [
+            CalendarDay(date=d, is_workday=w, name=n, source="chinese-calendar")
+            for d, (w, n) in rows.items()
+            if d not in existing
+        ]
     )
     last_year = max(d.year for d in chinese_calendar.holidays)
     for year in range(first_year, last_year + 1):

@@ -13,7 +13,9 @@ def uncovered_years() -> list[int]:
     from hotline.sla.models import CalendarYear
 
     this_year = clock.now().year
-    known = set(CalendarYear.objects.filter(year__in=[this_year, this_year + 1]).values_list("year", flat=True))
+    known = set(
+        CalendarYear.objects.filter(year__in=[this_year, this_year + 1]).values_list("year", flat=True)
+    )
     return [y for y in (this_year, this_year + 1) if y not in known]
 
 

@@ -59,7 +59,9 @@ def policy_for(ticket_type: str, urgency: str) -> Policy | None:
     return best[1] if best else None
 
 
-def _set(ticket: Ticket, sla: dict[str, Any], kind: str, start: datetime, amount: float | None, unit: str) -> None:
+def _set(
+    ticket: Ticket, sla: dict[str, Any], kind: str, start: datetime, amount: float | None, unit: str
+) -> None:
     if amount is None:
         setattr(ticket, f"{kind}_deadline", None)
         sla["units"].pop(kind, None)
@@ -85,7 +87,11 @@ def open_kinds(ticket: Ticket, sla: dict[str, Any] | None = None) -> list[str]:
     kinds = []
     if state == State.DISPATCHED and ticket.sign_deadline:
         kinds.append("sign")
-    if state in (State.DISPATCHED, State.HANDLING) and ticket.feedback_deadline and not sla.get("feedback_at"):
+    if (
+        state in (State.DISPATCHED, State.HANDLING)
+        and ticket.feedback_deadline
+        and not sla.get("feedback_at")
+    ):
         kinds.append("feedback")
     if state in (State.DISPATCHED, State.HANDLING, State.RETURNED) and ticket.resolve_deadline:
         kinds.append("resolve")
@@ -108,7 +114,9 @@ def step_times(ticket: Ticket, kind: str, policy: Policy | None = None) -> dict[
     return {
         "warn": start + (deadline - start) * ratio,
         "urge": urge_at,
-        "supervise": urge_at.replace(year=supervise_day.year, month=supervise_day.month, day=supervise_day.day),
+        "supervise": urge_at.replace(
+            year=supervise_day.year, month=supervise_day.month, day=supervise_day.day
+        ),
     }
 
 
@@ -173,13 +181,21 @@ def on_action(ticket: Ticket, action: str, from_state: str, now: datetime, paylo
     elif action == "subdispatch":
         amount, unit = _limit(policy, "sign")
         _set(ticket, sla, "sign", now, amount, unit)
-        if ticket.sign_deadline and ticket.resolve_deadline and ticket.sign_deadline > ticket.resolve_deadline:
+        if (
+            ticket.sign_deadline
+            and ticket.resolve_deadline
+            and ticket.sign_deadline > ticket.resolve_deadline
+        ):
             ticket.sign_deadline = ticket.resolve_deadline
     elif action in ("progress", "report") and not sla.get("feedback_at"):
         sla["feedback_at"] = now.isoformat()
     elif action == "answer" or (action == "review" and payload.get("passed")):
         _set(ticket, sla, "callback", now, *_limit(policy, "callback"))
-    elif action == "callback" and payload.get("satisfaction") == "dissatisfied" and ticket.state == State.HANDLING:
+    elif (
+        action == "callback"
+        and payload.get("satisfaction") == "dissatisfied"
+        and ticket.state == State.HANDLING
+    ):
         # 重办: a fresh resolution limit and first-feedback limit for the re-handling.
         sla.pop("feedback_at", None)
         for kind in ("feedback", "resolve"):
@@ -194,7 +210,9 @@ def on_action(ticket: Ticket, action: str, from_state: str, now: datetime, paylo
                 unit = sla["units"].get(kind, "working_days")
                 setattr(ticket, f"{kind}_deadline", cal.shift(deadline, frozen_from, now, unit))
     elif action == "decide_extension" and payload.get("approve") and ticket.resolve_deadline:
-        ticket.resolve_deadline = calendar.current().add_working_days(ticket.resolve_deadline, payload["days"])
+        ticket.resolve_deadline = calendar.current().add_working_days(
+            ticket.resolve_deadline, payload["days"]
+        )
         payload["resolve_deadline"] = ticket.resolve_deadline.isoformat()
         sla["done"] = [d for d in sla["done"] if not d.endswith(":resolve")]
     if action in STEPS and payload.get("deadline"):

@@ -70,7 +70,9 @@ def set_day(day: date, *, is_workday: bool, name: str = "", actor: Any = None) -
             )
         CalendarYear.objects.get_or_create(year=day.year, defaults={"source": "admin"})
         calendar.bump_revision()
-        record_config(actor, "calendar_edit", {"date": day.isoformat(), "is_workday": is_workday, "name": name})
+        record_config(
+            actor, "calendar_edit", {"date": day.isoformat(), "is_workday": is_workday, "name": name}
+        )
     return row
 
 
@@ -81,7 +83,7 @@ def check_policy(policy: Policy) -> None:
             raise CalendarEditError(f"{kind} 时限须为正数且不超过一年")
     if not 0 < policy.warn_ratio < 1:
         raise CalendarEditError("临期预警比例须在 0 与 1 之间")
-    others = [p for p in Policy.objects.filter(active=True).exclude(pk=policy.pk)]
+    others = list(Policy.objects.filter(active=True).exclude(pk=policy.pk))
     check_feasible(dict(CalendarDay.objects.values_list("date", "is_workday")), [*others, policy])
 
 

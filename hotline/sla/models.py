@@ -59,7 +59,9 @@ class LimitUnit(models.TextChoices):
 def _limit(label: str) -> tuple[models.FloatField, models.CharField]:
     return (
         models.FloatField(f"{label}时限", null=True, blank=True, help_text="留空表示不设此时限"),
-        models.CharField(f"{label}时限单位", max_length=16, choices=LimitUnit.choices, default=LimitUnit.WORKING_DAYS),
+        models.CharField(
+            f"{label}时限单位", max_length=16, choices=LimitUnit.choices, default=LimitUnit.WORKING_DAYS
+        ),
     )
 
 
@@ -87,7 +89,9 @@ class Policy(models.Model):
         verbose_name = "时限策略"
         verbose_name_plural = "时限策略"
         ordering = ["type", "urgency"]
-        constraints = [models.UniqueConstraint(fields=["type", "urgency"], name="sla_policy_unique_type_urgency")]
+        constraints = [
+            models.UniqueConstraint(fields=["type", "urgency"], name="sla_policy_unique_type_urgency")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -97,7 +101,9 @@ class Notification(models.Model):
     """An in-app message to one user; ``sent_at`` marks delivery through the outbound adapter."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    ticket = models.ForeignKey("tickets.Ticket", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    ticket = models.ForeignKey(
+        "tickets.Ticket", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     kind = models.CharField("类别", max_length=24)
     title = models.CharField("标题", max_length=200)
     body = models.TextField("内容", blank=True)

@@ -58,7 +58,9 @@ class WebhookOutbound:
             },
             ensure_ascii=False,
         ).encode()
-        request = urllib.request.Request(self.url, data=body, headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(  # noqa: S310 - the URL was checked to be http(s)
+            self.url, data=body, headers={"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - admin-set http(s) URL
             response.read()
 
@@ -99,10 +101,15 @@ def deliver_pending() -> int:
     return deliver()
 
 
-def notify(users: Iterable[User], *, kind: str, title: str, body: str = "", ticket: Ticket | None = None) -> list[int]:
+def notify(
+    users: Iterable[User], *, kind: str, title: str, body: str = "", ticket: Ticket | None = None
+) -> list[int]:
     now = clock.now()
     rows = Notification.objects.bulk_create(
-        [Notification(user=u, ticket=ticket, kind=kind, title=title, body=body, created_at=now) for u in users]
+        [
+            Notification(user=u, ticket=ticket, kind=kind, title=title, body=body, created_at=now)
+            for u in users
+        ]
     )
     ids = [n.pk for n in rows if n.pk is not None]
     if ids and os.environ.get("HOTLINE_NOTIFY", "log") != "off":
@@ -130,36 +137,83 @@ def on_ticket_changed(sender: Any, ticket: Ticket, action: str, event: Any, **kw
     match action:
         case "dispatch" | "subdispatch" | "rule_return":
             if action == "rule_return" and p.get("decision") != "redispatch":
-                notify(unit_users([ticket.lead_unit]), kind="overruled", title=f"{title_of} 退单未获批准,请继续办理",
-                       body=p.get("reason", ""), ticket=ticket)
+                notify(
+                    unit_users([ticket.lead_unit]),
+                    kind="overruled",
+                    title=f"{title_of} 退单未获批准,请继续办理",
+                    body=p.get("reason", ""),
+                    ticket=ticket,
+                )
                 return
-            notify(unit_users(_active_units(ticket)), kind="new_ticket", title=f"新工单待签收:{ticket.number}",
-                   body=ticket.title, ticket=ticket)
+            notify(
+                unit_users(_active_units(ticket)),
+                kind="new_ticket",
+                title=f"新工单待签收:{ticket.number}",
+                body=ticket.title,
+                ticket=ticket,
+            )
         case "warn" | "urge" | "supervise":
             label = {"warn": "临期预警", "urge": "催办", "supervise": "督办"}[action]
-            notify(unit_users([ticket.lead_unit]), kind=action, title=f"【{label}】{title_of}",
-                   body=p.get("note", ""), ticket=ticket)
+            notify(
+                unit_users([ticket.lead_unit]),
+                kind=action,
+                title=f"【{label}】{title_of}",
+                body=p.get("note", ""),
+                ticket=ticket,
+            )
             if action == "supervise":
-                notify(centre_users(Role.SUPERVISOR), kind=action, title=f"【督办】{title_of}", body=p.get("note", ""),
-                       ticket=ticket)
+                notify(
+                    centre_users(Role.SUPERVISOR),
+                    kind=action,
+                    title=f"【督办】{title_of}",
+                    body=p.get("note", ""),
+                    ticket=ticket,
+                )
         case "return":
             if ticket.state == "returned":
-                notify(centre_users(Role.DISPATCHER), kind="returned", title=f"{title_of} 被退回,待审核",
-                       body=p.get("reason", ""), ticket=ticket)
+                notify(
+                    centre_users(Role.DISPATCHER),
+                    kind="returned",
+                    title=f"{title_of} 被退回,待审核",
+                    body=p.get("reason", ""),
+                    ticket=ticket,
+                )
             else:
-                notify(unit_users([ticket.lead_unit]), kind="returned", title=f"{title_of} 被下级退回", body=p.get("reason", ""),
-                       ticket=ticket)
+                notify(
+                    unit_users([ticket.lead_unit]),
+                    kind="returned",
+                    title=f"{title_of} 被下级退回",
+                    body=p.get("reason", ""),
+                    ticket=ticket,
+                )
         case "request_extension" | "suspend" if ticket.pending_request:
             what = "延期" if action == "request_extension" else "挂起"
-            notify(centre_users(Role.DISPATCHER), kind="request", title=f"{title_of} 申请{what},待审批",
-                   body=p.get("reason", ""), ticket=ticket)
+            notify(
+                centre_users(Role.DISPATCHER),
+                kind="request",
+                title=f"{title_of} 申请{what},待审批",
+                body=p.get("reason", ""),
+                ticket=ticket,
+            )
         case "decide_extension" | "decide_suspension":
             verdict = "已批准" if p.get("approve") else "未批准"
             what = "延期" if action == "decide_extension" else "挂起"
-            notify(unit_users([ticket.lead_unit]), kind="decision", title=f"{title_of} {what}申请{verdict}",
-                   body=p.get("note", ""), ticket=ticket)
+            notify(
+                unit_users([ticket.lead_unit]),
+                kind="decision",
+                title=f"{title_of} {what}申请{verdict}",
+                body=p.get("note", ""),
+                ticket=ticket,
+            )
         case "report" if ticket.state == "reported":
-            notify(centre_users(Role.REVIEWER), kind="review", title=f"{title_of} 已办结,待审核", ticket=ticket)
+            notify(
+                centre_users(Role.REVIEWER), kind="review", title=f"{title_of} 已办结,待审核", ticket=ticket
+            )
         case "review" | "callback" if ticket.state == "handling":
-            notify(unit_users([ticket.lead_unit]), kind="rehandle", title=f"{title_of} 退回重办",
-                   body=p.get("comment") or p.get("note", ""), ticket=ticket)
+            notify(
+                unit_users([ticket.lead_unit]),
+                kind="rehandle",
+                title=f"{title_of} 退回重办",
+                body=p.get("comment") or p.get("note", ""),
+                ticket=ticket,
+            )

@@ -14,14 +14,64 @@ from hotline.sla.models import Policy
 WH, WD, CH = "working_hours", "working_days", "calendar_hours"
 
 DEFAULT_POLICIES: list[dict[str, Any]] = [
-    {"name": "一般诉求", "type": "", "urgency": "", "sign": (2, WH), "feedback": (1, WD), "resolve": (5, WD), "callback": (1, WD)},
-    {"name": "政务类", "type": "政务类", "urgency": "", "sign": (2, WH), "feedback": (2, WD), "resolve": (10, WD), "callback": (1, WD)},
-    {"name": "意见建议类", "type": "意见建议类", "urgency": "", "sign": (2, WH), "feedback": (3, WD), "resolve": (15, WD), "callback": (1, WD)},
-    {"name": "咨询类(未能即时答复)", "type": "咨询类", "urgency": "", "sign": (1, WH), "feedback": None, "resolve": (72, CH), "callback": (1, WD)},
-    {"name": "紧急诉求", "type": "", "urgency": "紧急", "sign": (0.5, CH), "feedback": (2, CH), "resolve": (24, CH), "callback": (1, WD),
-     "max_extension_days": 2, "supervise_after_days": 1},
-    {"name": "特急诉求", "type": "", "urgency": "特急", "sign": (0.25, CH), "feedback": (1, CH), "resolve": (12, CH), "callback": (1, WD),
-     "max_extension_days": 1, "supervise_after_days": 1},
+    {
+        "name": "一般诉求",
+        "type": "",
+        "urgency": "",
+        "sign": (2, WH),
+        "feedback": (1, WD),
+        "resolve": (5, WD),
+        "callback": (1, WD),
+    },
+    {
+        "name": "政务类",
+        "type": "政务类",
+        "urgency": "",
+        "sign": (2, WH),
+        "feedback": (2, WD),
+        "resolve": (10, WD),
+        "callback": (1, WD),
+    },
+    {
+        "name": "意见建议类",
+        "type": "意见建议类",
+        "urgency": "",
+        "sign": (2, WH),
+        "feedback": (3, WD),
+        "resolve": (15, WD),
+        "callback": (1, WD),
+    },
+    {
+        "name": "咨询类(未能即时答复)",
+        "type": "咨询类",
+        "urgency": "",
+        "sign": (1, WH),
+        "feedback": None,
+        "resolve": (72, CH),
+        "callback": (1, WD),
+    },
+    {
+        "name": "紧急诉求",
+        "type": "",
+        "urgency": "紧急",
+        "sign": (0.5, CH),
+        "feedback": (2, CH),
+        "resolve": (24, CH),
+        "callback": (1, WD),
+        "max_extension_days": 2,
+        "supervise_after_days": 1,
+    },
+    {
+        "name": "特急诉求",
+        "type": "",
+        "urgency": "特急",
+        "sign": (0.25, CH),
+        "feedback": (1, CH),
+        "resolve": (12, CH),
+        "callback": (1, WD),
+        "max_extension_days": 1,
+        "supervise_after_days": 1,
+    },
 ]
 
 
@@ -36,6 +86,8 @@ def seed_default_policies() -> int:
         for extra in ("max_extension_days", "supervise_after_days"):
             if extra in spec:
                 fields[extra] = spec[extra]
-        _, was_created = Policy.objects.get_or_create(type=spec["type"], urgency=spec["urgency"], defaults=fields)
+        _, was_created = Policy.objects.get_or_create(
+            type=spec["type"], urgency=spec["urgency"], defaults=fields
+        )
         created += was_created
     return created

@@ -61,7 +61,10 @@ def sweep_once(now: datetime | None = None, batch: int = 200) -> SweepResult:
                 try:
                     with transaction.atomic():
                         ACTIONS[step](
-                            system, ticket.number, deadline=kind, note=NOTES[step].format(kind=sla_clock.KIND_LABELS[kind])
+                            system,
+                            ticket.number,
+                            deadline=kind,
+                            note=NOTES[step].format(kind=sla_clock.KIND_LABELS[kind]),
                         )
                     result.steps[step] += 1
                 except ActionError as exc:  # the ticket moved on meanwhile: nothing to do
@@ -70,7 +73,9 @@ def sweep_once(now: datetime | None = None, batch: int = 200) -> SweepResult:
             if not steps:
                 # Nothing due after all (e.g. a step was done by hand): re-arm from the clock.
                 fresh = Ticket.objects.get(pk=ticket.pk)
-                Ticket.objects.filter(pk=ticket.pk).update(next_due_at=sla_clock.next_due(fresh, fresh.sla or {}))
+                Ticket.objects.filter(pk=ticket.pk).update(
+                    next_due_at=sla_clock.next_due(fresh, fresh.sla or {})
+                )
     return result
 
 

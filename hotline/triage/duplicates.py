@@ -95,7 +95,9 @@ def find_duplicates(
     new_addr = bigrams(normalise(address or "", 300))
     qs = scope_queryset if scope_queryset is not None else Ticket.objects.all()
     rows = (
-        qs.filter(created_at__gte=now - timedelta(days=WINDOW_DAYS), created_at__lte=now + timedelta(minutes=5))
+        qs.filter(
+            created_at__gte=now - timedelta(days=WINDOW_DAYS), created_at__lte=now + timedelta(minutes=5)
+        )
         .exclude(state__in=CLOSED_STATES)
         .order_by("-created_at")
         .values("number", "title", "text", "state", "place_id", "address", "created_at")[:MAX_CANDIDATES]
@@ -108,8 +110,14 @@ def find_duplicates(
     scored.sort(key=lambda t: (-t[0], -t[1]["created_at"].timestamp()))
     out = []
     for score, row, reasons in scored[: max(0, int(limit))]:
-        out.append({
-            "number": row["number"], "score": round(score, 4), "reasons": reasons, "title": row["title"],
-            "state": row["state"], "created_at": row["created_at"].isoformat(),
-        })
+        out.append(
+            {
+                "number": row["number"],
+                "score": round(score, 4),
+                "reasons": reasons,
+                "title": row["title"],
+                "state": row["state"],
+                "created_at": row["created_at"].isoformat(),
+            }
+        )
     return out

@@ -64,9 +64,9 @@ class TriageResult:
         }
 
 
-def _topic(doc: str, title_len: int, model_out: tuple[list[tuple[str, float]], str, str] | None) -> tuple[
-    str, str, float, str, list[dict[str, Any]]
-]:
+def _topic(
+    doc: str, title_len: int, model_out: tuple[list[tuple[str, float]], str, str] | None
+) -> tuple[str, str, float, str, list[dict[str, Any]]]:
     """(label, topic path, confidence, explanation, candidates)."""
     tax = get_taxonomy()
     kw_scores, kw_words = tax.match(doc, title_len)
@@ -103,7 +103,9 @@ def _topic(doc: str, title_len: int, model_out: tuple[list[tuple[str, float]], s
     return path.split(SEP)[0], path, conf, "关键词：" + "、".join(kw_words[path][:5]), cands
 
 
-def _keyword_override(tax: Any, kw_scores: dict[str, float], label: str, probs: dict[str, float]) -> tuple[str, str] | None:
+def _keyword_override(
+    tax: Any, kw_scores: dict[str, float], label: str, probs: dict[str, float]
+) -> tuple[str, str] | None:
     """Strong taxonomy keywords (admins' edits) win over a model that is not sure: the
     best keyword path, when it scores ≥ 3 and the model gives its level 1 ≥ 0.2."""
     if not kw_scores or SEP in label:
@@ -138,8 +140,17 @@ def analyse(title: str = "", text: str = "", channel: str = "", address: str = "
     except Exception:  # the last line of defence: intake must go on
         log.exception("triage failed")
         return TriageResult(
-            topic="", confidence=0.0, explain={"error": "智能分析失败，请人工研判"},
-            confidences={"type": 0.0, "topic": 0.0, "urgency": 0.0, "emotion": 0.0, "valid": 0.0, "police": 0.0},
+            topic="",
+            confidence=0.0,
+            explain={"error": "智能分析失败，请人工研判"},
+            confidences={
+                "type": 0.0,
+                "topic": 0.0,
+                "urgency": 0.0,
+                "emotion": 0.0,
+                "valid": 0.0,
+                "police": 0.0,
+            },
         )
 
 
@@ -167,13 +178,10 @@ def _analyse(title: object, text: object, channel: object, address: object) -> T
     res.model = model_out[2] if model_out else "rules"
 
     tdec = rules.decide_type(out, res.police)
-    if (
-        not res.police
-        and tdec.value == "政务类"
-        and not tdec.cues
-        and label in TOPIC_TYPE_HINTS
-    ):
-        tdec = rules.Decision(TOPIC_TYPE_HINTS[label], 0.45, f"{TOPIC_TYPE_HINTS[label]}：分类「{label}」通常属此类")
+    if not res.police and tdec.value == "政务类" and not tdec.cues and label in TOPIC_TYPE_HINTS:
+        tdec = rules.Decision(
+            TOPIC_TYPE_HINTS[label], 0.45, f"{TOPIC_TYPE_HINTS[label]}：分类「{label}」通常属此类"
+        )
     res.type = tdec.value
 
     gaz_fields = {"title": to_str(title), "text": to_str(text), "address": to_str(address)}
@@ -185,7 +193,9 @@ def _analyse(title: object, text: object, channel: object, address: object) -> T
         res.places = []
 
     if out.valid:
-        validity_explain = "有效诉求" + ("（非中文内容，建议人工确认）" if out.validity_confidence < 0.6 else "")
+        validity_explain = "有效诉求" + (
+            "（非中文内容，建议人工确认）" if out.validity_confidence < 0.6 else ""
+        )
     else:
         validity_explain = out.invalid_reason
     res.explain = {

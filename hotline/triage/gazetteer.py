@@ -61,8 +61,14 @@ class Gazetteer:
                 for e in self.entries.get(hit.word, []):
                     key = (e.name, e.unit_id, e.place_id)
                     record: dict[str, object] = {
-                        "name": e.name, "matched": hit.word, "kind": e.kind, "unit_id": e.unit_id,
-                        "place_id": e.place_id, "field": field, "start": hit.start, "end": hit.end,
+                        "name": e.name,
+                        "matched": hit.word,
+                        "kind": e.kind,
+                        "unit_id": e.unit_id,
+                        "place_id": e.place_id,
+                        "field": field,
+                        "start": hit.start,
+                        "end": hit.end,
                     }
                     if key in seen:
                         continue
@@ -72,7 +78,9 @@ class Gazetteer:
                     break
         # The most specific place first (village before township before county): callers
         # such as the intake take the first place that has a unit.
-        found.sort(key=lambda r: (KIND_RANK.get(str(r["kind"]), 9), list(fields).index(str(r["field"])), r["start"]))
+        found.sort(
+            key=lambda r: (KIND_RANK.get(str(r["kind"]), 9), list(fields).index(str(r["field"])), r["start"])
+        )
         return found
 
 
@@ -117,7 +125,9 @@ def _load() -> Gazetteer:
         if entry not in lst:
             lst.append(entry)
 
-    for uid, area, level in Unit.objects.filter(active=True).exclude(area="").values_list("id", "area", "level"):
+    for uid, area, level in (
+        Unit.objects.filter(active=True).exclude(area="").values_list("id", "area", "level")
+    ):
         if level not in KIND_RANK:
             continue
         entry = Entry(area, level, uid, None)

@@ -27,12 +27,20 @@ def record_correction(
     """
     if field not in FIELDS:
         raise ValueError(f"未知字段：{field}")
-    chosen_s, suggested_s = str(chosen if chosen is not None else ""), str(suggested if suggested is not None else "")
+    chosen_s, suggested_s = (
+        str(chosen if chosen is not None else ""),
+        str(suggested if suggested is not None else ""),
+    )
     if chosen_s == suggested_s:
         return None
     return Correction.objects.create(
-        ticket_number=ticket_number[:32], title=title[:200], text=text, field=field,
-        suggested=suggested_s[:200], chosen=chosen_s[:200], user_id=user_id,
+        ticket_number=ticket_number[:32],
+        title=title[:200],
+        text=text,
+        field=field,
+        suggested=suggested_s[:200],
+        chosen=chosen_s[:200],
+        user_id=user_id,
     )
 
 
@@ -43,7 +51,9 @@ def seed_taxonomy() -> int:
     created = 0
     for node in read_csv():
         _obj, was_created = Topic.objects.get_or_create(
-            level1=node.level1, level2=node.level2, level3=node.level3,
+            level1=node.level1,
+            level2=node.level2,
+            level3=node.level3,
             defaults={"keywords": " ".join(node.keywords)},
         )
         created += int(was_created)

@@ -64,5 +64,8 @@ class Lexicon:
         if self._regex is None or not text:
             return []
         entries = self.entries
-        return [Hit(m.group(), m.start(), m.end(), entries[m.group()]) for m in self._regex.finditer(text)
-                if m.group() in entries]
+        return [
+            Hit(m.group(), m.start(), m.end(), entries[m.group()])
+            for m in self._regex.finditer(text)
+            if m.group() in entries
+        ]

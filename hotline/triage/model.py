@@ -97,9 +97,14 @@ class FastScorer:
 
     @staticmethod
     def supports(vectorizer: Any) -> bool:
-        return (getattr(vectorizer, "analyzer", None) == "char" and getattr(vectorizer, "use_idf", False)
-                and getattr(vectorizer, "norm", None) == "l2" and not getattr(vectorizer, "lowercase", True)
-                and hasattr(vectorizer, "idf_") and tuple(vectorizer.ngram_range)[1] <= 3)
+        return (
+            getattr(vectorizer, "analyzer", None) == "char"
+            and getattr(vectorizer, "use_idf", False)
+            and getattr(vectorizer, "norm", None) == "l2"
+            and not getattr(vectorizer, "lowercase", True)
+            and hasattr(vectorizer, "idf_")
+            and tuple(vectorizer.ngram_range)[1] <= 3
+        )
 
     def features(self, doc: str) -> tuple[np.ndarray, np.ndarray]:
         doc = _WS.sub(" ", doc)
@@ -135,8 +140,15 @@ class FastScorer:
 
 
 class TextModel:
-    def __init__(self, vectorizer: Any, coef: np.ndarray, intercept: np.ndarray, labels: list[str],
-                 temperature: float = 3.0, meta: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        vectorizer: Any,
+        coef: np.ndarray,
+        intercept: np.ndarray,
+        labels: list[str],
+        temperature: float = 3.0,
+        meta: dict[str, Any] | None = None,
+    ):
         self.vectorizer = vectorizer
         self.coef = np.asarray(coef, dtype=np.float32)
         self.intercept = np.asarray(intercept, dtype=np.float32)
@@ -249,19 +261,33 @@ class TextModel:
             cv = vec if isinstance(vec, CharTfidf) else CharTfidf.of(vec)
             with open(directory / MODEL_FILE, "wb") as fh:
                 np.savez_compressed(
-                    fh, format=np.array(FORMAT), terms=np.array("\x00".join(cv.terms)), idf=cv.idf_,
-                    ngram=np.array(cv.ngram_range), sublinear=np.array(cv.sublinear_tf),
-                    coef=self.coef.astype(np.float16), intercept=self.intercept.astype(np.float32),
-                    labels=np.array("\x00".join(self.labels)), temperature=np.array(self.temperature),
+                    fh,
+                    format=np.array(FORMAT),
+                    terms=np.array("\x00".join(cv.terms)),
+                    idf=cv.idf_,
+                    ngram=np.array(cv.ngram_range),
+                    sublinear=np.array(cv.sublinear_tf),
+                    coef=self.coef.astype(np.float16),
+                    intercept=self.intercept.astype(np.float32),
+                    labels=np.array("\x00".join(self.labels)),
+                    temperature=np.array(self.temperature),
                 )
         else:
             import joblib
 
-            payload = {"format": FORMAT, "vectorizer": vec, "coef": self.coef.astype(np.float16),
-                       "intercept": self.intercept, "labels": self.labels, "temperature": self.temperature}
+            payload = {
+                "format": FORMAT,
+                "vectorizer": vec,
+                "coef": self.coef.astype(np.float16),
+                "intercept": self.intercept,
+                "labels": self.labels,
+                "temperature": self.temperature,
+            }
             joblib.dump(payload, directory / JOBLIB_FILE, compress=3)
         meta = dict(self.meta, labels=self.labels, format=FORMAT)
-        (directory / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8")
+        (directory / META_FILE).write_text(
+            json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8"
+        )
 
     @classmethod
     def load(cls, directory: Path) -> TextModel:
@@ -270,14 +296,28 @@ class TextModel:
             meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
         if (directory / MODEL_FILE).exists():
             with np.load(directory / MODEL_FILE, allow_pickle=False) as z:
-                vec = CharTfidf(str(z["terms"]).split("\x00"), z["idf"], tuple(z["ngram"].tolist()), bool(z["sublinear"]))
-                return cls(vec, z["coef"].astype(np.float32), z["intercept"], str(z["labels"]).split("\x00"),
-                           float(z["temperature"]), meta)
+                vec = CharTfidf(
+                    str(z["terms"]).split("\x00"), z["idf"], tuple(z["ngram"].tolist()), bool(z["sublinear"])
+                )
+                return cls(
+                    vec,
+                    z["coef"].astype(np.float32),
+                    z["intercept"],
+                    str(z["labels"]).split("\x00"),
+                    float(z["temperature"]),
+                    meta,
+                )
         import joblib
 
         payload = joblib.load(directory / JOBLIB_FILE)
-        return cls(payload["vectorizer"], np.asarray(payload["coef"], dtype=np.float32), payload["intercept"],
-                   payload["labels"], payload.get("temperature", 3.0), meta)
+        return cls(
+            payload["vectorizer"],
+            np.asarray(payload["coef"], dtype=np.float32),
+            payload["intercept"],
+            payload["labels"],
+            payload.get("temperature", 3.0),
+            meta,
+        )
 
 
 def model_file(directory: Path) -> Path | None:
@@ -296,9 +336,18 @@ def jieba_words(doc: str) -> list[str]:
     return [w for w in jieba.lcut(doc) if len(w) > 1 and not w.isspace()]
 
 
-def fit(docs: Sequence[str], labels: Sequence[str], *, weights: Sequence[float] | None = None, C: float = 1.0,
-        ngram: tuple[int, int] = (1, 3), min_df: int = 1, max_features: int | None = 300_000,
-        meta: dict[str, Any] | None = None, words: bool = False) -> TextModel:
+def fit(
+    docs: Sequence[str],
+    labels: Sequence[str],
+    *,
+    weights: Sequence[float] | None = None,
+    C: float = 1.0,
+    ngram: tuple[int, int] = (1, 3),
+    min_df: int = 1,
+    max_features: int | None = 300_000,
+    meta: dict[str, Any] | None = None,
+    words: bool = False,
+) -> TextModel:
     """Train on already-built documents (see ``make_doc``). ``words`` adds jieba word
     features next to the character n-grams (more accurate on real text, slower)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -307,8 +356,15 @@ def fit(docs: Sequence[str], labels: Sequence[str], *, weights: Sequence[float] 
     classes = sorted(set(labels))
     if len(classes) < 2:
         raise ValueError("至少需要两个不同的标签才能训练")
-    vec: Any = TfidfVectorizer(analyzer="char", ngram_range=ngram, sublinear_tf=True, min_df=min_df,
-                               max_features=max_features, dtype=np.float32, lowercase=False)
+    vec: Any = TfidfVectorizer(
+        analyzer="char",
+        ngram_range=ngram,
+        sublinear_tf=True,
+        min_df=min_df,
+        max_features=max_features,
+        dtype=np.float32,
+        lowercase=False,
+    )
     if words:
         from sklearn.pipeline import FeatureUnion
 
@@ -327,8 +383,14 @@ def fit(docs: Sequence[str], labels: Sequence[str], *, weights: Sequence[float] 
         margins = np.hstack([-margins, margins])
     temperature = _fit_temperature(margins)
     info = dict(meta or {})
-    info.update(n_train=len(docs), n_features=int(X.shape[1]), C=C, ngram=list(ngram), words=words,
-                trained_at=time.strftime("%Y-%m-%dT%H:%M:%S"))
+    info.update(
+        n_train=len(docs),
+        n_features=int(X.shape[1]),
+        C=C,
+        ngram=list(ngram),
+        words=words,
+        trained_at=time.strftime("%Y-%m-%dT%H:%M:%S"),
+    )
     return TextModel(vec, coef, intercept, model_labels, temperature, info)
 
 

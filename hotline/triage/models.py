@@ -18,7 +18,9 @@ class Topic(models.Model):
         verbose_name = "诉求分类"
         verbose_name_plural = "诉求分类"
         ordering = ["level1", "level2", "level3"]
-        constraints = [models.UniqueConstraint(fields=["level1", "level2", "level3"], name="triage_topic_unique_path")]
+        constraints = [
+            models.UniqueConstraint(fields=["level1", "level2", "level3"], name="triage_topic_unique_path")
+        ]
 
     def __str__(self) -> str:
         return self.path
@@ -44,7 +46,12 @@ class Place(models.Model):
     lat = models.FloatField("纬度", null=True, blank=True)
     lng = models.FloatField("经度", null=True, blank=True)
     unit = models.ForeignKey(
-        "org.Unit", verbose_name="属地单位", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "org.Unit",
+        verbose_name="属地单位",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     active = models.BooleanField("启用", default=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
@@ -80,4 +87,3 @@ class Correction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_number or '-'} {self.field}: {self.suggested} → {self.chosen}"
-

@@ -38,7 +38,9 @@ def read_csv(path: Path = DEFAULT_FILE) -> list[TopicNode]:
             if not l1:
                 continue
             kw = tuple(k for k in (row.get("keywords") or "").replace(",", " ").split() if k)
-            nodes.append(TopicNode(l1, (row.get("level2") or "").strip(), (row.get("level3") or "").strip(), kw))
+            nodes.append(
+                TopicNode(l1, (row.get("level2") or "").strip(), (row.get("level3") or "").strip(), kw)
+            )
     return nodes
 
 
@@ -111,7 +113,9 @@ def _from_db() -> list[TopicNode]:
     from hotline.triage.models import Topic
 
     return [
-        TopicNode(t.level1, t.level2, t.level3, tuple(t.keywords.replace(",", " ").replace("，", " ").split()))
+        TopicNode(
+            t.level1, t.level2, t.level3, tuple(t.keywords.replace(",", " ").replace("，", " ").split())
+        )
         for t in Topic.objects.filter(active=True).order_by("level1", "level2", "level3")
     ]
 

@@ -20,7 +20,9 @@ DEFAULT_CORPUS_SIZE = 20000
 DEFAULT_SEED = 12345
 
 
-def read_rows(path: Path, text_columns: Sequence[str], label_column: str | None) -> tuple[list[str], list[str], list[dict]]:
+def read_rows(
+    path: Path, text_columns: Sequence[str], label_column: str | None
+) -> tuple[list[str], list[str], list[dict]]:
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     with open(path, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
@@ -31,7 +33,9 @@ def read_rows(path: Path, text_columns: Sequence[str], label_column: str | None)
     docs = []
     for r in rows:
         cols = [r.get(c) or "" for c in text_columns]
-        docs.append(make_doc(cols[0], "。".join(cols[1:])) if len(cols) > 1 else make_doc("", cols[0] if cols else ""))
+        docs.append(
+            make_doc(cols[0], "。".join(cols[1:])) if len(cols) > 1 else make_doc("", cols[0] if cols else "")
+        )
     labels = [(r.get(label_column) or "").strip() for r in rows] if label_column else []
     return docs, labels, rows
 
@@ -52,9 +56,16 @@ class Extra:
         self.notes.append(f"{note}: {len(docs)}")
 
 
-def build_extra(allowed: set[str], *, weak_data: Path | None = None, weak_text_columns: Sequence[str] = ("title", "text"),
-                weak_reply_column: str = "reply", weak_weight: float = 1.0, corpus: int = 0,
-                corpus_weight: float = 0.2) -> Extra:
+def build_extra(
+    allowed: set[str],
+    *,
+    weak_data: Path | None = None,
+    weak_text_columns: Sequence[str] = ("title", "text"),
+    weak_reply_column: str = "reply",
+    weak_weight: float = 1.0,
+    corpus: int = 0,
+    corpus_weight: float = 0.2,
+) -> Extra:
     """Weakly labelled rows from replies (the answering department) and synthetic rows,
     restricted to the labels being trained."""
     from hotline.triage.weak import weak_label
@@ -64,7 +75,9 @@ def build_extra(allowed: set[str], *, weak_data: Path | None = None, weak_text_c
         docs, _, rows = read_rows(weak_data, weak_text_columns, None)
         if rows and weak_reply_column not in rows[0]:
             raise ValueError(f"CSV 缺少列：{weak_reply_column}")
-        pairs = [(d, weak_label(r.get(weak_reply_column) or "", allowed)) for d, r in zip(docs, rows, strict=True)]
+        pairs = [
+            (d, weak_label(r.get(weak_reply_column) or "", allowed)) for d, r in zip(docs, rows, strict=True)
+        ]
         kept = [(d, lab) for d, lab in pairs if lab]
         extra.add([d for d, _ in kept], [str(lab) for _, lab in kept], weak_weight, f"weak:{weak_data.name}")
     if corpus:
@@ -74,8 +87,16 @@ def build_extra(allowed: set[str], *, weak_data: Path | None = None, weak_text_c
     return extra
 
 
-def train_csv(path: Path, text_columns: Sequence[str], label_column: str, *, C: float = 1.0,
-              extra: Extra | None = None, words: bool = False, allowed_out: set[str] | None = None) -> TextModel:
+def train_csv(
+    path: Path,
+    text_columns: Sequence[str],
+    label_column: str,
+    *,
+    C: float = 1.0,
+    extra: Extra | None = None,
+    words: bool = False,
+    allowed_out: set[str] | None = None,
+) -> TextModel:
     docs, labels, _ = read_rows(path, text_columns, label_column)
     pairs = [(d, lab) for d, lab in zip(docs, labels, strict=True) if lab]
     if not pairs:
@@ -84,12 +105,18 @@ def train_csv(path: Path, text_columns: Sequence[str], label_column: str, *, C: 
     weights = [1.0] * len(tdocs)
     if extra is not None and extra.docs:
         tdocs, tlabels, weights = tdocs + extra.docs, tlabels + extra.labels, weights + extra.weights
-    meta = {"name": f"csv:{path.name}", "label_column": label_column, "text_columns": list(text_columns),
-            "extra": extra.notes if extra else []}
+    meta = {
+        "name": f"csv:{path.name}",
+        "label_column": label_column,
+        "text_columns": list(text_columns),
+        "extra": extra.notes if extra else [],
+    }
     return fit(tdocs, tlabels, weights=weights, C=C, words=words, min_df=1, meta=meta)
 
 
-def corpus_training_set(n: int = DEFAULT_CORPUS_SIZE, seed: int = DEFAULT_SEED) -> tuple[list[str], list[str]]:
+def corpus_training_set(
+    n: int = DEFAULT_CORPUS_SIZE, seed: int = DEFAULT_SEED
+) -> tuple[list[str], list[str]]:
     from hotline.triage.corpus import generate
 
     docs, labels = [], []
@@ -104,15 +131,23 @@ def build_default(out: Path, n: int = DEFAULT_CORPUS_SIZE, seed: int = DEFAULT_S
     """The shipped default model: level-1 topics, trained only on the synthetic corpus.
     Deterministic for a given (n, seed) and library versions."""
     docs, labels = corpus_training_set(n, seed)
-    model = fit(docs, labels, C=1.0, min_df=2, max_features=200_000,
-                meta={"name": "default", "source": f"hotline.triage.corpus.generate(n={n}, seed={seed})"})
+    model = fit(
+        docs,
+        labels,
+        C=1.0,
+        min_df=2,
+        max_features=200_000,
+        meta={"name": "default", "source": f"hotline.triage.corpus.generate(n={n}, seed={seed})"},
+    )
     model.meta.pop("trained_at", None)  # keep the files byte-stable across rebuilds
     model.save(out)
     return model
 
 
 # --- metrics ---------------------------------------------------------------------------
-def metrics(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str] | None = None) -> dict[str, Any]:
+def metrics(
+    y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str] | None = None
+) -> dict[str, Any]:
     labs = list(labels) if labels else sorted(set(y_true))
     idx = {lab: i for i, lab in enumerate(labs)}
     cm = np.zeros((len(labs), len(labs) + 1), dtype=int)  # last column: predicted outside labs
@@ -129,17 +164,35 @@ def metrics(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str] 
         prec = tp / (tp + fp) if tp + fp else 0.0
         rec = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-        per[lab] = {"precision": round(prec, 4), "recall": round(rec, 4), "f1": round(f1, 4), "support": int(cm[i].sum())}
+        per[lab] = {
+            "precision": round(prec, 4),
+            "recall": round(rec, 4),
+            "f1": round(f1, 4),
+            "support": int(cm[i].sum()),
+        }
         f1s.append(f1)
     total = int(cm.sum())
     acc = float(np.trace(cm[:, : len(labs)]) / total) if total else 0.0
-    return {"accuracy": round(acc, 4), "macro_f1": round(float(np.mean(f1s)) if f1s else 0.0, 4), "per_label": per,
-            "labels": labs, "confusion": cm.tolist(), "n": total}
+    return {
+        "accuracy": round(acc, 4),
+        "macro_f1": round(float(np.mean(f1s)) if f1s else 0.0, 4),
+        "per_label": per,
+        "labels": labs,
+        "confusion": cm.tolist(),
+        "n": total,
+    }
 
 
-def cross_validate(docs: Sequence[str], labels: Sequence[str], folds: int = 10, seed: int = 0, C: float = 1.0,
-                   progress: Progress | None = None, extra: Extra | None = None,
-                   words: bool = False) -> tuple[dict[str, Any], list[str]]:
+def cross_validate(
+    docs: Sequence[str],
+    labels: Sequence[str],
+    folds: int = 10,
+    seed: int = 0,
+    C: float = 1.0,
+    progress: Progress | None = None,
+    extra: Extra | None = None,
+    words: bool = False,
+) -> tuple[dict[str, Any], list[str]]:
     """Stratified k-fold; ``extra`` rows join every training fold and are never tested."""
     from sklearn.model_selection import StratifiedKFold
 
@@ -148,8 +201,14 @@ def cross_validate(docs: Sequence[str], labels: Sequence[str], folds: int = 10, 
     skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     ex = extra or Extra()
     for k, (tr, te) in enumerate(skf.split(np.zeros(len(y)), y)):
-        m = fit([docs[i] for i in tr] + ex.docs, y[tr].tolist() + ex.labels, C=C, words=words, min_df=1,
-                weights=[1.0] * len(tr) + ex.weights)
+        m = fit(
+            [docs[i] for i in tr] + ex.docs,
+            y[tr].tolist() + ex.labels,
+            C=C,
+            words=words,
+            min_df=1,
+            weights=[1.0] * len(tr) + ex.weights,
+        )
         pred[te] = m.predict([docs[i] for i in te])
         if progress:
             progress(f"fold {k + 1}/{folds}")
@@ -163,13 +222,17 @@ def history_training_set(limit: int = 200_000) -> tuple[list[str], list[str]]:
     from hotline.triage.models import Correction
 
     latest: dict[str, str] = {}
-    for number, chosen in Correction.objects.filter(field="topic").order_by("created_at").values_list(
-        "ticket_number", "chosen"
+    for number, chosen in (
+        Correction.objects.filter(field="topic").order_by("created_at").values_list("ticket_number", "chosen")
     ):
         if number:
             latest[number] = chosen
     docs, labels = [], []
-    qs = Ticket.objects.exclude(topic="").order_by("-created_at").values_list("number", "title", "text", "topic")
+    qs = (
+        Ticket.objects.exclude(topic="")
+        .order_by("-created_at")
+        .values_list("number", "title", "text", "topic")
+    )
     seen = set()
     for number, title, text, topic in qs[:limit].iterator():
         topic = latest.get(number, topic)

@@ -36,13 +36,41 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_user_create_and_refusals(db: Path) -> None:
-    ok = hotline(db, "user", "create", "op1", "--role", "operator", "--unit", "CENTRE", "--password", "secret-1")
+    ok = hotline(
+        db, "user", "create", "op1", "--role", "operator", "--unit", "CENTRE", "--password", "secret-1"
+    )
     assert "op1" in ok.stdout
-    dup = hotline(db, "user", "create", "op1", "--role", "operator", "--unit", "CENTRE", "--password", "secret-1", check=False)
+    dup = hotline(
+        db,
+        "user",
+        "create",
+        "op1",
+        "--role",
+        "operator",
+        "--unit",
+        "CENTRE",
+        "--password",
+        "secret-1",
+        check=False,
+    )
     assert dup.returncode != 0 and "已存在" in dup.stderr
-    bad_unit = hotline(db, "user", "create", "x", "--role", "handler", "--unit", "NOPE", "--password", "secret-1", check=False)
+    bad_unit = hotline(
+        db,
+        "user",
+        "create",
+        "x",
+        "--role",
+        "handler",
+        "--unit",
+        "NOPE",
+        "--password",
+        "secret-1",
+        check=False,
+    )
     assert bad_unit.returncode != 0 and "不存在" in bad_unit.stderr
-    bad_role = hotline(db, "user", "create", "y", "--role", "king", "--unit", "A", "--password", "secret-1", check=False)
+    bad_role = hotline(
+        db, "user", "create", "y", "--role", "king", "--unit", "A", "--password", "secret-1", check=False
+    )
     assert bad_role.returncode != 0
 
 
@@ -59,7 +87,7 @@ def test_audit_verify_exits_non_zero_naming_the_first_bad_event(db: Path) -> Non
     good = hotline(db, "audit", "verify")
     assert "留痕完整" in good.stdout
     with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE audit_event SET payload = '{\"channel\": \"web\"}' WHERE seq = 1")
+        conn.execute('UPDATE audit_event SET payload = \'{"channel": "web"}\' WHERE seq = 1')
     bad = hotline(db, "audit", "verify", check=False)
     assert bad.returncode != 0
     assert "#1" in bad.stderr

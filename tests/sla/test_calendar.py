@@ -48,7 +48,9 @@ def test_years_the_package_does_not_cover_fall_back_to_weekends() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.dates(min_value=date(2020, 1, 1), max_value=date(2026, 9, 30)), st.integers(min_value=1, max_value=25))
+@given(
+    st.dates(min_value=date(2020, 1, 1), max_value=date(2026, 9, 30)), st.integers(min_value=1, max_value=25)
+)
 def test_nth_working_day_agrees_with_chinese_calendar(day: date, n: int) -> None:
     expected, found = day, 0
     while found < n:

@@ -25,7 +25,8 @@ def bj(*args: int) -> datetime:
 def dispatched(org: Any, at: datetime, **contact: Any) -> Ticket:
     with time_machine.travel(at, tick=False):
         ticket, _ = actions.create_ticket(
-            Actor.of(org.operator), NewContact(channel="phone", text="河西村路灯不亮", type="投诉类", urgency="一般", **contact)
+            Actor.of(org.operator),
+            NewContact(channel="phone", text="河西村路灯不亮", type="投诉类", urgency="一般", **contact),
         )
         return actions.dispatch(Actor.of(org.dispatcher), ticket.number, lead_unit="A-ZJ")
 
@@ -81,7 +82,9 @@ def test_rehandle_after_dissatisfied_callback_gets_a_new_limit(org: Any) -> None
         reviewed = actions.review(Actor.of(org.reviewer), t.number, passed=True)
     assert reviewed.callback_deadline == bj(2026, 11, 4, 17, 30)
     with time_machine.travel(bj(2026, 11, 4, 10), tick=False):
-        again = actions.callback(Actor.of(org.callback), t.number, satisfaction="dissatisfied", resolved=False)
+        again = actions.callback(
+            Actor.of(org.callback), t.number, satisfaction="dissatisfied", resolved=False
+        )
     assert again.state == "handling"
     assert again.resolve_deadline == bj(2026, 11, 11, 17, 30)  # 5 working days from the callback
     assert again.callback_deadline is None
@@ -90,7 +93,8 @@ def test_rehandle_after_dissatisfied_callback_gets_a_new_limit(org: Any) -> None
 def test_urgent_consultation_and_traffic_light(org: Any) -> None:
     with time_machine.travel(bj(2026, 11, 6, 20), tick=False):  # a Friday evening
         ticket, _ = actions.create_ticket(
-            Actor.of(org.operator), NewContact(channel="phone", text="燃气泄漏味道很重", urgency="紧急", type="投诉类")
+            Actor.of(org.operator),
+            NewContact(channel="phone", text="燃气泄漏味道很重", urgency="紧急", type="投诉类"),
         )
         t = actions.dispatch(Actor.of(org.dispatcher), ticket.number, lead_unit="A-ZJ")
     assert t.resolve_deadline == bj(2026, 11, 7, 20)  # 24 calendar hours, weekend or not

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
@@ -34,7 +34,9 @@ def test_inbox_lists_and_marks_read(org: Any, api_as: Any) -> None:
     assert any("退回" in n["title"] for n in disp.get("/notifications").json()["items"])
 
 
-def test_webhook_outbound_delivers_after_commit(org: Any, api_as: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_webhook_outbound_delivers_after_commit(
+    org: Any, api_as: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     received: list[dict[str, Any]] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -65,7 +67,7 @@ def test_webhook_outbound_delivers_after_commit(org: Any, api_as: Any, monkeypat
 
 def test_calendar_edit_that_makes_a_policy_impossible_is_refused(org: Any) -> None:
     before = CalendarDay.objects.count()
-    today = date.today()
+    today = datetime.now(tz=calendar.BEIJING).date()
     # Making two whole months rest days leaves no way to meet a 15-working-day limit.
     exceptions = dict(CalendarDay.objects.values_list("date", "is_workday"))
     for i in range(1, 70):
@@ -87,7 +89,9 @@ def test_calendar_edit_is_applied_recorded_and_seen_by_the_calendar(org: Any) ->
     assert calendar.current().is_workday(day)
 
 
-def test_failed_outbound_messages_are_retried_by_the_worker(org: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_outbound_messages_are_retried_by_the_worker(
+    org: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from hotline.sla import notify
 
     calls: list[int] = []

@@ -29,7 +29,9 @@ def make(org: Any, n: int, at: datetime, text: str = "小区垃圾清运不及�
     numbers = []
     with time_machine.travel(at, tick=False):
         for i in range(n):
-            t, _ = actions.create_ticket(Actor.of(org.operator), NewContact(channel="web", text=f"{text}{i}", type="投诉类"))
+            t, _ = actions.create_ticket(
+                Actor.of(org.operator), NewContact(channel="web", text=f"{text}{i}", type="投诉类")
+            )
             actions.dispatch(Actor.of(org.dispatcher), t.number, lead_unit="A-ZJ")
             numbers.append(t.number)
     return numbers
@@ -38,7 +40,9 @@ def make(org: Any, n: int, at: datetime, text: str = "小区垃圾清运不及�
 def steps_of(number: str) -> list[tuple[str, str]]:
     return [
         (e.action, e.payload.get("deadline", ""))
-        for e in Event.objects.filter(ticket__number=number, action__in=["warn", "urge", "supervise"]).order_by("seq")
+        for e in Event.objects.filter(
+            ticket__number=number, action__in=["warn", "urge", "supervise"]
+        ).order_by("seq")
     ]
 
 
@@ -50,7 +54,10 @@ def test_warn_then_urge_then_supervise_each_once(org: Any) -> None:
         assert sweep_all().claimed == 0  # idempotent: nothing due again
     assert steps_of(number) == [("warn", "sign")]
     handler_inbox = Notification.objects.filter(user=org.a_housing_handler, ticket__number=number)
-    assert handler_inbox.filter(kind="new_ticket").count() == 1 and handler_inbox.filter(kind="warn").count() == 1
+    assert (
+        handler_inbox.filter(kind="new_ticket").count() == 1
+        and handler_inbox.filter(kind="warn").count() == 1
+    )
 
     with time_machine.travel(bj(2026, 11, 3, 9, 5), tick=False):  # the day after the sign deadline
         result = sweep_all()

@@ -11,8 +11,19 @@ from hypothesis import strategies as st
 from hotline.triage import TriageResult, analyse
 from hotline.triage.rules import EMOTIONS, TYPES, URGENCIES
 
-PREDICT_FIELDS = {"label", "type", "topic", "urgency", "emotion", "valid", "invalid_reason", "police", "places",
-                  "confidence", "explain"}
+PREDICT_FIELDS = {
+    "label",
+    "type",
+    "topic",
+    "urgency",
+    "emotion",
+    "valid",
+    "invalid_reason",
+    "police",
+    "places",
+    "confidence",
+    "explain",
+}
 
 
 def check_contract(r: TriageResult) -> None:
@@ -79,7 +90,11 @@ def test_water_cut_is_urgent():
 
 @pytest.mark.parametrize(
     "text",
-    ["小区门口有人打架斗殴，有人被打得头破血流", "我的电动车昨天晚上被盗了，小偷还撬了别人的锁", "我被电信诈骗骗走了五万元"],
+    [
+        "小区门口有人打架斗殴，有人被打得头破血流",
+        "我的电动车昨天晚上被盗了，小偷还撬了别人的锁",
+        "我被电信诈骗骗走了五万元",
+    ],
 )
 def test_police_matters_go_to_110(text):
     r = analyse("", text)

@@ -36,8 +36,19 @@ def _serve_default_after():
 
 def test_train_then_evaluate(labelled_csv: Path, tmp_path: Path):
     out = tmp_path / "model"
-    call_command("triage", "train", "--data", str(labelled_csv), "--text-columns", "title,text",
-                 "--label-column", "label", "--out", str(out), stdout=io.StringIO())
+    call_command(
+        "triage",
+        "train",
+        "--data",
+        str(labelled_csv),
+        "--text-columns",
+        "title,text",
+        "--label-column",
+        "label",
+        "--out",
+        str(out),
+        stdout=io.StringIO(),
+    )
     model = TextModel.load(out)
     assert "城乡建设" in model.labels and len(model.labels) >= 10
     buf = io.StringIO()
@@ -60,8 +71,19 @@ def test_train_on_any_label_column(tmp_path: Path):
         for r in rows:
             w.writerow({"content": r["text"], "kind": r["type"]})
     out = tmp_path / "m"
-    call_command("triage", "train", "--data", str(path), "--text-columns", "content", "--label-column", "kind",
-                 "--out", str(out), stdout=io.StringIO())
+    call_command(
+        "triage",
+        "train",
+        "--data",
+        str(path),
+        "--text-columns",
+        "content",
+        "--label-column",
+        "kind",
+        "--out",
+        str(out),
+        stdout=io.StringIO(),
+    )
     assert set(TextModel.load(out).labels) <= {"政务类", "警务类", "咨询类", "意见建议类", "投诉类", "综治类"}
 
 
@@ -69,8 +91,17 @@ def test_train_reports_missing_columns(labelled_csv: Path, tmp_path: Path):
     from django.core.management import CommandError
 
     with pytest.raises(CommandError, match="缺少列"):
-        call_command("triage", "train", "--data", str(labelled_csv), "--label-column", "nope",
-                     "--out", str(tmp_path / "x"), stdout=io.StringIO())
+        call_command(
+            "triage",
+            "train",
+            "--data",
+            str(labelled_csv),
+            "--label-column",
+            "nope",
+            "--out",
+            str(tmp_path / "x"),
+            stdout=io.StringIO(),
+        )
 
 
 def test_predict_reads_json_lines(labelled_csv: Path, tmp_path: Path, monkeypatch):
@@ -88,8 +119,20 @@ def test_predict_reads_json_lines(labelled_csv: Path, tmp_path: Path, monkeypatc
     results = [json.loads(x) for x in buf.getvalue().splitlines()]
     assert [r["id"] for r in results] == [1, "b", 3, None]
     for r in results:
-        assert {"id", "label", "type", "topic", "urgency", "emotion", "valid", "invalid_reason", "police",
-                "places", "confidence", "explain"} <= set(r)
+        assert {
+            "id",
+            "label",
+            "type",
+            "topic",
+            "urgency",
+            "emotion",
+            "valid",
+            "invalid_reason",
+            "police",
+            "places",
+            "confidence",
+            "explain",
+        } <= set(r)
     assert results[0]["label"] == "劳动和社会保障"
     assert results[1]["valid"] is False and results[2]["valid"] is False
 
@@ -98,8 +141,14 @@ def test_predict_via_the_hotline_command():
     # The external evaluation runs the CLI as a process, with the shipped default model.
     proc = subprocess.run(
         [sys.executable, "-m", "hotline", "triage", "predict"],
-        input=json.dumps({"id": 9, "title": "噪音扰民", "text": "楼下广场舞音响声音太大，每天晚上跳到十点"}, ensure_ascii=False),
-        capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parents[2],
+        input=json.dumps(
+            {"id": 9, "title": "噪音扰民", "text": "楼下广场舞音响声音太大，每天晚上跳到十点"},
+            ensure_ascii=False,
+        ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[2],
     )
     assert proc.returncode == 0, proc.stderr
     r = json.loads(proc.stdout.strip().splitlines()[-1])

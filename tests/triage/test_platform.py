@@ -23,12 +23,28 @@ pytestmark = pytest.mark.django_db
 _n = iter(range(1, 10**6))
 
 
-def make_ticket(title: str, text: str, *, state: str = "accepted", place=None, address: str = "", age_days: float = 0,
-                topic: str = "") -> Ticket:
+def make_ticket(
+    title: str,
+    text: str,
+    *,
+    state: str = "accepted",
+    place=None,
+    address: str = "",
+    age_days: float = 0,
+    topic: str = "",
+) -> Ticket:
     now = timezone.now() - timedelta(days=age_days)
     return Ticket.objects.create(
-        number=f"T{next(_n):08d}", title=title, text=text, channel="phone", state=state, place=place,
-        address=address, topic=topic, created_at=now, updated_at=now,
+        number=f"T{next(_n):08d}",
+        title=title,
+        text=text,
+        channel="phone",
+        state=state,
+        place=place,
+        address=address,
+        topic=topic,
+        created_at=now,
+        updated_at=now,
     )
 
 
@@ -40,7 +56,7 @@ def test_places_come_from_the_unit_tree_with_positions(org):
     assert {"滨江县", "城关镇", "河西村"} <= set(names)
     village = names["河西村"]
     assert village["unit_id"] == org.a_village.id and village["kind"] == "village"
-    assert text[village["start"]:village["end"]] == "河西村" and village["field"] == "text"
+    assert text[village["start"] : village["end"]] == "河西村" and village["field"] == "text"
     # Most specific place first: the intake uses the first one with a unit.
     assert r.places[0]["kind"] in ("village", "township")
 
@@ -82,7 +98,9 @@ def test_find_duplicates_ranks_same_matter_first(org):
     make_ticket("公交班次", "18路公交车班次太少，等车半小时")
     make_ticket("人民路路灯", "人民路路灯不亮一个月了，晚上很黑", state="archived")
     make_ticket("人民路路灯", "人民路路灯不亮一个月了，晚上很黑", age_days=45)
-    found = find_duplicates("人民路中段路灯一个月不亮，晚上一片漆黑", title="路灯不亮", place_unit_id=org.county_a.id)
+    found = find_duplicates(
+        "人民路中段路灯一个月不亮，晚上一片漆黑", title="路灯不亮", place_unit_id=org.county_a.id
+    )
     assert [d["number"] for d in found] == [same.number]
     d = found[0]
     assert set(d) == {"number", "score", "reasons", "title", "state", "created_at"}
@@ -91,7 +109,9 @@ def test_find_duplicates_ranks_same_matter_first(org):
 
 def test_find_duplicates_respects_scope_and_limit(org):
     for i in range(8):
-        make_ticket("小区停水", f"阳光花园小区停水两天了，第{i}次反映", place=org.county_b if i % 2 else org.county_a)
+        make_ticket(
+            "小区停水", f"阳光花园小区停水两天了，第{i}次反映", place=org.county_b if i % 2 else org.county_a
+        )
     scoped = Ticket.objects.filter(place=org.county_a)
     found = find_duplicates("阳光花园小区停水两天了", scope_queryset=scoped, limit=3)
     assert len(found) == 3
@@ -105,7 +125,9 @@ def test_find_duplicates_respects_scope_and_limit(org):
 def test_seeded_taxonomy_is_editable(org):
     assert seed_taxonomy() > 50
     assert seed_taxonomy() == 0  # idempotent
-    Topic.objects.create(level1="城乡建设", level2="市政设施", level3="共享单车", keywords="共享单车 单车乱停")
+    Topic.objects.create(
+        level1="城乡建设", level2="市政设施", level3="共享单车", keywords="共享单车 单车乱停"
+    )
     from hotline.triage.taxonomy import reset_cache
 
     reset_cache()
@@ -118,8 +140,15 @@ def test_seeded_taxonomy_is_editable(org):
 # --- corrections and retraining ---------------------------------------------------------
 def test_record_correction():
     assert record_correction(field="topic", suggested="城乡建设", chosen="城乡建设") is None
-    c = record_correction(field="topic", suggested="城乡建设 / 市政设施 / 路灯", chosen="交通运输 / 交通设施 / 交通设施与停车",
-                          ticket_number="T1", title="红绿灯", text="路口红绿灯坏了", user_id=5)
+    c = record_correction(
+        field="topic",
+        suggested="城乡建设 / 市政设施 / 路灯",
+        chosen="交通运输 / 交通设施 / 交通设施与停车",
+        ticket_number="T1",
+        title="红绿灯",
+        text="路口红绿灯坏了",
+        user_id=5,
+    )
     assert c is not None and Correction.objects.count() == 1
     with pytest.raises(ValueError):
         record_correction(field="nonsense", chosen="x")
@@ -132,7 +161,9 @@ def test_retrain_from_history_prefers_the_new_model(tmp_path, settings):
             make_ticket(str(r["title"]), str(r["text"]), topic=str(r["topic"]), state="archived")
     # A correction overrides the ticket's stored topic.
     t = make_ticket("垃圾分类", "垃圾分类咨询", topic="城乡建设 / 城市管理 / 市容环卫")
-    record_correction(field="topic", ticket_number=t.number, suggested=t.topic, chosen="环境保护 / 环境污染 / 固废与土壤")
+    record_correction(
+        field="topic", ticket_number=t.number, suggested=t.topic, chosen="环境保护 / 环境污染 / 固废与土壤"
+    )
     buf = io.StringIO()
     call_command("triage", "retrain", "--with-corpus", "200", stdout=buf)
     assert "已重新训练" in buf.getvalue()

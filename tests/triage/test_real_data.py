@@ -22,7 +22,9 @@ def test_cold_start_default_model_on_real_messages(teddy: Path):
 
 def test_cli_evaluate_on_real_messages(teddy: Path):
     buf = io.StringIO()
-    call_command("triage", "evaluate", "--data", str(teddy / "messages_labeled_dev.csv"), "--json", stdout=buf)
+    call_command(
+        "triage", "evaluate", "--data", str(teddy / "messages_labeled_dev.csv"), "--json", stdout=buf
+    )
     m = json.loads(buf.getvalue())
     assert m["accuracy"] > 0.6 and len(m["labels"]) == 7
 

@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-
 from hotline import clock
 from hotline.audit import chain
-from hotline.db import write_transaction
 from hotline.audit.models import Event
+from hotline.db import write_transaction
 from hotline.org.models import Role, Unit, User
 from hotline.org.scope import DataScope
 from hotline.sla import clock as sla_clock

@@ -13,6 +13,7 @@ from hotline.tickets.actions.base import Actor, perform, require_unit_share
 from hotline.tickets.errors import Conflict, Forbidden, InvalidInput
 from hotline.tickets.models import AssignmentRole, AssignmentStatus, State, Ticket
 
+
 def _require_reason(reason: str, what: str) -> str:
     reason = (reason or "").strip()
     if not reason:
@@ -135,7 +136,9 @@ def resume(actor: Actor, number: str, *, note: str = "", expected_version: int |
     return perform("resume", number, actor, change, expected_version=expected_version)
 
 
-def _escalate(step: str, actor: Actor, number: str, note: str, deadline: str, expected_version: int | None) -> Ticket:
+def _escalate(
+    step: str, actor: Actor, number: str, note: str, deadline: str, expected_version: int | None
+) -> Ticket:
     if deadline and deadline not in sla_clock.KINDS:
         raise InvalidInput("deadline", f"时限类别须为:{', '.join(sla_clock.KINDS)}")
 
@@ -155,12 +158,16 @@ def _escalate(step: str, actor: Actor, number: str, note: str, deadline: str, ex
     return perform(step, number, actor, change, expected_version=expected_version)
 
 
-def warn(actor: Actor, number: str, *, note: str = "", deadline: str = "", expected_version: int | None = None) -> Ticket:
+def warn(
+    actor: Actor, number: str, *, note: str = "", deadline: str = "", expected_version: int | None = None
+) -> Ticket:
     """临期预警: a deadline is near; the responsible unit is told."""
     return _escalate("warn", actor, number, note, deadline, expected_version)
 
 
-def urge(actor: Actor, number: str, *, note: str = "", deadline: str = "", expected_version: int | None = None) -> Ticket:
+def urge(
+    actor: Actor, number: str, *, note: str = "", deadline: str = "", expected_version: int | None = None
+) -> Ticket:
     """催办: an escalation level, not a state; recorded against the responsible unit."""
     return _escalate("urge", actor, number, note, deadline, expected_version)
 

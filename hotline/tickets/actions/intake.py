@@ -157,7 +157,12 @@ def create_ticket(actor: Actor, contact: NewContact) -> tuple[Ticket, bool]:
 
 
 def _write_new_ticket(
-    actor: Actor, contact: NewContact, suggestion: dict[str, Any], place_id: int | None, number: str, now: datetime
+    actor: Actor,
+    contact: NewContact,
+    suggestion: dict[str, Any],
+    place_id: int | None,
+    number: str,
+    now: datetime,
 ) -> Ticket:
     """Precondition: inside the transaction. Writes the ticket, its first contact, its event."""
     ticket = Ticket.objects.create(
@@ -214,7 +219,9 @@ def _last4(phone: str) -> str:
 def _place_from(suggestion: dict[str, Any]) -> int | None:
     """The first place triage matched to a unit — if that unit still exists (triage's
     gazetteer is a per-process cache and may lag behind an edit of the unit tree)."""
-    ids = [int(p["unit_id"]) for p in suggestion.get("places") or [] if isinstance(p, dict) and p.get("unit_id")]
+    ids = [
+        int(p["unit_id"]) for p in suggestion.get("places") or [] if isinstance(p, dict) and p.get("unit_id")
+    ]
     if not ids:
         return None
     existing = set(Unit.objects.filter(pk__in=ids).values_list("pk", flat=True))

@@ -20,11 +20,11 @@ from hotline import clock
 from hotline.audit.chain import verify
 from hotline.demo.build import create_units, create_users
 from hotline.demo.history import History, deferred_rollups, no_outbound_notifications
-from hotline.routing.catalogue import seed_duty_catalogue
 from hotline.demo.orgtree import OrgPlan, plan_org
 from hotline.demo.report import logins_table, summary
 from hotline.demo.routing import Router
 from hotline.org.models import Unit, User
+from hotline.routing.catalogue import seed_duty_catalogue
 from hotline.tickets.models import Ticket
 
 DEFAULT_HISTORY = {"small": 300, "full": 2000}

@@ -30,7 +30,9 @@ class Command(BaseCommand):
         e.add_argument("--text-columns", default="title,text")
         e.add_argument("--label-column", default="label")
         e.add_argument("--json", action="store_true", help="以 JSON 输出")
-        e.add_argument("--restrict", action="store_true", help="只在评估数据出现的标签中选择（把细分类映射到粗分类）")
+        e.add_argument(
+            "--restrict", action="store_true", help="只在评估数据出现的标签中选择（把细分类映射到粗分类）"
+        )
         c = sub.add_parser("cv", help="在带标签的 CSV 上做 k 折交叉验证")
         c.add_argument("--data", required=True)
         c.add_argument("--text-columns", default="title,text")
@@ -66,8 +68,14 @@ class Command(BaseCommand):
         with console.status("训练中…"):
             docs_labels = read_rows(Path(o["data"]), _cols(o["text_columns"]), o["label_column"])[1]
             extra = _extra(o, {lab for lab in docs_labels if lab})
-            model = train_csv(Path(o["data"]), _cols(o["text_columns"]), o["label_column"], C=o["C"], extra=extra,
-                              words=o["words"])
+            model = train_csv(
+                Path(o["data"]),
+                _cols(o["text_columns"]),
+                o["label_column"],
+                C=o["C"],
+                extra=extra,
+                words=o["words"],
+            )
             model.save(Path(o["out"]))
         self.stdout.write(f"已训练：{len(model.labels)} 个标签，{model.meta['n_train']} 条样本 → {o['out']}")
 
@@ -88,7 +96,9 @@ class Command(BaseCommand):
                     item = {"text": str(item)}
             except json.JSONDecodeError:
                 item = {"text": line}
-            res = analyse(_s(item.get("title")), _s(item.get("text")), _s(item.get("channel")), _s(item.get("address")))
+            res = analyse(
+                _s(item.get("title")), _s(item.get("text")), _s(item.get("channel")), _s(item.get("address"))
+            )
             d = {"id": item.get("id"), **res.to_dict()}
             out.write(json.dumps(d, ensure_ascii=False))
 
@@ -114,8 +124,15 @@ class Command(BaseCommand):
         with Progress(transient=True) as bar:
             task = bar.add_task("交叉验证", total=o["folds"])
             extra = _extra(o, set(labels))
-            m, _ = cross_validate(docs, labels, folds=o["folds"], C=o["C"], progress=lambda _s: bar.advance(task),
-                                  extra=extra, words=o["words"])
+            m, _ = cross_validate(
+                docs,
+                labels,
+                folds=o["folds"],
+                C=o["C"],
+                progress=lambda _s: bar.advance(task),
+                extra=extra,
+                words=o["words"],
+            )
         self._report(m, o["json"], f"{o['folds']} 折交叉验证")
 
     def do_retrain(self, o: dict[str, Any]) -> None:
@@ -124,7 +141,9 @@ class Command(BaseCommand):
         from hotline.triage.training import retrain
 
         with Console(stderr=True).status("根据平台历史重新训练…"):
-            model, n = retrain(Path(o["out"]) if o["out"] else None, with_corpus=o["with_corpus"], min_rows=o["min_rows"])
+            model, n = retrain(
+                Path(o["out"]) if o["out"] else None, with_corpus=o["with_corpus"], min_rows=o["min_rows"]
+            )
         self.stdout.write(f"已重新训练：历史工单 {n} 条，{len(model.labels)} 个一级分类")
 
     def do_build_default(self, o: dict[str, Any]) -> None:
@@ -135,7 +154,9 @@ class Command(BaseCommand):
 
         out = Path(o["out"]) if o["out"] else DEFAULT_DIR
         with Console(stderr=True).status("生成合成语料并训练默认模型…"):
-            model = build_default(out, o["n"] or DEFAULT_CORPUS_SIZE, DEFAULT_SEED if o["seed"] is None else o["seed"])
+            model = build_default(
+                out, o["n"] or DEFAULT_CORPUS_SIZE, DEFAULT_SEED if o["seed"] is None else o["seed"]
+            )
         self.stdout.write(f"默认模型已写入 {out}（{model.meta['n_train']} 条合成样本）")
 
     def do_seed_taxonomy(self, o: dict[str, Any]) -> None:
@@ -182,9 +203,13 @@ def _extra(o: dict[str, Any], allowed: set[str]) -> Any:
     from hotline.triage.training import build_extra
 
     return build_extra(
-        allowed, weak_data=Path(o["weak_data"]) if o["weak_data"] else None,
-        weak_text_columns=_cols(o["weak_text_columns"]), weak_reply_column=o["weak_reply_column"],
-        weak_weight=o["weak_weight"], corpus=o["corpus"], corpus_weight=o["corpus_weight"],
+        allowed,
+        weak_data=Path(o["weak_data"]) if o["weak_data"] else None,
+        weak_text_columns=_cols(o["weak_text_columns"]),
+        weak_reply_column=o["weak_reply_column"],
+        weak_weight=o["weak_weight"],
+        corpus=o["corpus"],
+        corpus_weight=o["corpus_weight"],
     )
 
 

@@ -26,7 +26,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--threads", type=int, default=int(os.environ.get("HOTLINE_THREADS", "4")))
         parser.add_argument("--no-migrate", action="store_true", help="启动前不执行数据库迁移")
-        parser.add_argument("--no-worker", action="store_true", help="不在本进程旁运行时限巡检(另行运行 hotline worker)")
+        parser.add_argument(
+            "--no-worker", action="store_true", help="不在本进程旁运行时限巡检(另行运行 hotline worker)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["no_migrate"]:
