@@ -116,7 +116,8 @@ def _pg_admin(sql: str) -> Any:
     import psycopg
 
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        return conn.execute(sql).fetchone() if sql.lstrip().upper().startswith("SELECT") else None
+        cur = conn.execute(sql)
+        return cur.fetchone() if sql.lstrip().upper().startswith("SELECT") else None
 
 
 def _db_size(db: str, url: str, sqlite_file: Path | None, pg_name: str) -> int:
@@ -177,13 +178,13 @@ def _ms(s: float) -> str:
     return f"{s * 1000:,.1f}"
 
 
-def print_report(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
+def print_report(results: list[dict[str, Any]], args: argparse.Namespace, *, summary: bool = True) -> None:
     out = sys.stderr if args.json else sys.stdout
 
     def p(line: str = "") -> None:
         print(line, file=out)
 
-    for res in results:
+    for res in results if not summary else []:
         m = res["pages"]
         g = res["grow"]
         c = res["grown_counts"]
@@ -230,6 +231,8 @@ def print_report(results: list[dict[str, Any]], args: argparse.Namespace) -> Non
                 f"{row['queries']:>5} {_ms(row['sql_p50']):>8} {row['p50'] / base['healthz']['p50']:>9,.1f} "
                 f"{row['p50'] / base['orm_get']['p50']:>8,.0f}  {_ms(row['top_sql_s'])} ms{dup}{flag}"
             )
+    if not summary:
+        return
     p("\n== summary ==")
     for res in results:
         rows = sorted(res["pages"]["rows"], key=lambda r: -r["p50"])
@@ -278,7 +281,14 @@ def main() -> None:
     results = []
     try:
         for db in ["sqlite", "postgresql"] if args.db == "both" else [args.db]:
-            results.append(bench_database(db, args, tmp, pg_names))
+            try:
+                results.append(bench_database(db, args, tmp, pg_names))
+            except RuntimeError as exc:  # one database failing must not lose the other's figures
+                log(f"{db}: {exc}")
+                continue
+            print_report(results[-1:], args, summary=False)
+        if not results:
+            sys.exit(1)
         print_report(results, args)
         if args.json:
             print(json.dumps({"args": vars(args), "results": results}, ensure_ascii=False, indent=1))
