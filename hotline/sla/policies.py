@@ -75,19 +75,25 @@ DEFAULT_POLICIES: list[dict[str, Any]] = [
 ]
 
 
-def seed_default_policies() -> int:
+def policy_fields(spec: dict[str, Any]) -> dict[str, Any]:
+    """A ``DEFAULT_POLICIES`` entry as model field values."""
+    fields: dict[str, Any] = {"name": spec["name"]}
+    for kind in ("sign", "feedback", "resolve", "callback"):
+        limit = spec[kind]
+        fields[f"{kind}_limit"] = limit[0] if limit else None
+        fields[f"{kind}_unit"] = limit[1] if limit else WD
+    for extra in ("max_extension_days", "supervise_after_days"):
+        if extra in spec:
+            fields[extra] = spec[extra]
+    return fields
+
+
+def seed_default_policies(policy_model: Any = Policy) -> int:
+    """Create the default policies that are missing (admins' edits are kept)."""
     created = 0
     for spec in DEFAULT_POLICIES:
-        fields: dict[str, Any] = {"name": spec["name"]}
-        for kind in ("sign", "feedback", "resolve", "callback"):
-            limit = spec[kind]
-            fields[f"{kind}_limit"] = limit[0] if limit else None
-            fields[f"{kind}_unit"] = limit[1] if limit else WD
-        for extra in ("max_extension_days", "supervise_after_days"):
-            if extra in spec:
-                fields[extra] = spec[extra]
-        _, was_created = Policy.objects.get_or_create(
-            type=spec["type"], urgency=spec["urgency"], defaults=fields
+        _, was_created = policy_model.objects.get_or_create(
+            type=spec["type"], urgency=spec["urgency"], defaults=policy_fields(spec)
         )
         created += was_created
     return created
