@@ -115,4 +115,7 @@ class Notification(models.Model):
         verbose_name = "消息"
         verbose_name_plural = "消息"
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "read_at", "created_at"])]
+        indexes = [
+            models.Index(fields=["user", "read_at", "created_at"]),
+            models.Index(fields=["user", "-created_at", "-id"], name="notification_inbox_idx"),
+        ]

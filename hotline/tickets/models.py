@@ -143,6 +143,7 @@ class Ticket(models.Model):
             models.Index(fields=["state", "created_at"]),
             models.Index(fields=["lead_unit", "state"]),
             models.Index(fields=["phone_last4"]),
+            models.Index(fields=["-updated_at", "-id"], name="ticket_recent_idx"),
         ]
 
     def __str__(self) -> str:

@@ -31,6 +31,7 @@ JOBLIB_FILE = "model.joblib"  # any sklearn vectorizer (e.g. with jieba words)
 META_FILE = "meta.json"
 FORMAT = 1
 _WS = re.compile(r"\s\s+")
+_NOT_EXPLAIN = " 。,，.!?！？"
 
 
 def make_doc(title: object, text: object) -> str:
@@ -156,6 +157,7 @@ class TextModel:
         self.temperature = float(temperature)
         self.meta = dict(meta or {})
         self._vocab_inv: list[str] | None = None
+        self._explainable: np.ndarray | None = None
         self._fast = FastScorer(vectorizer, self.coef) if FastScorer.supports(vectorizer) else None
 
     @property
@@ -218,19 +220,28 @@ class TextModel:
         contrib = vals * self._fast.coef_t[idx, order[0]]
         return ranked, self._terms(idx, contrib)
 
-    def _terms(self, idx: np.ndarray, contrib: np.ndarray, k: int = 5) -> str:
-        if self._vocab_inv is None:
+    def _readable(self) -> tuple[list[str], np.ndarray]:
+        """Feature names and, per feature, whether it can explain a decision (two or more
+        characters, no spaces or punctuation); computed once per model."""
+        if self._vocab_inv is None or self._explainable is None:
             names = self.vectorizer.get_feature_names_out()
-            self._vocab_inv = [str(n).split("__", 1)[-1] for n in names]
-        inv = self._vocab_inv
+            inv = [str(n).split("__", 1)[-1] for n in names]
+            self._explainable = np.fromiter(
+                (len(t.strip()) >= 2 and not any(ch in t for ch in _NOT_EXPLAIN) for t in inv),
+                dtype=bool,
+                count=len(inv),
+            )
+            self._vocab_inv = inv
+        return self._vocab_inv, self._explainable
+
+    def _terms(self, idx: np.ndarray, contrib: np.ndarray, k: int = 5) -> str:
+        inv, ok = self._readable()
+        keep = ok[idx] & (contrib > 0)
+        idx, contrib = idx[keep], contrib[keep]
         out: list[str] = []
         top = np.argpartition(-contrib, 40)[:40] if len(contrib) > 40 else np.arange(len(contrib))
-        for j in top[np.argsort(-contrib[top])]:
-            if contrib[j] <= 0:
-                break
+        for j in top[np.argsort(-contrib[top], kind="stable")]:
             term = inv[int(idx[j])]
-            if len(term.strip()) < 2 or any(ch in term for ch in " 。,，.!?！？"):
-                continue
             if any(term in o or o in term for o in out):
                 continue
             out.append(term)

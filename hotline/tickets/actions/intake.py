@@ -106,15 +106,30 @@ def next_number(now: datetime) -> str:
     return f"{day}{last:05d}"
 
 
+# What a ticket keeps of triage's answer: enough to show and explain the suggestion.
+STORED_PLACES = 5
+
+
+def _compact(suggestion: dict[str, Any]) -> dict[str, Any]:
+    """Cap the lists in the suggestion before it is stored on the ticket: a common
+    village name can match dozens of places, and every ticket row would carry them."""
+    places = suggestion.get("places")
+    if isinstance(places, list) and len(places) > STORED_PLACES:
+        suggestion = {**suggestion, "places": places[:STORED_PLACES], "places_total": len(places)}
+    return suggestion
+
+
 def _triage(contact: NewContact) -> dict[str, Any]:
     try:
         from hotline.triage import analyse
     except ImportError:  # triage engine not installed: intake still works
         return {}
     try:
-        return analyse(
-            title=contact.title, text=contact.text, channel=contact.channel, address=contact.address
-        ).to_dict()
+        return _compact(
+            analyse(
+                title=contact.title, text=contact.text, channel=contact.channel, address=contact.address
+            ).to_dict()
+        )
     except Exception:  # triage is advice: it must never stop a citizen's request
         log.exception("triage failed; ticket created without suggestions")
         return {}

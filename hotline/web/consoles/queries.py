@@ -36,7 +36,7 @@ def returned_tickets(scope: DataScope) -> QuerySet[Ticket]:
     return (
         scoped_tickets(scope)
         .filter(state=State.RETURNED)
-        .select_related("lead_unit")
+        .select_related("lead_unit", "place")
         .order_by("updated_at", "id")
     )
 
@@ -46,13 +46,13 @@ def pending_requests(scope: DataScope) -> QuerySet[Ticket]:
     return (
         scoped_tickets(scope)
         .filter(state__in=[State.HANDLING, State.SUSPENDED], pending_request__has_key="kind")
-        .select_related("lead_unit")
+        .select_related("lead_unit", "place")
         .order_by("updated_at", "id")
     )
 
 
 def by_state(scope: DataScope, state: str, order: str) -> QuerySet[Ticket]:
-    return scoped_tickets(scope).filter(state=state).select_related("lead_unit").order_by(order, "id")
+    return scoped_tickets(scope).filter(state=state).select_related("lead_unit", "place").order_by(order, "id")
 
 
 def last_events(tickets: Iterable[Ticket], actions: Iterable[str]) -> dict[int, dict[str, Event]]:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -19,7 +19,7 @@ from hotline.knowledge.models import Article
 from hotline.org.models import Role, User
 from hotline.org.scope import DataScope
 from hotline.tickets.lifecycle import OPEN_HANDLING
-from hotline.tickets.models import State
+from hotline.tickets.models import Assignment, State
 from hotline.tickets.selectors import scoped_tickets
 
 
@@ -88,7 +88,11 @@ def _counters(role: str, user: User, now: datetime) -> list[Counter]:
                 Counter(
                     "to_sign",
                     "本单位待签收",
-                    Q(assignments__unit=user.unit, assignments__active=True, assignments__status="pending"),
+                    Exists(
+                        Assignment.objects.filter(
+                            ticket=OuterRef("pk"), unit=user.unit, active=True, status="pending"
+                        )
+                    ),
                     "/unit/",
                     alert=True,
                 ),
@@ -134,9 +138,12 @@ def home(request: HttpRequest) -> HttpResponse:
     scope = DataScope.of(user)
     counters = _counters(user.role, user, now)
     tickets = scoped_tickets(scope)
-    # One aggregate query for every counter of the role.
-    figures = tickets.aggregate(**{c.key: Count("pk", filter=c.condition, distinct=True) for c in counters})
-    recent_qs = tickets.select_related("lead_unit").order_by("-updated_at", "-id")
+    # One indexed count per counter: a single aggregate with FILTER clauses would scan the
+    # whole ticket table once for all of them, which is slower on a large table.
+    figures = {c.key: tickets.filter(c.condition).count() for c in counters}
+    recent_qs = (
+        tickets.select_related("lead_unit").defer("triage", "sla", "text").order_by("-updated_at", "-id")
+    )
     if user.role == Role.OPERATOR:
         recent_qs = recent_qs.filter(created_by=user, created_at__gte=now - timedelta(days=7))
     return render(
