@@ -51,6 +51,16 @@ TICKET_FIELDS = (
 
 
 def on_ticket_changed(sender: Any, ticket: Ticket, action: str, **kwargs: Any) -> None:
+    event = kwargs.get("event")
+    if action == "create" and event is not None:
+        # A new ticket: its only event is this one, it has no assignment and nothing is
+        # merged into it yet — the facts follow without reading anything back.
+        day, unit, new = facts_of(
+            ticket, [EventRow(event.action, event.to_state, event.payload or {})], LeadShare(None), 0
+        )
+        TicketFacts.objects.create(ticket_id=ticket.pk, day=day, unit_id=unit, **new)
+        _add((day, unit), new, 1)
+        return
     refresh(ticket)
     if action == "merge" and ticket.merged_into_id:
         # The master ticket gained a repeat without an event of its own.
