@@ -3,7 +3,7 @@
 ``sla.clock.traffic_light`` is the rule. "超期" is expressible exactly in SQL (an open
 deadline has passed); "临期" depends on each policy's warning ratio, so the lists first
 narrow the rows in SQL to those that are overdue or whose warning is due or done
-(``attention_q``) and then apply the rule itself to that narrowed set.
+(``near_q``) and then apply the rule itself to that narrowed set.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from hotline.sla.clock import LIGHT_LABELS, open_kinds, traffic_light
 from hotline.tickets.lifecycle import SWEEP_STATES
 from hotline.tickets.models import State, Ticket
 
-__all__ = ["LIGHT_LABELS", "attention_q", "earliest_deadline", "light_of", "overdue_q"]
+__all__ = ["LIGHT_LABELS", "earliest_deadline", "light_of", "near_q", "overdue_q"]
 
 # The columns the light needs: lists load only these for the rows they classify.
 LIGHT_FIELDS = (
@@ -55,11 +55,32 @@ def overdue_q(now: datetime, prefix: str = "") -> Q:
     )
 
 
-def attention_q(now: datetime, prefix: str = "") -> Q:
-    """A superset of the red and yellow tickets: overdue, or a warning due or done."""
+def near_q(now: datetime, prefix: str = "") -> Q:
+    """A superset of the yellow (临期) tickets, on indexed columns where it can.
+
+    A ticket is yellow when no open deadline has passed and the warning time of an open
+    deadline (``clock.step_times``) has come. Either that warning is not done yet — then
+    ``next_due_at`` (the earliest step not done) is ≤ now — or the sweep did it, leaving
+    ``warn:<kind>`` in ``sla.done`` (cleared whenever that deadline is set anew). The JSON
+    test is only reached for open tickets of the matching state. Callers exclude
+    ``overdue_q`` and apply the rule (``light_of``) to the rows found."""
     p = prefix
-    warned = Q(**{f"{p}next_due_at__lte": now}) | Q(**{f"{p}sla__done__icontains": "warn:"})
-    return Q(**{f"{p}state__in": list(SWEEP_STATES)}) & (overdue_q(now, prefix) | warned)
+    S = State
+    warned = Q()
+    for kind, states in (
+        ("sign", [S.DISPATCHED]),
+        ("feedback", [S.DISPATCHED, S.HANDLING]),
+        ("resolve", [S.DISPATCHED, S.HANDLING, S.RETURNED]),
+        ("callback", [S.AWAITING_CALLBACK]),
+    ):
+        warned |= Q(
+            **{
+                f"{p}state__in": states,
+                f"{p}{kind}_deadline__gte": now,
+                f"{p}sla__done__icontains": f"warn:{kind}",
+            }
+        )
+    return Q(**{f"{p}state__in": list(SWEEP_STATES)}) & (Q(**{f"{p}next_due_at__lte": now}) | warned)
 
 
 def light_of(ticket: Ticket, now: datetime) -> str:

@@ -1,53 +1,39 @@
-"""The leader dashboard's figures: aggregate queries over a period, within a data scope.
+"""The leader dashboard's figures, within a data scope.
 
-The five assessment rates (五率), per unit, over the lead shares (主办) assigned to the
-unit in the period ``[start, end)``; a share the centre withdrew (re-dispatch after a
-return) is not counted:
-
-* **签收率** (sign-on rate) = shares signed on time / shares dispatched. On time means
-  ``signed_at`` ≤ the ticket's sign deadline (a ticket without a sign deadline counts
-  as on time once signed).
-* **反馈率** (feedback rate) = shares the unit gave feedback on (a 阶段反馈 ``progress``
-  or 办结反馈 ``report`` event by that unit on the ticket) / shares it kept (dispatched
-  minus shares passed down to a unit below, whose feedback is the lower unit's).
-* **办结率** (resolution rate) = shares reported (办结反馈 given: ``reported_at`` set) /
-  shares it kept.
-* **回访率** (callback rate) = closed tickets with a completed callback (a ``callback``
-  event with the citizen reached) / closed tickets — closed meaning the ticket passed
-  review or was answered (``closed_at`` in the period and now awaiting callback or
-  archived), counted against its lead unit.
-* **质量合格率** (quality pass rate) = tickets whose result passed review the first time
-  (reviewed in the period, no failed ``review`` event ever) / tickets reviewed in the
-  period, counted against the lead unit.
-
-A rate whose denominator is zero is shown as "—" and ranks last. The ranking's default
-score is the mean of the rates a unit has.
+The five assessment rates (五率), the ranking score, the trend and the period's total come
+from ``hotline.analytics``: the KPI definitions of ONE module (``hotline.analytics.kpis``)
+applied to the daily rollups (``DailyRollup``, as ``hotline.analytics.queries`` sums them),
+and the trend from ``queries.daily_series`` — so the dashboard, the KPI API and the report
+agree.
+This module only adapts those rows to the page, and adds what the rollups do not hold:
+the type / topic mix and the hotspots (ticket columns, ``created_at`` range), the live
+overdue counts (deadline columns, see ``lights.overdue_q``) and the map points.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Q, Sum
 
-from hotline.audit.models import Event
+from hotline.analytics import queries
+from hotline.analytics.kpis import KPIS, SCORE_KPIS, local_day
+from hotline.analytics.kpis import score as kpi_score
+from hotline.analytics.kpis import value as kpi_value
+from hotline.analytics.models import COUNTER_NAMES, DailyRollup
 from hotline.org.models import Unit
 from hotline.org.scope import DataScope
-from hotline.sla.calendar import BEIJING
 from hotline.tickets.lifecycle import SWEEP_STATES
-from hotline.tickets.models import Assignment, AssignmentRole, AssignmentStatus, State, Ticket
+from hotline.tickets.models import State, Ticket
 from hotline.tickets.selectors import scoped_tickets
 from hotline.web.consoles.lights import overdue_q
 
-RATES = {
-    "sign": "签收率",
-    "feedback": "反馈率",
-    "resolve": "办结率",
-    "callback": "回访率",
-    "quality": "质量合格率",
-}
+# The page's short keys (kept in its URLs: ``?rank=quality``) → the analytics KPI keys.
+RATE_KPIS = dict(zip(("sign", "feedback", "resolve", "callback", "quality"), SCORE_KPIS, strict=True))
+RATES = {k: KPIS[kpi].label for k, kpi in RATE_KPIS.items()}
+RATE_NOTES = [f"{KPIS[kpi].label}={KPIS[kpi].note}" for kpi in SCORE_KPIS]
 MAP_POINTS = 1000
 
 
@@ -55,112 +41,86 @@ def _ratio(num: int, den: int) -> float | None:
     return round(100.0 * num / den, 1) if den else None
 
 
-def unit_rates(scope: DataScope, start: datetime, end: datetime) -> list[dict[str, Any]]:
-    """The five rates for every unit that had lead shares or closed tickets in the period (3 queries)."""
-    shares = Assignment.objects.filter(role=AssignmentRole.LEAD, assigned_at__gte=start, assigned_at__lt=end)
-    shares = shares.exclude(status=AssignmentStatus.WITHDRAWN)
+def period_of(now: datetime, days: int) -> queries.Period:
+    """The last ``days`` days up to today (Beijing dates, today included)."""
+    today = local_day(now)
+    return queries.parse_period(start=(today - timedelta(days=days - 1)).isoformat(), end=today.isoformat())
+
+
+@dataclass
+class Rates:
+    """The units' rows of the period and the whole scope's total (one rollup query)."""
+
+    rows: list[dict[str, Any]]
+    received: int
+
+
+def _period_sums(scope: DataScope, period: queries.Period) -> dict[int, dict[str, int]]:
+    """unit id → the rollup counters summed over the period, for the units in scope that
+    have any (the same sums as ``queries.kpi_rows``, without materialising every unit of
+    the scope: a prefecture has >10,000 units, most with no ticket in a month)."""
+    qs = DailyRollup.objects.filter(day__gte=period.start, day__lte=period.end)
     if not scope.everything:
-        shares = shares.filter(unit_path__startswith=scope.unit_path)
-    fed_back = Event.objects.filter(
-        ticket_id=OuterRef("ticket_id"), actor_unit_id=OuterRef("unit_id"), action__in=["progress", "report"]
-    )
-    on_time = Q(signed_at__isnull=False) & (
-        Q(ticket__sign_deadline__isnull=True) | Q(signed_at__lte=F("ticket__sign_deadline"))
-    )
-    kept = ~Q(status=AssignmentStatus.PASSED_DOWN)
-    share_rows = (
-        shares.annotate(fb=Exists(fed_back))
-        .values("unit_id")
-        .annotate(
-            dispatched=Count("id"),
-            signed_on_time=Count("id", filter=on_time),
-            kept=Count("id", filter=kept),
-            fed=Count("id", filter=kept & Q(fb=True)),
-            reported=Count("id", filter=kept & Q(reported_at__isnull=False)),
-        )
-    )
-    reached = Event.objects.filter(ticket_id=OuterRef("pk"), action="callback", payload__reached=True)
-    closed_rows = (
-        scoped_tickets(scope)
-        .filter(
-            closed_at__gte=start,
-            closed_at__lt=end,
-            state__in=[State.AWAITING_CALLBACK, State.ARCHIVED],
-            lead_unit__isnull=False,
-        )
-        .annotate(called=Exists(reached))
-        .values("lead_unit_id")
-        .annotate(closed=Count("id"), called_back=Count("id", filter=Q(called=True)))
-    )
-    reviewed_in = Event.objects.filter(
-        ticket_id=OuterRef("pk"), action="review", created_at__gte=start, created_at__lt=end
-    )
-    failed = Event.objects.filter(ticket_id=OuterRef("pk"), action="review", payload__passed=False)
-    review_rows = (
-        scoped_tickets(scope)
-        .filter(Exists(reviewed_in), lead_unit__isnull=False)
-        .annotate(failed=Exists(failed))
-        .values("lead_unit_id")
-        .annotate(reviewed=Count("id"), first_pass=Count("id", filter=Q(failed=False)))
-    )
-    acc: dict[int, dict[str, int]] = {}
-    for rows, key in ((share_rows, "unit_id"), (closed_rows, "lead_unit_id"), (review_rows, "lead_unit_id")):
-        for row in rows:
-            values: dict[str, Any] = dict(row)
-            acc.setdefault(int(values[key]), {}).update(values)
-    units = {u.pk: u for u in scope.units().filter(pk__in=list(acc))}
+        qs = qs.filter(unit_id__in=scope.units().values("pk"))
+    rows: Any = qs.values("unit_id").annotate(**{f"s_{c}": Sum(c) for c in COUNTER_NAMES})
+    return {int(r["unit_id"]): {c: int(r[f"s_{c}"] or 0) for c in COUNTER_NAMES} for r in rows}
+
+
+def unit_rates(scope: DataScope, period: queries.Period) -> Rates:
+    """The five rates and the score (``analytics.kpis`` definitions, rollup counters) of
+    every unit in scope with tickets in the period (2 queries). The centre's own, never
+    dispatched, tickets (unit 0) count in the total only."""
+    sums = _period_sums(scope, period)
+    received = sum(c["received"] for c in sums.values())
+    ids = [uid for uid, c in sums.items() if uid != queries.CENTRE_ROW and c["received"]]
+    units = {u["pk"]: u for u in Unit.objects.filter(pk__in=ids).values("pk", "code", "name")}
     out = []
-    for uid, r in acc.items():
-        unit = units.get(uid)
-        if unit is None:  # a unit outside the scope (e.g. the lead of a ticket the scope once held)
+    for uid in ids:
+        unit, counters = units.get(uid), sums[uid]
+        if unit is None:
             continue
-        rates = {
-            "sign": _ratio(r.get("signed_on_time", 0), r.get("dispatched", 0)),
-            "feedback": _ratio(r.get("fed", 0), r.get("kept", 0)),
-            "resolve": _ratio(r.get("reported", 0), r.get("kept", 0)),
-            "callback": _ratio(r.get("called_back", 0), r.get("closed", 0)),
-            "quality": _ratio(r.get("first_pass", 0), r.get("reviewed", 0)),
-        }
-        have = [v for v in rates.values() if v is not None]
+        rates = {k: kpi_value(KPIS[kpi], counters) for k, kpi in RATE_KPIS.items()}
         out.append(
             {
-                "unit": unit,
-                "code": unit.code,
-                "name": unit.name,
-                "dispatched": r.get("dispatched", 0),
+                "unit_id": uid,
+                "code": unit["code"],
+                "name": unit["name"],
+                "dispatched": counters["dispatched"],
                 "rates": rates,
-                "rate_list": [rates[k] for k in RATES],
-                "score": round(sum(have) / len(have), 1) if have else None,
+                "rate_list": list(rates.values()),
+                "score": kpi_score(counters),
             }
         )
-    return out
+    return Rates(out, received)
 
 
 def rank(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
-    def value(r: dict[str, Any]) -> float:
+    """Best first by the score or one rate, as ``analytics.queries.ranking`` does within a
+    level (equal figures share a rank; units without the figure come last, unranked).
+    The dashboard ranks every unit in scope together, so it cannot call ``ranking``
+    (which takes one level)."""
+
+    def value(r: dict[str, Any]) -> float | None:
         v = r["score"] if key == "score" else r["rates"].get(key)
-        return -1.0 if v is None else float(v)
+        return None if v is None else float(v)
 
-    ranked = sorted(rows, key=lambda r: (-value(r), -r["dispatched"], r["name"]))
-    for i, r in enumerate(ranked, 1):
-        r["rank"] = i
-    return ranked
-
-
-def daily_volume(scope: DataScope, start: datetime, end: datetime) -> list[list[Any]]:
-    rows = (
-        scoped_tickets(scope)
-        .filter(created_at__gte=start, created_at__lt=end)
-        .annotate(day=TruncDate("created_at", tzinfo=BEIJING))
-        .values("day")
-        .annotate(n=Count("id"))
-        .order_by("day")
+    ranked = sorted(
+        (r for r in rows if value(r) is not None),
+        key=lambda r: (-(value(r) or 0.0), -r["dispatched"], r["name"]),
     )
-    counts = {r["day"]: r["n"] for r in rows}
-    first = start.astimezone(BEIJING).date()
-    last = (end - timedelta(microseconds=1)).astimezone(BEIJING).date()
-    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    return [[d.isoformat(), counts.get(d, 0)] for d in days]
+    rest = sorted((r for r in rows if value(r) is None), key=lambda r: (-r["dispatched"], r["name"]))
+    previous: float | None = None
+    for i, r in enumerate(ranked, 1):
+        r["rank"] = ranked[i - 2]["rank"] if previous is not None and value(r) == previous else i
+        previous = value(r)
+    for r in rest:
+        r["rank"] = None
+    return ranked + rest
+
+
+def daily_volume(scope: DataScope, period: queries.Period) -> list[list[Any]]:
+    """[[day, tickets received]] for every day of the period, from the rollups."""
+    return [[d["day"], d["received"]] for d in queries.daily_series(scope, period)]
 
 
 def mix(scope: DataScope, start: datetime, end: datetime, field: str, top: int = 10) -> list[list[Any]]:
@@ -251,8 +211,14 @@ def units_named(ids: list[int]) -> dict[int, Unit]:
     return {u.pk: u for u in Unit.objects.filter(pk__in=ids)}
 
 
-def ticket_total(scope: DataScope, start: datetime, end: datetime) -> int:
-    return scoped_tickets(scope).filter(created_at__gte=start, created_at__lt=end).count()
-
-
-__all__ = ["RATES", "Ticket", "daily_volume", "hotspots", "mix", "overdue_by_unit", "rank", "unit_rates"]
+__all__ = [
+    "RATES",
+    "Ticket",
+    "daily_volume",
+    "hotspots",
+    "mix",
+    "overdue_by_unit",
+    "period_of",
+    "rank",
+    "unit_rates",
+]

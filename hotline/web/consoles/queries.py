@@ -52,7 +52,9 @@ def pending_requests(scope: DataScope) -> QuerySet[Ticket]:
 
 
 def by_state(scope: DataScope, state: str, order: str) -> QuerySet[Ticket]:
-    return scoped_tickets(scope).filter(state=state).select_related("lead_unit", "place").order_by(order, "id")
+    return (
+        scoped_tickets(scope).filter(state=state).select_related("lead_unit", "place").order_by(order, "id")
+    )
 
 
 def last_events(tickets: Iterable[Ticket], actions: Iterable[str]) -> dict[int, dict[str, Event]]:

@@ -34,11 +34,12 @@ def leader_console(request: HttpRequest) -> HttpResponse:
     rank_key = request.GET.get("rank", "score")
     if rank_key not in RANK_KEYS:
         rank_key = "score"
-    rows = metrics.rank(metrics.unit_rates(scope, start, now), rank_key)
+    rates = metrics.unit_rates(scope, metrics.period_of(now, days))
+    rows = metrics.rank(rates.rows, rank_key)
     overdue_total, overdue = metrics.overdue_by_unit(scope, now)
     for r in rows:
-        r["overdue"] = overdue.get(r["unit"].pk, 0)
-    volume = metrics.daily_volume(scope, now - timedelta(days=30), now)
+        r["overdue"] = overdue.get(r["unit_id"], 0)
+    volume = metrics.daily_volume(scope, metrics.period_of(now, 30))
     types = metrics.mix(scope, start, now, "type")
     topics = metrics.mix(scope, start, now, "topic")
     hot_places = metrics.hotspots(scope, now, "place__name")
@@ -70,7 +71,8 @@ def leader_console(request: HttpRequest) -> HttpResponse:
         "rank_keys": RANK_KEYS.items(),
         "rate_labels": list(metrics.RATES.values()),
         "rows": rows[:50],
-        "total": sum(v for _, v in volume[-days:]) if days <= 30 else metrics.ticket_total(scope, start, now),
+        "rate_notes": metrics.RATE_NOTES,
+        "total": rates.received,
         "overdue_total": overdue_total,
         "hot_places": hot_places,
         "hot_topics": hot_topics,

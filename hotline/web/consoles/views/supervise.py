@@ -14,7 +14,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -25,6 +25,7 @@ from hotline.org.models import Level, Role, Unit
 from hotline.org.scope import DataScope
 from hotline.tickets import actions
 from hotline.tickets.actions.base import record
+from hotline.tickets.lifecycle import SWEEP_STATES
 from hotline.tickets.models import Ticket
 from hotline.tickets.selectors import scoped_tickets
 from hotline.web.consoles.access import (
@@ -37,7 +38,7 @@ from hotline.web.consoles.access import (
     scope_of,
     scoped_ticket,
 )
-from hotline.web.consoles.lights import LIGHT_FIELDS, attention_q, earliest_deadline, light_of
+from hotline.web.consoles.lights import LIGHT_FIELDS, earliest_deadline, light_of, near_q, overdue_q
 
 TABS = {"red": "超期", "yellow": "临期", "complaints": "督办投诉"}
 LEVEL_LABELS = dict(Level.choices)
@@ -45,14 +46,25 @@ MAX_ROWS = 5000
 COMPLAINT = "unit_complaint"
 
 
-def _classified(scope: DataScope, now: datetime) -> list[tuple[int, str, datetime | None, int | None]]:
-    """(id, light, next deadline, lead unit id) of every red or yellow ticket in scope."""
-    qs = scoped_tickets(scope).filter(attention_q(now)).only(*LIGHT_FIELDS).order_by("next_due_at", "id")
+def _red(scope: DataScope, now: datetime) -> QuerySet[Ticket]:
+    """The overdue (超期) tickets in scope: an open deadline has passed (deadline columns)."""
+    return scoped_tickets(scope).filter(overdue_q(now), state__in=list(SWEEP_STATES))
+
+
+def _yellow(scope: DataScope, now: datetime) -> list[tuple[int, str, datetime | None, int | None]]:
+    """(id, "yellow", next deadline, lead unit id) of the near-deadline (临期) tickets in
+    scope: the rule applied to the narrowed, non-overdue rows (at most MAX_ROWS)."""
+    qs = (
+        scoped_tickets(scope)
+        .filter(near_q(now))
+        .exclude(overdue_q(now))
+        .only(*LIGHT_FIELDS)
+        .order_by("next_due_at", "id")
+    )
     out = []
     for t in qs[:MAX_ROWS]:
-        light = light_of(t, now)
-        if light != "green":
-            out.append((t.pk, light, earliest_deadline(t), t.lead_unit_id))
+        if light_of(t, now) == "yellow":
+            out.append((t.pk, "yellow", earliest_deadline(t), t.lead_unit_id))
     return out
 
 
@@ -82,15 +94,36 @@ def render_supervise(
         drill = scope.units().filter(code=code).first()
         if drill is None:
             raise Http404("单位不存在或不在您的数据范围内")
-    rows_all = _classified(scope, now)
-    unit_ids = {r[3] for r in rows_all if r[3]}
-    units = {u.pk: u for u in Unit.objects.filter(pk__in=unit_ids)}
-    by_unit: dict[int | None, Counter[str]] = {}
+    red_qs = _red(scope, now)
+    red_by: dict[int | None, int] = {
+        r["lead_unit_id"]: r["n"] for r in red_qs.values("lead_unit_id").annotate(n=Count("id")).order_by()
+    }
+    context: dict[str, Any] = {
+        "tab": tab,
+        "drill": drill,
+        "errors": errors or {},
+        "form": form or {},
+        "here": request.get_full_path(),
+    }
+    if tab == "complaints":  # no classification: the tab lists complaints only
+        context["tabs"] = [(k, v, sum(red_by.values()) if k == "red" else None) for k, v in TABS.items()]
+        page = paginate(request, complaints(scope))
+        context.update(page=page, rows=list(page.object_list), pager_query=query_without(request, "page"))
+        return render(request, "web/consoles/supervise.html", context, status=status)
+    yellow = _yellow(scope, now)
+    by_unit: dict[int | None, Counter[str]] = {uid: Counter(red=n) for uid, n in red_by.items()}
+    for _, _, _, uid in yellow:
+        by_unit.setdefault(uid, Counter())["yellow"] += 1
+    units = {
+        u.pk: u
+        for u in Unit.objects.filter(pk__in=[uid for uid in by_unit if uid]).only(
+            "id", "code", "name", "level", "path"
+        )
+    }
     by_level: dict[str, Counter[str]] = {}
-    for _, light, _, uid in rows_all:
-        by_unit.setdefault(uid, Counter())[light] += 1
+    for uid, c in by_unit.items():
         level = units[uid].level if uid in units else ""
-        by_level.setdefault(level, Counter())[light] += 1
+        by_level.setdefault(level, Counter()).update(c)
     ordered = sorted(
         by_unit.items(),
         key=lambda kv: (-kv[1]["red"], -kv[1]["yellow"], units[kv[0]].path if kv[0] in units else ""),
@@ -105,43 +138,33 @@ def render_supervise(
             by_level.items(), key=lambda kv: list(LEVEL_LABELS).index(kv[0]) if kv[0] in LEVEL_LABELS else 99
         )
     ]
-    context: dict[str, Any] = {
-        "tab": tab,
-        "tabs": [
-            (k, v, sum(1 for r in rows_all if r[1] == k) if k != "complaints" else None)
-            for k, v in TABS.items()
-        ],
-        "drill": drill,
-        "unit_table": unit_table[:30],
-        "level_table": level_table,
-        "errors": errors or {},
-        "form": form or {},
-        "here": request.get_full_path(),
-    }
-    if tab == "complaints":
-        page = paginate(request, complaints(scope))
-        context.update(page=page, rows=list(page.object_list), pager_query=query_without(request, "page"))
+    counts = {"red": sum(red_by.values()), "yellow": len(yellow)}
+    context.update(
+        tabs=[(k, v, counts.get(k)) for k, v in TABS.items()],
+        unit_table=unit_table[:30],
+        level_table=level_table,
+        pager_query=query_without(request, "page"),
+    )
+    rows: list[dict[str, Any]] = []
+    if tab == "red":  # paginated in SQL
+        qs = red_qs.select_related("lead_unit", "place").order_by("next_due_at", "id")
+        if drill is not None:
+            qs = qs.filter(lead_unit__path__startswith=drill.path)
+        page = paginate(request, qs)
+        rows = [{"t": t, "deadline": earliest_deadline(t), "light": "red"} for t in page.object_list]
     else:
-        chosen = [r for r in rows_all if r[1] == tab]
+        chosen = yellow
         if drill is not None:
             chosen = [r for r in chosen if r[3] in units and units[r[3]].path.startswith(drill.path)]
         page = paginate(request, chosen)
         ids = [r[0] for r in page.object_list]
         tickets = {t.pk: t for t in Ticket.objects.filter(pk__in=ids).select_related("lead_unit", "place")}
-        context.update(
-            page=page,
-            rows=[
-                {
-                    "t": tickets[r[0]],
-                    "deadline": r[2],
-                    "light": r[1],
-                    "error": (errors or {}).get(tickets[r[0]].number, ""),
-                }
-                for r in page.object_list
-                if r[0] in tickets
-            ],
-            pager_query=query_without(request, "page"),
-        )
+        rows = [
+            {"t": tickets[r[0]], "deadline": r[2], "light": r[1]} for r in page.object_list if r[0] in tickets
+        ]
+    for row in rows:
+        row["error"] = (errors or {}).get(row["t"].number, "")
+    context.update(page=page, rows=rows)
     return render(request, "web/consoles/supervise.html", context, status=status)
 
 
