@@ -45,7 +45,7 @@ class LogoutView(auth_views.LogoutView):
 class Counter:
     key: str
     label: str
-    condition: Q
+    condition: Q | Exists
     link: str = ""
     alert: bool = False  # shown in red when non-zero
 
