@@ -33,6 +33,9 @@ def sqlite_config(path: str) -> dict[str, Any]:
                 "PRAGMA foreign_keys=ON;"
                 "PRAGMA busy_timeout=30000;"
                 "PRAGMA cache_size=-65536;"
+                # Checkpoints are the worker's job (hotline.db.checkpoint_sqlite); this
+                # is the fallback when no worker runs.
+                "PRAGMA wal_autocheckpoint=10000;"
             ),
         },
         # Reuse connections: each new one would re-run the PRAGMAs above.

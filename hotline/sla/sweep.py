@@ -93,7 +93,12 @@ def sweep_all(now: datetime | None = None, batch: int = 200, max_batches: int = 
 
 
 def run_forever(interval: float = 30.0, batch: int = 200) -> None:  # pragma: no cover - a loop
+    import threading
+
+    from hotline.db import run_checkpoints
+
     log.warning("deadline sweep worker started (every %.0f s)", interval)
+    threading.Thread(target=run_checkpoints, name="wal-checkpoint", daemon=True).start()
     while True:
         started = time.monotonic()
         try:
