@@ -91,3 +91,12 @@ def test_audit_verify_exits_non_zero_naming_the_first_bad_event(db: Path) -> Non
     bad = hotline(db, "audit", "verify", check=False)
     assert bad.returncode != 0
     assert "#1" in bad.stderr
+
+
+def test_sqlite_maintenance_runs_on_a_real_database(db: Path) -> None:
+    """The worker's WAL checkpoint and statistics refresh work on the embedded database."""
+    script = (
+        "from hotline.db import checkpoint_sqlite, optimize_sqlite;"
+        "checkpoint_sqlite(); optimize_sqlite(); print('ok')"
+    )
+    assert hotline(db, "shell", "-c", script).stdout.strip().endswith("ok")
