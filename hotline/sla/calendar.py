@@ -174,9 +174,6 @@ class WorkingCalendar:
         seconds = self.working_seconds_between(frozen_from, frozen_to)
         return self.add_working_hours(moment, seconds / 3600) if seconds else moment
 
-    def unknown_years(self, years: Iterable[int]) -> list[int]:
-        return sorted(y for y in set(years) if y not in self.known_years)
-
 
 # -- the per-process cache ----------------------------------------------------------
 _lock = threading.Lock()

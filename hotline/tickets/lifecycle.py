@@ -26,9 +26,6 @@ class Transition:
     sources: tuple[str, ...]
     targets: tuple[str, ...]  # empty: the state does not change
     roles: frozenset[str]
-    # Unit-side actions must come from a unit holding the ticket (or, for
-    # supervision, from the centre or a unit above it); centre actions from the centre.
-    unit_side: bool = False
     public: bool = False  # shown on the citizen's timeline
 
 
@@ -52,7 +49,6 @@ TRANSITIONS: dict[str, Transition] = {
         (S.DISPATCHED, S.HANDLING),
         (S.HANDLING, S.DISPATCHED),
         {Role.HANDLER},
-        unit_side=True,
         public=True,
     ),
     # A sub-dispatched unit's return goes back to the unit above it (handling there);
@@ -62,35 +58,27 @@ TRANSITIONS: dict[str, Transition] = {
         (S.DISPATCHED, S.HANDLING),
         (S.RETURNED, S.HANDLING, S.DISPATCHED),
         {Role.HANDLER},
-        unit_side=True,
     ),
     "rule_return": _t("退单审核", (S.RETURNED,), (S.DISPATCHED, S.HANDLING), {Role.DISPATCHER}, public=False),
-    "subdispatch": _t(
-        "下派", (S.DISPATCHED, S.HANDLING), (S.DISPATCHED,), {Role.HANDLER}, unit_side=True, public=True
-    ),
-    "request_extension": _t("申请延期", (S.HANDLING,), (), {Role.HANDLER}, unit_side=True),
+    "subdispatch": _t("下派", (S.DISPATCHED, S.HANDLING), (S.DISPATCHED,), {Role.HANDLER}, public=True),
+    "request_extension": _t("申请延期", (S.HANDLING,), (), {Role.HANDLER}),
     "decide_extension": _t("延期审批", (S.HANDLING, S.SUSPENDED), (), {Role.DISPATCHER}),
     # A handler's suspend is a request (state unchanged until the centre approves);
     # a dispatcher's is direct.
-    "suspend": _t(
-        "挂起", (S.HANDLING,), (S.SUSPENDED, S.HANDLING), {Role.HANDLER, Role.DISPATCHER}, unit_side=True
-    ),
+    "suspend": _t("挂起", (S.HANDLING,), (S.SUSPENDED, S.HANDLING), {Role.HANDLER, Role.DISPATCHER}),
     "decide_suspension": _t("挂起审批", (S.HANDLING,), (S.HANDLING, S.SUSPENDED), {Role.DISPATCHER}),
     "resume": _t(
         "恢复办理",
         (S.SUSPENDED,),
         (S.HANDLING,),
         {Role.HANDLER, Role.DISPATCHER},
-        unit_side=True,
         public=True,
     ),
     "warn": _t("临期预警", SWEEP_STATES, (), {Role.SUPERVISOR}),
     "urge": _t("催办", SWEEP_STATES, (), {Role.SUPERVISOR}),
     "supervise": _t("督办", SWEEP_STATES, (), {Role.SUPERVISOR}),
-    "progress": _t("阶段反馈", (S.HANDLING,), (), {Role.HANDLER}, unit_side=True, public=True),
-    "report": _t(
-        "办结反馈", (S.HANDLING,), (S.HANDLING, S.REPORTED), {Role.HANDLER}, unit_side=True, public=True
-    ),
+    "progress": _t("阶段反馈", (S.HANDLING,), (), {Role.HANDLER}, public=True),
+    "report": _t("办结反馈", (S.HANDLING,), (S.HANDLING, S.REPORTED), {Role.HANDLER}, public=True),
     "review": _t("审核", (S.REPORTED,), (S.AWAITING_CALLBACK, S.HANDLING), {Role.REVIEWER}),
     "callback": _t(
         "回访",
@@ -107,11 +95,6 @@ END_STATES = frozenset({S.ARCHIVED, S.REJECTED, S.TRANSFERRED, S.MERGED})
 
 def allowed_actions(state: str) -> list[str]:
     return [name for name, t in TRANSITIONS.items() if state in t.sources]
-
-
-def is_allowed(action: str, state: str) -> bool:
-    transition = TRANSITIONS.get(action)
-    return transition is not None and state in transition.sources
 
 
 def check_target(action: str, target: str, source: str) -> None:

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from hotline.audit.models import Event
-from hotline.org.models import Unit
 from hotline.org.scope import DataScope
 from hotline.tickets.errors import InvalidInput, NotFound
 from hotline.tickets.models import Assignment, State, Ticket
@@ -98,7 +97,3 @@ def public_ticket(number: str, phone_last4: str) -> Ticket:
     if ticket is None or not ticket.phone_last4 or ticket.phone_last4 != phone_last4:
         raise NotFound("未找到该工单,请核对工单编号和手机号后四位")
     return ticket
-
-
-def scoped_units(scope: DataScope) -> QuerySet[Unit]:
-    return scope.units().select_related("parent")

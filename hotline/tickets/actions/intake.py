@@ -203,17 +203,10 @@ def _write_new_ticket(
     )
     first = Contact.objects.create(
         ticket=ticket,
-        channel=contact.channel,
         received_at=contact.received_at or now,
-        citizen_name=contact.citizen_name,
-        phone=contact.phone,
-        title=contact.title,
-        text=contact.text,
-        address=contact.address,
-        lat=contact.lat,
-        lng=contact.lng,
         idempotency_key=contact.idempotency_key,
         created_by=actor.user,
+        **_contact_fields(contact),
     )
     record(
         action="create",
@@ -224,6 +217,14 @@ def _write_new_ticket(
         at=now,
     )
     return ticket
+
+
+# What a contact (来电/来信) carries from the citizen, whether new or merged from a repeat.
+CONTACT_FIELDS = ("channel", "citizen_name", "phone", "title", "text", "address", "lat", "lng")
+
+
+def _contact_fields(source: NewContact | Contact) -> dict[str, Any]:
+    return {name: getattr(source, name) for name in CONTACT_FIELDS}
 
 
 def _last4(phone: str) -> str:
@@ -319,23 +320,16 @@ def merge(actor: Actor, number: str, *, into: str, expected_version: int | None 
             raise NotFound(f"主工单 {into} 不存在")
         if master.state in END_STATES:
             raise Conflict(f"主工单 {into} 已结束,不能合并", code="master_closed")
-        moved = []
-        for contact in ticket.contacts.all():
-            copy = Contact.objects.create(
+        moved = [
+            Contact.objects.create(
                 ticket=master,
-                channel=contact.channel,
                 received_at=contact.received_at,
-                citizen_name=contact.citizen_name,
-                phone=contact.phone,
-                title=contact.title,
-                text=contact.text,
-                address=contact.address,
-                lat=contact.lat,
-                lng=contact.lng,
                 merged_from=ticket,
                 created_by=actor.user,
-            )
-            moved.append(copy.pk)
+                **_contact_fields(contact),
+            ).pk
+            for contact in ticket.contacts.all()
+        ]
         ticket.state = State.MERGED
         ticket.merged_into = master
         ticket.closed_at = now

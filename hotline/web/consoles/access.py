@@ -16,11 +16,12 @@ from typing import Any, TypeVar, cast
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.core.paginator import Page as DjangoPage
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from hotline.org.models import Role, User
@@ -113,6 +114,24 @@ def run_action(fn: Callable[..., Ticket], request: HttpRequest, number: str, **k
             False, message, status=exc.status, field=str(exc.extra.get("field", "")), extra=exc.extra
         )
     return Outcome(True, "", ticket=ticket)
+
+
+def finish(
+    request: HttpRequest,
+    number: str,
+    outcome: Outcome,
+    *,
+    success: str,
+    next_default: str,
+    rerender: Callable[..., HttpResponse],
+) -> HttpResponse:
+    """The end of every console action: back to the list with a success message, or the
+    same page with the refusal beside the ticket's row and the action's HTTP status."""
+    if outcome.ok:
+        messages.success(request, success)
+        return redirect(safe_next(request, next_default))
+    messages.error(request, f"工单 {number}:{outcome.message}")
+    return rerender(request, status=outcome.status, errors={number: outcome.message})
 
 
 def safe_next(request: HttpRequest, default: str) -> str:

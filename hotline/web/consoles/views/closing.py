@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.html import escape
 from django.views.decorators.http import require_GET, require_POST
 
@@ -23,10 +22,10 @@ from hotline.web.consoles.access import (
     Outcome,
     actor_of,
     console,
+    finish,
     paginate,
     query_without,
     run_action,
-    safe_next,
     scope_of,
     scoped_ticket,
 )
@@ -78,13 +77,15 @@ def review_act(request: HttpRequest, number: str) -> HttpResponse:
         outcome = Outcome(False, "审核不通过须填写意见", status=422)
     else:
         outcome = run_action(actions.review, request, number, passed=verdict == "1", comment=comment)
-    if outcome.ok:
-        messages.success(
-            request, f"工单 {number} 审核{'通过,转回访' if verdict == '1' else '不通过,已退回承办单位'}"
-        )
-        return redirect(safe_next(request, "/review/"))
-    messages.error(request, f"工单 {number}:{outcome.message}")
-    return render_review(request, status=outcome.status, errors={number: outcome.message})
+    verdict_text = "通过,转回访" if verdict == "1" else "不通过,已退回承办单位"
+    return finish(
+        request,
+        number,
+        outcome,
+        success=f"工单 {number} 审核{verdict_text}",
+        next_default="/review/",
+        rerender=render_review,
+    )
 
 
 # ---------------------------------------------------------------- callback (回访)
@@ -155,6 +156,7 @@ def callback_act(request: HttpRequest, number: str) -> HttpResponse:
     outcome = (
         kwargs if isinstance(kwargs, Outcome) else run_action(actions.callback, request, number, **kwargs)
     )
+    done = ""
     if outcome.ok and outcome.ticket is not None:
         state = outcome.ticket.state
         if state == State.ARCHIVED:
@@ -163,10 +165,14 @@ def callback_act(request: HttpRequest, number: str) -> HttpResponse:
             done = "已记录未接通,请稍后再次回访"
         else:
             done = "市民不满意,已退回重办"
-        messages.success(request, f"工单 {number}:{done}")
-        return redirect(safe_next(request, "/callback/"))
-    messages.error(request, f"工单 {number}:{outcome.message}")
-    return render_callback(request, status=outcome.status, errors={number: outcome.message})
+    return finish(
+        request,
+        number,
+        outcome,
+        success=f"工单 {number}:{done}",
+        next_default="/callback/",
+        rerender=render_callback,
+    )
 
 
 @require_POST
@@ -181,11 +187,14 @@ def archive_act(request: HttpRequest, number: str) -> HttpResponse:
         outcome = run_action(
             actions.archive, request, number, reason=reason, note=request.POST.get("note", "")
         )
-    if outcome.ok:
-        messages.success(request, f"工单 {number} 已归档({ARCHIVE_REASONS[reason]})")
-        return redirect(safe_next(request, "/callback/"))
-    messages.error(request, f"工单 {number}:{outcome.message}")
-    return render_callback(request, status=outcome.status, errors={number: outcome.message})
+    return finish(
+        request,
+        number,
+        outcome,
+        success=f"工单 {number} 已归档({ARCHIVE_REASONS.get(reason, '')})",
+        next_default="/callback/",
+        rerender=render_callback,
+    )
 
 
 @require_POST

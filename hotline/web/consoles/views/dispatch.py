@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from hotline.org.models import Role
@@ -19,10 +19,10 @@ from hotline.web.consoles.access import (
     Outcome,
     actor_of,
     console,
+    finish,
     paginate,
     query_without,
     run_action,
-    safe_next,
     scope_of,
     scoped_ticket,
 )
@@ -86,11 +86,14 @@ def dispatch_console(request: HttpRequest) -> HttpResponse:
 
 
 def _done(request: HttpRequest, outcome: Outcome, number: str, tab: str, success: str) -> HttpResponse:
-    if outcome.ok:
-        messages.success(request, success)
-        return redirect(safe_next(request, f"/dispatch/?tab={tab}"))
-    messages.error(request, f"工单 {number}:{outcome.message}")
-    return render_dispatch(request, tab, status=outcome.status, errors={number: outcome.message})
+    return finish(
+        request,
+        number,
+        outcome,
+        success=success,
+        next_default=f"/dispatch/?tab={tab}",
+        rerender=lambda request, **kw: render_dispatch(request, tab, **kw),
+    )
 
 
 @require_POST

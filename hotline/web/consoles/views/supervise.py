@@ -31,10 +31,10 @@ from hotline.tickets.selectors import scoped_tickets
 from hotline.web.consoles.access import (
     actor_of,
     console,
+    finish,
     paginate,
     query_without,
     run_action,
-    safe_next,
     scope_of,
     scoped_ticket,
 )
@@ -185,11 +185,14 @@ def escalate(request: HttpRequest, number: str, step: str) -> HttpResponse:
     note = request.POST.get("note", "").strip()
     outcome = run_action(fn, request, number, note=note)
     label = "催办" if step == "urge" else "督办"
-    if outcome.ok:
-        messages.success(request, f"工单 {number} 已{label}")
-        return redirect(safe_next(request, "/supervise/"))
-    messages.error(request, f"工单 {number}:{outcome.message}")
-    return render_supervise(request, status=outcome.status, errors={number: outcome.message})
+    return finish(
+        request,
+        number,
+        outcome,
+        success=f"工单 {number} 已{label}",
+        next_default="/supervise/",
+        rerender=render_supervise,
+    )
 
 
 @require_POST

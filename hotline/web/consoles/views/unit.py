@@ -6,10 +6,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from django.contrib import messages
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from hotline import clock
@@ -21,11 +20,11 @@ from hotline.web.consoles import queries
 from hotline.web.consoles.access import (
     Outcome,
     console,
+    finish,
     me,
     paginate,
     query_without,
     run_action,
-    safe_next,
     scope_of,
     scoped_ticket,
 )
@@ -190,11 +189,9 @@ def unit_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     fn, build, done = UNIT_ACTIONS[action]
     kwargs = build(request)
     outcome = kwargs if isinstance(kwargs, Outcome) else run_action(fn, request, number, **kwargs)
-    if outcome.ok:
-        messages.success(request, f"工单 {number} {done}")
-        return redirect(safe_next(request, "/unit/"))
-    messages.error(request, f"工单 {number}:{outcome.message}")
-    return render_unit(request, status=outcome.status, errors={number: outcome.message})
+    return finish(
+        request, number, outcome, success=f"工单 {number} {done}", next_default="/unit/", rerender=render_unit
+    )
 
 
 @require_GET
