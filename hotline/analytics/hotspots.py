@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from hotline import clock
-from hotline.analytics import places
+from hotline.analytics import places, textvec
 from hotline.audit.models import Event
 from hotline.org.models import Level, Role, Unit, User
 from hotline.org.scope import DataScope
@@ -118,103 +118,145 @@ def _blocks(rows: list[dict[str, Any]]) -> dict[str, list[int]]:
     return out
 
 
-class _Union:
-    def __init__(self, n: int) -> None:
-        self.parent = np.arange(n)
-
-    def find(self, i: int) -> int:
-        p = self.parent
-        while p[i] != i:
-            p[i] = p[p[i]]
-            i = int(p[i])
-        return i
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-
 def cluster(
     docs: list[str],
     blocks: Iterable[list[int]],
     threshold: float,
     place_ids: list[int] | None = None,
     chunk: int = 2000,
-    spots: list[frozenset[str]] | None = None,
+    spots: Callable[[int], frozenset[str]] | None = None,
 ) -> list[list[int]]:
     """Groups of document indexes linked by cosine similarity ≥ threshold within a block,
     never linking two documents whose (known, non-zero) places differ, nor two that name
     different spots (roads, markets, estates); a document naming a spot links to one
-    naming none only on clearly similar words."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    naming none only on clearly similar words. ``spots(i)`` gives document i's spots; it
+    is asked only for documents that have a candidate partner."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
 
-    if not docs:
+    n = len(docs)
+    if n < 2:
         return []
-    vec = TfidfVectorizer(
-        analyzer="char",
-        ngram_range=(2, 3),
-        min_df=2,
-        max_df=0.05 if len(docs) > 20_000 else 0.5,
-        sublinear_tf=True,
-        dtype=np.float32,
-    )
-    try:
-        matrix = vec.fit_transform(docs).tocsr()
-    except ValueError:  # too few documents for min_df / an empty vocabulary
-        return []
-    uf = _Union(len(docs))
-    place = np.asarray(place_ids if place_ids is not None else [0] * len(docs), dtype=np.int64)
+    matrix = textvec.tfidf(docs, min_df=2, max_df=0.05 if n > 20_000 else 0.5)
+    place = np.asarray(place_ids if place_ids is not None else [0] * n, dtype=np.int64)
+    found_a: list[np.ndarray] = []
+    found_b: list[np.ndarray] = []
+    found_sim: list[np.ndarray] = []
     for members in blocks:
         if len(members) < 2:
             continue
-        idx = np.asarray(members)
+        idx = np.asarray(members, dtype=np.int64)
         # Within a topic: tickets of one known place against each other, and tickets of
         # unknown place against the whole topic — never all pairs of a large topic.
-        by_place: dict[int, list[int]] = defaultdict(list)
-        for i in idx:
-            by_place[int(place[i])].append(int(i))
-        for p, rows_of in by_place.items():
-            left = np.asarray(rows_of)
-            right = idx if p == 0 else left
-            _link(uf, matrix, left, right, threshold, place, chunk, spots)
-    groups: dict[int, list[int]] = defaultdict(list)
-    for i in range(len(docs)):
-        groups[uf.find(i)].append(i)
-    return [g for g in groups.values() if len(g) > 1]
+        order = np.argsort(place[idx], kind="stable")
+        idx = idx[order]
+        cuts = np.flatnonzero(np.diff(place[idx])) + 1
+        for left in np.split(idx, cuts):
+            if len(left) < 2 and place[left[0]] != 0:
+                continue
+            right = idx if place[left[0]] == 0 else left
+            for a, b, sim in _candidates(matrix, left, right, threshold, place, chunk):
+                found_a.append(a)
+                found_b.append(b)
+                found_sim.append(sim)
+    if not found_a:
+        return []
+    a, b, sim = np.concatenate(found_a), np.concatenate(found_b), np.concatenate(found_sim)
+    if spots is not None:
+        keep = _spots_agree(a, b, sim, threshold, spots)
+        a, b = a[keep], b[keep]
+    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    sizes = np.bincount(labels)
+    out: dict[int, list[int]] = defaultdict(list)
+    for i in np.flatnonzero(sizes[labels] > 1):
+        out[int(labels[i])].append(int(i))
+    return list(out.values())
 
 
-def _link(
-    uf: _Union,
-    matrix: Any,
-    left: Any,
-    right: Any,
-    threshold: float,
-    place: Any,
-    chunk: int,
-    spots: list[frozenset[str]] | None,
-) -> None:
-    other = matrix[right].T.tocsc()
+def _candidates(
+    matrix: Any, left: Any, right: Any, threshold: float, place: Any, chunk: int
+) -> Iterable[tuple[Any, Any, Any]]:
+    """Pairs (left, right) similar enough to be one matter, with their similarity."""
+    other = _narrow(matrix[right])
+    columns = other.shape[1]
     for lo in range(0, len(left), chunk):
         rows = left[lo : lo + chunk]
-        sims = (matrix[rows] @ other).tocoo()
+        mine = _restrict(matrix[rows], other.keep)
+        sims = (mine @ other.matrix.T).tocoo() if columns else None
+        if sims is None or not sims.nnz:
+            continue
         a, b = rows[sims.row], right[sims.col]
         pa, pb = place[a], place[b]
         # Tickets of one known place link at the threshold; where a place is unknown the
         # words alone must say it is the same matter, so the bar is higher.
         known_same = (pa == pb) & (pa != 0)
         need = np.where(known_same, threshold, threshold + UNKNOWN_PLACE_MARGIN)
-        keep = (sims.data >= threshold) & (a != b) & (known_same | (pa == 0) | (pb == 0))
-        for x, y, sim, bar in zip(a[keep], b[keep], sims.data[keep], need[keep], strict=True):
-            if spots is not None:
-                sx, sy = spots[int(x)], spots[int(y)]
-                if sx and sy:
-                    if not sx & sy:
-                        continue  # two different named spots: two matters
-                elif sx or sy:
-                    bar = max(bar, threshold + UNNAMED_SPOT_MARGIN)
-            if sim >= bar:
-                uf.union(int(x), int(y))
+        keep = (sims.data >= need) & (a != b) & (known_same | (pa == 0) | (pb == 0))
+        if keep.any():
+            yield a[keep], b[keep], sims.data[keep]
+
+
+@dataclass
+class _Narrowed:
+    matrix: Any
+    keep: Any  # the original column numbers, sorted
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return tuple(self.matrix.shape)  # type: ignore[return-value]
+
+
+def _narrow(rows: Any) -> _Narrowed:
+    """The rows with only the columns they use, renumbered: a product over two million
+    hashed columns would otherwise cost a pass over every column for each small block."""
+    from scipy.sparse import csr_matrix
+
+    keep, inverse = np.unique(rows.indices, return_inverse=True)
+    matrix = csr_matrix((rows.data, inverse, rows.indptr), shape=(rows.shape[0], len(keep)))
+    return _Narrowed(matrix, keep)
+
+
+def _restrict(rows: Any, columns: Any) -> Any:
+    """The rows with only the given (sorted) original columns, renumbered as those."""
+    from scipy.sparse import csr_matrix
+
+    n = rows.shape[0]
+    if not len(columns):
+        return csr_matrix((n, 0), dtype=rows.dtype)
+    pos = np.minimum(np.searchsorted(columns, rows.indices), len(columns) - 1)
+    hit = columns[pos] == rows.indices
+    owner = np.repeat(np.arange(n), np.diff(rows.indptr))
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    indptr[1:] = np.cumsum(np.bincount(owner[hit], minlength=n))
+    return csr_matrix((rows.data[hit], pos[hit], indptr), shape=(n, len(columns)))
+
+
+def _spots_agree(a: Any, b: Any, sim: Any, threshold: float, spots: Callable[[int], frozenset[str]]) -> Any:
+    """Which candidate pairs the spots allow: two different named spots are two
+    matters; a named spot and none need clearly similar words."""
+    from scipy.sparse import csr_matrix
+
+    ids: dict[str, int] = {}
+    rows: list[int] = []
+    cols: list[int] = []
+    for i in np.unique(np.concatenate([a, b])).tolist():
+        for s in spots(i):
+            rows.append(i)
+            cols.append(ids.setdefault(s, len(ids)))
+    keep = np.ones(len(a), dtype=bool)
+    if not ids:
+        return keep
+    n = int(max(a.max(), b.max())) + 1
+    named = csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, len(ids)))
+    has = np.diff(named.indptr) > 0
+    both = has[a] & has[b]
+    one = has[a] ^ has[b]
+    keep[one] = sim[one] >= threshold + UNNAMED_SPOT_MARGIN
+    if both.any():
+        shared = named[a[both]].multiply(named[b[both]]).sum(axis=1)
+        keep[both] = np.asarray(shared).ravel() > 0
+    return keep
 
 
 def _matter(texts: list[str], avoid: Iterable[str], k: int = 3) -> str:
@@ -229,6 +271,21 @@ def _matter(texts: list[str], avoid: Iterable[str], k: int = 3) -> str:
         if len(words) == k:
             break
     return "".join(words)
+
+
+def _district(found: list[list[str]]) -> str:
+    """The district most of the texts name, the county rather than the city."""
+    specific = [[d for d in ds if not d.endswith("市")] or ds for ds in found]
+    return places.most_common(specific, min_share=0.3)
+
+
+def _medoid(texts: list[str]) -> int:
+    """Index of the text most like the others: the group's typical case."""
+    if len(texts) < 3:
+        return 0
+    vectors = textvec.tfidf(texts, min_df=1, max_df=1.0)
+    closeness = np.asarray((vectors @ vectors.T).sum(axis=1)).ravel()
+    return int(np.argmax(closeness))
 
 
 def _key(*parts: str) -> str:
@@ -264,66 +321,121 @@ def find_hotspots(
     if rows is None:
         rows = window_rows(scope, start, end)
     docs = [_doc(r) for r in rows]
-    place_ids = [r["place_id"] or 0 for r in rows]
-    spot_sets = [frozenset(places.spots(d)) for d in docs]
+    place_names = {u.pk: (u.area or u.short_name or u.name) for u in Unit.objects.exclude(level=Level.CENTRE)}
+    place_ids = _place_ids(rows, docs, place_names)
     groups = [
         g
-        for g in cluster(docs, _blocks(rows).values(), threshold, place_ids, spots=spot_sets)
+        for g in cluster(
+            docs,
+            _blocks(rows).values(),
+            threshold,
+            place_ids,
+            spots=lambda i: frozenset(places.spots(docs[i])),
+        )
         if len(g) >= min_size
     ]
     recent_from = end - timedelta(days=recent_days)
-    previous_from = recent_from - timedelta(days=recent_days)
+    ranked = sorted(
+        (
+            _Tally.of([rows[i] for i in g], recent_from, recent_from - timedelta(days=recent_days))
+            for g in groups
+        ),
+        key=lambda t: (-t.score, -len(t.members), t.members[0]["number"]),
+    )
+    # Naming (keywords, districts, spots) is the costly part: only for what is shown.
     unit_names = dict(Unit.objects.values_list("id", "name"))
-    place_names = {u.pk: (u.area or u.short_name or u.name) for u in Unit.objects.exclude(level=Level.CENTRE)}
-    spots: list[Hotspot] = []
-    for g in groups:
-        members = [rows[i] for i in g]
-        texts = [docs[i] for i in g]
-        member_places = Counter(r["place_id"] for r in members if r["place_id"])
-        district = place_names.get(member_places.most_common(1)[0][0], "") if member_places else ""
-        if not district:
-            found = [places.districts(t) for t in texts]
-            specific = [[d for d in ds if not d.endswith("市")] or ds for ds in found]
-            district = places.most_common(specific, min_share=0.3)
-        spot = places.most_common((places.spots(t) for t in texts), min_share=0.3)
-        matter = _matter([m["title"] or m["text"][:60] for m in members[:200]], [district, spot])
+    return [_named(t, recent_days, unit_names, place_names) for t in (ranked[:top] if top else ranked)]
+
+
+def _place_ids(rows: list[dict[str, Any]], docs: list[str], place_names: dict[int, str]) -> list[int]:
+    """Each ticket's place for linking: its place unit, else the district its text
+    names (the unit of that name, or a stand-in number below zero), else 0 (unknown).
+    Two tickets naming different districts are two matters, like two place units."""
+    by_name = {name: pk for pk, name in place_names.items() if name}
+    stand_in: dict[str, int] = {}
+    out = []
+    for row, doc in zip(rows, docs, strict=True):
+        place = row["place_id"] or 0
+        if not place:
+            found = places.districts(doc[:150])
+            district = next((d for d in found if not d.endswith("市")), found[0] if found else "")
+            if district:
+                place = by_name.get(district) or -stand_in.setdefault(district, len(stand_in) + 1)
+        out.append(place)
+    return out
+
+
+@dataclass
+class _Tally:
+    """A group's figures, cheap to compute for every group of a large window."""
+
+    members: list[dict[str, Any]]
+    recent: int
+    previous: int
+    severity: float
+    score: float
+
+    @classmethod
+    def of(cls, members: list[dict[str, Any]], recent_from: datetime, previous_from: datetime) -> _Tally:
         recent = sum(1 for r in members if r["created_at"] > recent_from)
         previous = sum(1 for r in members if previous_from < r["created_at"] <= recent_from)
         severe = sum(1 for r in members if r["urgency"] in SEVERE_URGENCY or r["emotion"] in SEVERE_EMOTION)
         severity = round(severe / len(members), 2)
-        leads = Counter(r["lead_unit_id"] for r in members if r["lead_unit_id"])
-        unit_id = (
-            leads.most_common(1)[0][0]
-            if leads
-            else (member_places.most_common(1)[0][0] if member_places else None)
+        score = round(len(members) + 2 * max(recent - previous, 0) + 5 * severity * len(members) ** 0.5, 2)
+        return cls(members, recent, previous, severity, score)
+
+
+def _named(
+    tally: _Tally, recent_days: int, unit_names: dict[int, str], place_names: dict[int, str]
+) -> Hotspot:
+    members = tally.members
+    texts = [_doc(r) for r in members]
+    titles = [r["title"] or "" for r in members]
+    member_places = Counter(r["place_id"] for r in members if r["place_id"])
+    district = place_names.get(member_places.most_common(1)[0][0], "") if member_places else ""
+    if not district:
+        # Titles name the place more reliably than the story around it.
+        district = _district([places.districts(t) for t in titles]) or _district(
+            [places.districts(t) for t in texts]
         )
-        topics = Counter(r["topic"] for r in members if r["topic"])
-        coords = [(r["lat"], r["lng"]) for r in members if r["lat"] is not None]
-        label = " ".join(p for p in (district, spot, matter) if p)
-        hotspot = Hotspot(
-            key=_key(district, spot, matter),
-            name=f"{label}, {len(members)} 件, 近{recent_days}日 +{recent}",
-            district=district,
-            spot=spot,
-            matter=matter,
-            topic=topics.most_common(1)[0][0] if topics else "",
-            count=len(members),
-            recent=recent,
-            previous=previous,
-            severity=severity,
-            score=round(len(members) + 2 * max(recent - previous, 0) + 5 * severity * len(members) ** 0.5, 2),
-            tickets=[r["number"] for r in members],
-            unit_id=unit_id,
-            unit_name=unit_names.get(unit_id, "") if unit_id else "",
-            first_at=members[0]["created_at"],
-            last_at=members[-1]["created_at"],
-            lat=float(np.mean([c[0] for c in coords])) if coords else None,
-            lng=float(np.mean([c[1] for c in coords])) if coords else None,
-            emerging=recent >= max(3, (len(members) + 1) // 2) and recent > previous,
-        )
-        spots.append(hotspot)
-    spots.sort(key=lambda h: (-h.score, -h.count, h.name))
-    return spots[:top] if top else spots
+    # Where citizens wrote titles, the spot comes from them: the story around a matter
+    # names roads and buildings that are not where it happens.
+    spot = places.most_common((places.spots(t) for t in (titles if any(titles) else texts)), min_share=0.3)
+    typical = members[_medoid([r["title"] or r["text"][:80] for r in members[:200]])]
+    matter = places.headline(
+        typical["title"], typical["text"], drop=[district, spot, *places.districts(typical["title"] or "")]
+    )
+    keywords = _matter([m["title"] or m["text"][:60] for m in members[:200]], [district, spot])
+    leads = Counter(r["lead_unit_id"] for r in members if r["lead_unit_id"])
+    unit_id = (
+        leads.most_common(1)[0][0]
+        if leads
+        else (member_places.most_common(1)[0][0] if member_places else None)
+    )
+    topics = Counter(r["topic"] for r in members if r["topic"])
+    coords = [(r["lat"], r["lng"]) for r in members if r["lat"] is not None]
+    label = " ".join(p for p in (district, spot, matter) if p)
+    return Hotspot(
+        key=_key(district, spot, keywords),
+        name=f"{label}, {len(members)} 件, 近{recent_days}日 +{tally.recent}",
+        district=district,
+        spot=spot,
+        matter=matter,
+        topic=topics.most_common(1)[0][0] if topics else "",
+        count=len(members),
+        recent=tally.recent,
+        previous=tally.previous,
+        severity=tally.severity,
+        score=tally.score,
+        tickets=[r["number"] for r in members],
+        unit_id=unit_id,
+        unit_name=unit_names.get(unit_id, "") if unit_id else "",
+        first_at=members[0]["created_at"],
+        last_at=members[-1]["created_at"],
+        lat=float(np.mean([c[0] for c in coords])) if coords else None,
+        lng=float(np.mean([c[1] for c in coords])) if coords else None,
+        emerging=tally.recent >= max(3, (len(members) + 1) // 2) and tally.recent > tally.previous,
+    )
 
 
 def warn_emerging(hotspots: Iterable[Hotspot], *, quiet_days: int = 7) -> list[Hotspot]:

@@ -25,6 +25,9 @@ NOT_DISTRICT = (
     "校区",
     "住宅区",
     "生活区",
+    "居民区",
+    "老城区",
+    "新城区",
 )
 SPOT_SUFFIX = (
     "路口|大道|路|街|巷|小区|花园|花苑|家园|公寓|新村|村|社区|广场|夜市|市场|公园|学校|中学|小学|幼儿园|医院|"
@@ -32,9 +35,12 @@ SPOT_SUFFIX = (
 )
 SPOT_RE = re.compile(rf"[{_CJK}A-Za-z0-9]{{1,14}}(?:{SPOT_SUFFIX})")
 # Words that often precede a place name in a message; cut them off the front.
-LEAD_IN = re.compile(
-    r"^.*?(?:反映|投诉|举报|位于|地处|我是|我们|本人|关于|请问|附近的|附近|旁边的|对面的|门口的|在|的|是|到|从|住)"
+LEAD_WORDS = (
+    "反映|投诉|举报|位于|地处|我是|我们|本人|关于|请问|附近的|附近|旁边的|对面的|门口的|在|的|是|到|从"
 )
+LEAD_IN = re.compile(rf"^.*?(?:{LEAD_WORDS}|住)")
+# In a spot already found, cut up to the *last* lead-in word ("投诉我家附近的XX小区").
+LEAD_IN_SPOT = re.compile(rf"^.*(?:{LEAD_WORDS}|我住|家住|居住)")
 GENERIC = {
     "小区",
     "社区",
@@ -65,6 +71,8 @@ def districts(text: str) -> list[str]:
     return out
 
 
+NOT_SPOT = ("线路", "道路", "思路", "出路", "电路", "门路", "套路", "马路")
+BUS_ROUTE = re.compile(r"[A-Za-z]?\d+路$")  # "28路" is a bus line, not a place
 CLAUSE_SPLIT = re.compile(rf"[^{_CJK}A-Za-z0-9]+|[的在于到和及与对把被将从向]")
 
 
@@ -73,13 +81,37 @@ def spots(text: str) -> list[str]:
     for clause in CLAUSE_SPLIT.split(text or ""):
         if len(clause) < 2:
             continue
-        clause = LEAD_IN.sub("", clause) or clause
         for d in districts(clause):
             clause = clause.replace(d, " ")
         for m in SPOT_RE.findall(clause):
-            if len(m) >= 3 and m not in GENERIC:
+            # Cut the words before the name: a trailing "附近" must not eat the name.
+            m = LEAD_IN_SPOT.sub("", m)
+            if len(m) >= 3 and m not in GENERIC and not BUS_ROUTE.search(m) and not m.endswith(NOT_SPOT):
                 out.append(m)
     return out
+
+
+# What a citizen's title says around its matter: "投诉…", "关于…的问题".
+HEAD_VERB = re.compile(
+    r"^(?:第[一二三四五六七八九十\d]+次|再次|多次|强烈|紧急|恳请|请求|请问|投诉|举报|反映|咨询|建议|关于|质疑|"
+    r"要求|希望|呼吁|求助|反对|申请|请)*"
+)
+HEAD_TAIL = re.compile(r"(?:的|之)?(?:问题|情况|事宜|事情|事|建议|投诉|请求|咨询|质疑|诉求)+$")
+HEAD_FILL = re.compile(r"^[的在于对和及、,，:：\s]+|^(?:附近|旁边|门口|周边|一带)+|[的,，:：\s]+$")
+CLAUSE_END = re.compile(r"[。！？!?；;，,\n]")
+
+
+def headline(title: str, text: str, *, drop: Iterable[str] = (), limit: int = 24) -> str:
+    """The matter in a few words, from a ticket's title (or its text's first clause),
+    without the lead-in verb, the closing "的问题" and the given place names."""
+    head = (title or "").strip() or CLAUSE_END.split((text or "").strip(), maxsplit=1)[0]
+    for name in sorted((d for d in drop if d), key=len, reverse=True):
+        head = head.replace(name, "")
+    for _ in range(2):
+        head = HEAD_FILL.sub("", HEAD_VERB.sub("", head))
+        head = HEAD_TAIL.sub("", head)
+    head = HEAD_FILL.sub("", head)
+    return head[:limit]
 
 
 def most_common(values_per_ticket: Iterable[Iterable[str]], *, min_share: float = 0.0) -> str:
