@@ -47,11 +47,18 @@ def kpi_definitions(request: HttpRequest) -> dict[str, Any]:
 
 @router.get("/kpis", summary="各单位考核指标")
 def kpis(
-    request: HttpRequest, start: str = "", end: str = "", period: str = "", level: str = "", unit: str = ""
+    request: HttpRequest,
+    start: str = "",
+    end: str = "",
+    period: str = "",
+    level: str = "",
+    unit: str = "",
+    subtree: bool = False,
 ) -> dict[str, Any]:
+    """``subtree=true``: each unit's row includes every unit below it (含下级)."""
     scope = _scope(request)
     p = queries.parse_period(period, start, end)
-    rows = queries.kpi_rows(scope, p, level=level, unit=unit)
+    rows = queries.kpi_rows(scope, p, level=level, unit=unit, subtree=subtree)
     return {
         "start": p.start.isoformat(),
         "end": p.end.isoformat(),
@@ -68,9 +75,10 @@ def kpi_ranking(
     start: str = "",
     end: str = "",
     kpi: str = "score",
+    subtree: bool = False,
 ) -> dict[str, Any]:
     p = queries.parse_period(period, start, end)
-    rows = queries.ranking(_scope(request), level, p, kpi)
+    rows = queries.ranking(_scope(request), level, p, kpi, subtree=subtree)
     return {
         "level": level,
         "kpi": kpi,
@@ -90,9 +98,10 @@ def kpi_drill(
     period: str = "",
     part: str = "numerator",
     page: int = 1,
+    subtree: bool = False,
 ) -> dict[str, Any]:
     p = queries.parse_period(period, start, end)
-    d = queries.drill(_scope(request), kpi, p, unit=unit, part=part, page=page)
+    d = queries.drill(_scope(request), kpi, p, unit=unit, part=part, page=page, subtree=subtree)
     return {
         "kpi": d.kpi,
         "part": d.part,

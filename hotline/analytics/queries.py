@@ -79,6 +79,8 @@ class Row:
     live: dict[str, int] = field(default_factory=dict)
     score: float | None = None
     rank: int | None = None
+    path: str = ""
+    subtree: bool = False  # counters include every unit below this one
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -91,6 +93,7 @@ class Row:
             "live": self.live,
             "score": self.score,
             "rank": self.rank,
+            "subtree": self.subtree,
         }
 
 
@@ -147,11 +150,21 @@ def live_counts(unit_ids: list[int] | None) -> dict[int, dict[str, int]]:
 
 
 def kpi_rows(
-    scope: DataScope, period: Period, *, level: str = "", unit: str = "", live: bool = True
+    scope: DataScope,
+    period: Period,
+    *,
+    level: str = "",
+    unit: str = "",
+    live: bool = True,
+    subtree: bool = False,
 ) -> list[Row]:
     """One row per unit in scope (filtered by level / unit code), plus, for the centre,
-    the row of the centre's own tickets (never dispatched)."""
+    the row of the centre's own tickets (never dispatched). With ``subtree`` a unit's
+    row counts its own tickets and those of every unit below it (含下级): a county
+    government's row is then the whole county."""
     units = _units_in_scope(scope, level, unit)
+    if subtree:
+        return _subtree_rows(scope, period, units, live)
     ids = [u.pk for u in units]
     with_centre = scope.everything and not unit and level in ("", Level.CENTRE)
     # The whole platform: one pass over the period's rollup rows, no unit list to match.
@@ -159,7 +172,17 @@ def kpi_rows(
     lives = live_counts(ids) if live else {}
     empty = dict.fromkeys(COUNTER_NAMES, 0)
     rows = [
-        _finish(Row(u.pk, u.code, u.name, u.level, sums.get(u.pk, dict(empty)), live=lives.get(u.pk, {})))
+        _finish(
+            Row(
+                u.pk,
+                u.code,
+                u.name,
+                u.level,
+                sums.get(u.pk, dict(empty)),
+                live=lives.get(u.pk, {}),
+                path=u.path,
+            )
+        )
         for u in units
     ]
     if with_centre and CENTRE_ROW in sums:
@@ -167,10 +190,43 @@ def kpi_rows(
     return rows
 
 
+def _subtree_rows(scope: DataScope, period: Period, shown: list[Unit], live: bool) -> list[Row]:
+    """Each shown unit's counters summed over its subtree: every unit's own sums are
+    added to each of its ancestors on the way up its materialised path."""
+    in_scope = None if scope.everything else list(scope.units().values_list("pk", flat=True))
+    sums = _sums(period, in_scope)
+    lives = live_counts(in_scope) if live else {}
+    paths = dict(scope.units().values_list("pk", "path"))
+    wanted = {u.pk for u in shown}
+    totals = {pk: dict.fromkeys(COUNTER_NAMES, 0) for pk in wanted}
+    live_totals: dict[int, dict[str, int]] = {pk: {} for pk in wanted}
+    for pk in set(sums) | set(lives):
+        for ancestor in (int(p) for p in paths.get(pk, "").strip("/").split("/") if p):
+            if ancestor not in wanted:
+                continue
+            for k, v in sums.get(pk, {}).items():
+                totals[ancestor][k] += v
+            for k, v in lives.get(pk, {}).items():
+                live_totals[ancestor][k] = live_totals[ancestor].get(k, 0) + v
+    return [
+        _finish(
+            Row(
+                u.pk, u.code, u.name, u.level, totals[u.pk], live=live_totals[u.pk], path=u.path, subtree=True
+            )
+        )
+        for u in shown
+    ]
+
+
 def total_row(rows: list[Row]) -> Row:
+    """The sum of the rows; a subtree row already holds the rows below it, so only the
+    rows with no ancestor in the list are added."""
     total = dict.fromkeys(COUNTER_NAMES, 0)
     live = dict.fromkeys(LIVE_KPIS, 0)
+    subtree_paths = [r.path for r in rows if r.subtree]
     for r in rows:
+        if r.subtree and any(r.path != p and r.path.startswith(p) for p in subtree_paths):
+            continue
         for k, v in r.counters.items():
             total[k] += v
         for k, v in r.live.items():
@@ -178,14 +234,17 @@ def total_row(rows: list[Row]) -> Row:
     return _finish(Row(-1, "", "合计", "", total, live=live))
 
 
-def ranking(scope: DataScope, level: str, period: Period, kpi: str = "score") -> list[Row]:
-    """Units of one level, best first, by the assessment score or by one KPI.
-    Units with no figure (no denominator) come last, unranked."""
+def ranking(
+    scope: DataScope, level: str, period: Period, kpi: str = "score", *, subtree: bool = False
+) -> list[Row]:
+    """Units of one level, best first, by the assessment score or by one KPI (with
+    ``subtree``, each unit with everything below it). Units with no figure (no
+    denominator) come last, unranked."""
     if not level:
         raise InvalidInput("level", "请指定层级")
     if kpi != "score" and kpi not in KPIS:
         raise InvalidInput("kpi", f"未知指标「{kpi}」")
-    rows = kpi_rows(scope, period, level=level, live=False)
+    rows = kpi_rows(scope, period, level=level, live=False, subtree=subtree)
 
     def key_of(r: Row) -> float | None:
         return r.score if kpi == "score" else r.kpis.get(kpi)
@@ -213,7 +272,14 @@ class Drill:
 
 
 def drill(
-    scope: DataScope, kpi: str, period: Period, *, unit: str = "", part: str = "numerator", page: int = 1
+    scope: DataScope,
+    kpi: str,
+    period: Period,
+    *,
+    unit: str = "",
+    part: str = "numerator",
+    page: int = 1,
+    subtree: bool = False,
 ) -> Drill:
     """The tickets behind a figure: those whose counter (the KPI's numerator or
     denominator, or a counter named directly) is set, for the unit and period."""
@@ -222,7 +288,7 @@ def drill(
     if page < 1:
         raise InvalidInput("page", "页码须大于 0")
     if kpi in LIVE_KPIS:
-        return _drill_live(scope, kpi, unit, page)
+        return _drill_live(scope, kpi, unit, page, subtree)
     if kpi in KPIS:
         metric = KPIS[kpi].numerator if part == "numerator" else KPIS[kpi].denominator
         if metric is None:
@@ -235,7 +301,7 @@ def drill(
     if unit == "centre" and scope.everything:
         qs = qs.filter(unit_id=CENTRE_ROW)
     elif unit:
-        qs = qs.filter(unit_id__in=[u.pk for u in _units_in_scope(scope, "", unit)])
+        qs = qs.filter(unit_id__in=_unit_ids(scope, unit, subtree))
     elif not scope.everything:
         qs = qs.filter(unit_id__in=[u.pk for u in scope.units()])
     total = qs.count()
@@ -246,7 +312,15 @@ def drill(
     return Drill(kpi, part, metric, total, page, numbers)
 
 
-def _drill_live(scope: DataScope, kpi: str, unit: str, page: int) -> Drill:
+def _unit_ids(scope: DataScope, unit: str, subtree: bool) -> list[int]:
+    """The unit's id, or with ``subtree`` the ids of the unit and all below it."""
+    found = _units_in_scope(scope, "", unit)
+    if not subtree:
+        return [u.pk for u in found]
+    return list(Unit.objects.filter(path__startswith=found[0].path).values_list("pk", flat=True))
+
+
+def _drill_live(scope: DataScope, kpi: str, unit: str, page: int, subtree: bool = False) -> Drill:
     now = clock.now()
     qs = Ticket.objects.filter(state__in=OPEN_FOR_UNIT, lead_unit__isnull=False)
     if kpi == "overdue_open":
@@ -254,7 +328,7 @@ def _drill_live(scope: DataScope, kpi: str, unit: str, page: int) -> Drill:
     else:
         qs = qs.filter(state=State.DISPATCHED, sign_deadline__lt=now)
     if unit:
-        qs = qs.filter(lead_unit__in=_units_in_scope(scope, "", unit))
+        qs = qs.filter(lead_unit_id__in=_unit_ids(scope, unit, subtree))
     elif not scope.everything:
         qs = qs.filter(lead_unit__path__startswith=scope.unit_path)
     total = qs.count()

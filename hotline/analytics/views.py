@@ -132,10 +132,13 @@ def export_kpis(request: HttpRequest) -> HttpResponse:
         period = _period(request)
         scope = DataScope.of(request.user)  # type: ignore[arg-type]
         level = request.GET.get("level", "")
+        subtree = request.GET.get("subtree", "") in ("1", "true", "on")
         if request.GET.get("ranking") and level:
-            rows = queries.ranking(scope, level, period, request.GET.get("kpi", "score"))
+            rows = queries.ranking(scope, level, period, request.GET.get("kpi", "score"), subtree=subtree)
         else:
-            rows = queries.kpi_rows(scope, period, level=level, unit=request.GET.get("unit", ""))
+            rows = queries.kpi_rows(
+                scope, period, level=level, unit=request.GET.get("unit", ""), subtree=subtree
+            )
     except ActionError as exc:
         return _error(exc)
     header = ["排名", "单位编码", "单位名称", "层级", "综合得分"]
@@ -165,7 +168,15 @@ def export_drill(request: HttpRequest) -> HttpResponse:
         numbers: list[str] = []
         page = 1
         while True:
-            d = queries.drill(scope, kpi, period, unit=unit, part=part, page=page)
+            d = queries.drill(
+                scope,
+                kpi,
+                period,
+                unit=unit,
+                part=part,
+                page=page,
+                subtree=request.GET.get("subtree") in ("1", "true"),
+            )
             numbers += d.numbers
             if len(numbers) >= d.total or not d.numbers or len(numbers) >= 100_000:
                 break

@@ -144,3 +144,35 @@ def test_api_kpis_ranking_drill(org: Any, history: dict[str, str]) -> None:
     assert r.json()["tickets"] == [history["t1"]]
     r = client.get("/kpis?period=2025-03", user=org.b_housing_handler)
     assert [row["unit"] for row in r.json()["rows"]] == ["B-ZJ"]
+
+
+def test_subtree_rows_count_every_unit_below_once(org: Any, history: dict[str, str]) -> None:
+    everyone = DataScope(everything=True)
+    own = {r.code: r for r in queries.kpi_rows(everyone, MARCH) if r.code}
+    whole = {r.code: r for r in queries.kpi_rows(everyone, MARCH, subtree=True)}
+    for code, row in whole.items():
+        below = [r for r in own.values() if r.path.startswith(row.path)]
+        assert row.subtree
+        assert row.counters == {k: sum(r.counters[k] for r in below) for k in row.counters}, code
+    assert whole["A"].counters["dispatched"] == 2 and own["A"].counters["dispatched"] == 0
+    assert whole["B"].counters["dispatched"] == 1
+    # The total adds each ticket once, however many ancestors show it.
+    units_only = queries.total_row([r for r in queries.kpi_rows(everyone, MARCH) if r.code])
+    assert queries.total_row(list(whole.values())).counters == units_only.counters
+    # A unit's user sees its own subtree; the drill-down lists the same tickets.
+    mine = queries.kpi_rows(DataScope.of(org.a_county_handler), MARCH, unit="A", subtree=True)
+    assert [r.counters for r in mine] == [whole["A"].counters]
+    drill = queries.drill(everyone, "dispatched", MARCH, unit="A", subtree=True)
+    assert sorted(drill.numbers) == sorted([history["t1"], history["t2"]])
+    assert queries.drill(everyone, "dispatched", MARCH, unit="A").numbers == []
+    # Rankings of the county level by whole county.
+    ranked = queries.ranking(everyone, "county", MARCH, subtree=True)
+    assert {r.code for r in ranked if r.rank} >= {"A", "B"}
+
+
+def test_subtree_flag_through_the_api(org: Any, history: dict[str, str]) -> None:
+    client = TestClient(router)
+    res = client.get("/kpis?period=2025-03&unit=A&subtree=true", user=org.leader)
+    assert res.status_code == 200
+    assert res.json()["rows"][0]["subtree"] is True
+    assert res.json()["rows"][0]["counters"]["dispatched"] == 2
