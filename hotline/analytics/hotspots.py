@@ -101,6 +101,8 @@ class Hotspot:
 
 # Extra cosine similarity required to link a ticket whose place is unknown.
 UNKNOWN_PLACE_MARGIN = 0.15
+# Similarity forgiven when two tickets name the same spot (their place is then known).
+SHARED_SPOT_BONUS = 0.1
 # Extra similarity required to link a ticket naming a spot with one naming none.
 UNNAMED_SPOT_MARGIN = 0.35
 
@@ -142,6 +144,7 @@ def cluster(
     found_a: list[np.ndarray] = []
     found_b: list[np.ndarray] = []
     found_sim: list[np.ndarray] = []
+    found_need: list[np.ndarray] = []
     for members in blocks:
         if len(members) < 2:
             continue
@@ -155,16 +158,17 @@ def cluster(
             if len(left) < 2 and place[left[0]] != 0:
                 continue
             right = idx if place[left[0]] == 0 else left
-            for a, b, sim in _candidates(matrix, left, right, threshold, place, chunk):
+            for a, b, sim, need in _candidates(matrix, left, right, threshold, place, chunk):
                 found_a.append(a)
                 found_b.append(b)
                 found_sim.append(sim)
+                found_need.append(need)
     if not found_a:
         return []
-    a, b, sim = np.concatenate(found_a), np.concatenate(found_b), np.concatenate(found_sim)
-    if spots is not None:
-        keep = _spots_agree(a, b, sim, threshold, spots)
-        a, b = a[keep], b[keep]
+    a, b = np.concatenate(found_a), np.concatenate(found_b)
+    sim, need = np.concatenate(found_sim), np.concatenate(found_need)
+    keep = _spots_agree(a, b, sim, need, threshold, spots) if spots is not None else sim >= need
+    a, b = a[keep], b[keep]
     graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     sizes = np.bincount(labels)
@@ -176,7 +180,7 @@ def cluster(
 
 def _candidates(
     matrix: Any, left: Any, right: Any, threshold: float, place: Any, chunk: int
-) -> Iterable[tuple[Any, Any, Any]]:
+) -> Iterable[tuple[Any, Any, Any, Any]]:
     """Pairs (left, right) similar enough to be one matter, with their similarity."""
     other = _narrow(matrix[right])
     columns = other.shape[1]
@@ -192,9 +196,10 @@ def _candidates(
         # words alone must say it is the same matter, so the bar is higher.
         known_same = (pa == pb) & (pa != 0)
         need = np.where(known_same, threshold, threshold + UNKNOWN_PLACE_MARGIN)
-        keep = (sims.data >= need) & (a != b) & (known_same | (pa == 0) | (pb == 0))
+        # Kept a little below the bar: a spot both name may lower it (see _spots_agree).
+        keep = (sims.data >= threshold - SHARED_SPOT_BONUS) & (a != b) & (known_same | (pa == 0) | (pb == 0))
         if keep.any():
-            yield a[keep], b[keep], sims.data[keep]
+            yield a[keep], b[keep], sims.data[keep], need[keep]
 
 
 @dataclass
@@ -232,9 +237,13 @@ def _restrict(rows: Any, columns: Any) -> Any:
     return csr_matrix((rows.data[hit], pos[hit], indptr), shape=(n, len(columns)))
 
 
-def _spots_agree(a: Any, b: Any, sim: Any, threshold: float, spots: Callable[[int], frozenset[str]]) -> Any:
+def _spots_agree(
+    a: Any, b: Any, sim: Any, need: Any, threshold: float, spots: Callable[[int], frozenset[str]]
+) -> Any:
     """Which candidate pairs the spots allow: two different named spots are two
-    matters; a named spot and none need clearly similar words."""
+    matters; a named spot and none need clearly similar words; a spot both name
+    already says "same place" (even where a place unit is unknown), so the words
+    need to say a little less."""
     from scipy.sparse import csr_matrix
 
     ids: dict[str, int] = {}
@@ -244,7 +253,7 @@ def _spots_agree(a: Any, b: Any, sim: Any, threshold: float, spots: Callable[[in
         for s in spots(i):
             rows.append(i)
             cols.append(ids.setdefault(s, len(ids)))
-    keep = np.ones(len(a), dtype=bool)
+    keep = sim >= need
     if not ids:
         return keep
     n = int(max(a.max(), b.max())) + 1
@@ -252,10 +261,10 @@ def _spots_agree(a: Any, b: Any, sim: Any, threshold: float, spots: Callable[[in
     has = np.diff(named.indptr) > 0
     both = has[a] & has[b]
     one = has[a] ^ has[b]
-    keep[one] = sim[one] >= threshold + UNNAMED_SPOT_MARGIN
+    keep[one] = sim[one] >= np.maximum(need[one], threshold + UNNAMED_SPOT_MARGIN)
     if both.any():
-        shared = named[a[both]].multiply(named[b[both]]).sum(axis=1)
-        keep[both] = np.asarray(shared).ravel() > 0
+        shared = np.asarray(named[a[both]].multiply(named[b[both]]).sum(axis=1)).ravel() > 0
+        keep[both] = shared & (sim[both] >= threshold - SHARED_SPOT_BONUS)
     return keep
 
 
@@ -323,15 +332,10 @@ def find_hotspots(
     docs = [_doc(r) for r in rows]
     place_names = {u.pk: (u.area or u.short_name or u.name) for u in Unit.objects.exclude(level=Level.CENTRE)}
     place_ids = _place_ids(rows, docs, place_names)
+    named_spots = [frozenset(places.spots(d[:SPOT_SCAN])) for d in docs]
     groups = [
         g
-        for g in cluster(
-            docs,
-            _blocks(rows).values(),
-            threshold,
-            place_ids,
-            spots=lambda i: frozenset(places.spots(docs[i])),
-        )
+        for g in cluster(docs, _blocks(rows).values(), threshold, place_ids, spots=named_spots.__getitem__)
         if len(g) >= min_size
     ]
     recent_from = end - timedelta(days=recent_days)
@@ -345,6 +349,10 @@ def find_hotspots(
     # Naming (keywords, districts, spots) is the costly part: only for what is shown.
     unit_names = dict(Unit.objects.values_list("id", "name"))
     return [_named(t, recent_days, unit_names, place_names) for t in (ranked[:top] if top else ranked)]
+
+
+# Spots are looked for in the first characters of a request, where citizens name them.
+SPOT_SCAN = 120
 
 
 def _place_ids(rows: list[dict[str, Any]], docs: list[str], place_names: dict[int, str]) -> list[int]:

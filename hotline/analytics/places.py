@@ -34,13 +34,15 @@ SPOT_SUFFIX = (
     "车站|大厦|商场|工地|河|湖|水库|池塘|桥|隧道|码头|山庄|园区|苑|加油站|菜市场"
 )
 SPOT_RE = re.compile(rf"[{_CJK}A-Za-z0-9]{{1,14}}(?:{SPOT_SUFFIX})")
+SPOT_END = re.compile(rf"(?:{SPOT_SUFFIX})$")
 # Words that often precede a place name in a message; cut them off the front.
 LEAD_WORDS = (
     "反映|投诉|举报|位于|地处|我是|我们|本人|关于|请问|附近的|附近|旁边的|对面的|门口的|在|的|是|到|从"
 )
 LEAD_IN = re.compile(rf"^.*?(?:{LEAD_WORDS}|住)")
-# In a spot already found, cut up to the *last* lead-in word ("投诉我家附近的XX小区").
-LEAD_IN_SPOT = re.compile(rf"^.*(?:{LEAD_WORDS}|我住|家住|居住)")
+# Inside a spot already found, the lead-in words separate names: "XX路附近广场" is the
+# road (the greedy match ran on to the next suffix), "我家附近XX小区" the estate.
+LEAD_SPLIT = re.compile(rf"(?:{LEAD_WORDS}|我住|家住|居住)")
 GENERIC = {
     "小区",
     "社区",
@@ -84,10 +86,15 @@ def spots(text: str) -> list[str]:
         for d in districts(clause):
             clause = clause.replace(d, " ")
         for m in SPOT_RE.findall(clause):
-            # Cut the words before the name: a trailing "附近" must not eat the name.
-            m = LEAD_IN_SPOT.sub("", m)
-            if len(m) >= 3 and m not in GENERIC and not BUS_ROUTE.search(m) and not m.endswith(NOT_SPOT):
-                out.append(m)
+            for part in LEAD_SPLIT.split(m):
+                if (
+                    len(part) >= 3
+                    and SPOT_END.search(part)
+                    and part not in GENERIC
+                    and not BUS_ROUTE.search(part)
+                    and not part.endswith(NOT_SPOT)
+                ):
+                    out.append(part)
     return out
 
 
