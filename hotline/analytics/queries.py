@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import BigIntegerField, Count, Q, Sum
+from django.db.models.functions import Cast, Coalesce
 
 from hotline import clock
 from hotline.analytics.kpis import KPIS, LIVE_KPIS, value
@@ -123,11 +124,11 @@ def _sums(period: Period, unit_ids: list[int] | None) -> dict[int, dict[str, int
     qs = DailyRollup.objects.filter(day__gte=period.start, day__lte=period.end)
     if unit_ids is not None:
         qs = qs.filter(unit_id__in=unit_ids)
-    out: dict[int, dict[str, int]] = {}
-    rows: Any = qs.values("unit_id").annotate(**{f"s_{c}": Sum(c) for c in COUNTER_NAMES})
-    for r in rows:
-        out[int(r["unit_id"])] = {c: int(r[f"s_{c}"] or 0) for c in COUNTER_NAMES}
-    return out
+    # Cast back to bigint: PostgreSQL sums bigints as numeric, which then costs a
+    # Decimal per cell; tuples rather than dicts, as thousands of units come back.
+    sums = {f"s_{c}": Cast(Coalesce(Sum(c), 0), BigIntegerField()) for c in COUNTER_NAMES}
+    rows = qs.values("unit_id").annotate(**sums).values_list("unit_id", *sums)
+    return {int(r[0]): dict(zip(COUNTER_NAMES, r[1:], strict=True)) for r in rows}
 
 
 def live_counts(unit_ids: list[int] | None) -> dict[int, dict[str, int]]:
