@@ -253,7 +253,8 @@ def ranking(
     # Lower is better for these.
     lower_better = kpi in ("repeat_rate", "rehandle_rate", "resolved_late", "avg_handling_hours")
     ranked = [r for r in rows if key_of(r) is not None and r.counters["received"]]
-    rest = [r for r in rows if r not in ranked]
+    ranked_ids = {id(r) for r in ranked}
+    rest = [r for r in rows if id(r) not in ranked_ids]
     ranked.sort(key=lambda r: (key_of(r) or 0.0) * (1 if lower_better else -1))
     previous: float | None = None
     for i, r in enumerate(ranked, 1):
