@@ -179,10 +179,11 @@ def _fill(n: int, first_unit: int, n_units: int, chunk: int = 500_000) -> None:
             f"INSERT INTO analytics_dailyrollup (day, unit_id, {counters}) "  # noqa: S608
             f"SELECT {day}, COALESCE(lead_unit_id, 0), {sums} FROM tickets_ticket GROUP BY 1, 2 ORDER BY 1, 2"
         )
-        if vendor == "postgresql":
-            cur.execute("ANALYZE")
-        else:
-            cur.execute("ANALYZE")
+    from hotline.analytics.rollups import months_from_days
+
+    months_from_days()
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
 
 
 def _timed(fn, repeat: int = 3) -> tuple[float, object]:  # type: ignore[no-untyped-def]

@@ -69,6 +69,21 @@ class TicketFacts(_Counters):
         indexes = [models.Index(fields=["unit_id", "day"])]
 
 
+class MonthlyRollup(_Counters):
+    """Sum of ``TicketFacts`` per (month, unit), kept beside the daily rows: a month's
+    KPIs read one row per unit instead of one per unit and day."""
+
+    month = models.DateField("月份")  # the first day of the month
+    unit_id = models.BigIntegerField("单位", default=0)
+
+    class Meta:
+        verbose_name = "考核月汇总"
+        verbose_name_plural = "考核月汇总"
+        constraints = [
+            models.UniqueConstraint(fields=["month", "unit_id"], name="analytics_rollup_month_unit")
+        ]
+
+
 class DailyRollup(_Counters):
     """Sum of ``TicketFacts`` per (day, unit): what every KPI query reads."""
 

@@ -20,7 +20,7 @@ from django.db.models.functions import Cast, Coalesce
 from hotline import clock
 from hotline.analytics.kpis import KPIS, LIVE_KPIS, value
 from hotline.analytics.kpis import score as score_of
-from hotline.analytics.models import COUNTER_NAMES, DailyRollup, TicketFacts
+from hotline.analytics.models import COUNTER_NAMES, DailyRollup, MonthlyRollup, TicketFacts
 from hotline.org.models import Level, Unit
 from hotline.org.scope import DataScope
 from hotline.tickets.errors import Forbidden, InvalidInput, NotFound
@@ -120,15 +120,44 @@ def _units_in_scope(scope: DataScope, level: str = "", unit: str = "") -> list[U
     return list(qs.order_by("path"))
 
 
-def _sums(period: Period, unit_ids: list[int] | None) -> dict[int, dict[str, int]]:
-    qs = DailyRollup.objects.filter(day__gte=period.start, day__lte=period.end)
-    if unit_ids is not None:
-        qs = qs.filter(unit_id__in=unit_ids)
+def _sums(period: Period, unit_ids: Any) -> dict[int, dict[str, int]]:
+    return period_sums(period, unit_ids)
+
+
+def _month_end(day: date) -> date:
+    return day.replace(day=pycal.monthrange(day.year, day.month)[1])
+
+
+def period_sums(period: Period, unit_ids: Any = None) -> dict[int, dict[str, int]]:
+    """unit id → the counters summed over the period, for the units given (ids or a
+    query of ids; None = all). Whole months are read from ``MonthlyRollup`` (one row per
+    unit), the days before the first and after the last whole month from ``DailyRollup``."""
+    first = period.start if period.start.day == 1 else _month_end(period.start) + timedelta(days=1)
+    last = period.end.replace(day=1) if period.end == _month_end(period.end) else None
+    if last is None:
+        last = (period.end.replace(day=1) - timedelta(days=1)).replace(day=1)
+    parts: list[Any] = []
+    if first <= last:
+        parts.append(MonthlyRollup.objects.filter(month__gte=first, month__lte=last))
+        days = Q(day__gte=period.start, day__lt=first) | Q(day__gt=_month_end(last), day__lte=period.end)
+        parts.append(DailyRollup.objects.filter(days))
+    else:
+        parts.append(DailyRollup.objects.filter(day__gte=period.start, day__lte=period.end))
     # Cast back to bigint: PostgreSQL sums bigints as numeric, which then costs a
     # Decimal per cell; tuples rather than dicts, as thousands of units come back.
     sums = {f"s_{c}": Cast(Coalesce(Sum(c), 0), BigIntegerField()) for c in COUNTER_NAMES}
-    rows = qs.values("unit_id").annotate(**sums).values_list("unit_id", *sums)
-    return {int(r[0]): dict(zip(COUNTER_NAMES, r[1:], strict=True)) for r in rows}
+    out: dict[int, dict[str, int]] = {}
+    for qs in parts:
+        if unit_ids is not None:
+            qs = qs.filter(unit_id__in=unit_ids)
+        for r in qs.values("unit_id").annotate(**sums).values_list("unit_id", *sums):
+            acc = out.get(int(r[0]))
+            if acc is None:
+                out[int(r[0])] = dict(zip(COUNTER_NAMES, r[1:], strict=True))
+            else:
+                for k, v in zip(COUNTER_NAMES, r[1:], strict=True):
+                    acc[k] += v
+    return out
 
 
 def live_counts(unit_ids: list[int] | None) -> dict[int, dict[str, int]]:

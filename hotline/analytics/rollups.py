@@ -21,7 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F
 
 from hotline.analytics.kpis import EventRow, LeadShare, facts_of
-from hotline.analytics.models import COUNTER_NAMES, DailyRollup, TicketFacts
+from hotline.analytics.models import COUNTER_NAMES, DailyRollup, MonthlyRollup, TicketFacts
 from hotline.audit.models import Event
 from hotline.tickets.models import Assignment, AssignmentRole, Ticket
 
@@ -110,12 +110,17 @@ def _add(key: Key, counters: Counters, sign: int) -> None:
     if not delta:
         return
     day, unit = key
-    rows = DailyRollup.objects.filter(day=day, unit_id=unit)
+    _upsert(DailyRollup, {"day": day, "unit_id": unit}, delta)
+    _upsert(MonthlyRollup, {"month": day.replace(day=1), "unit_id": unit}, delta)
+
+
+def _upsert(model: Any, key: dict[str, Any], delta: Counters) -> None:
+    rows = model.objects.filter(**key)
     if rows.update(**{k: F(k) + v for k, v in delta.items()}):
         return
     try:
         with transaction.atomic():
-            DailyRollup.objects.create(day=day, unit_id=unit, **delta)
+            model.objects.create(**key, **delta)
     except IntegrityError:  # a concurrent transaction created the row first
         rows.update(**{k: F(k) + v for k, v in delta.items()})
 
@@ -176,13 +181,22 @@ def recompute(progress: Callable[[int], None] | None = None) -> Recomputed:
     return out
 
 
-def stored_rollups() -> dict[Key, Counters]:
+def stored_rollups(model: Any = DailyRollup, when: str = "day") -> dict[Key, Counters]:
     out: dict[Key, Counters] = {}
-    for row in DailyRollup.objects.values("day", "unit_id", *COUNTER_NAMES).iterator(chunk_size=5000):
-        day, unit = row.pop("day"), int(row.pop("unit_id"))
+    for row in model.objects.values(when, "unit_id", *COUNTER_NAMES).iterator(chunk_size=5000):
+        day, unit = row.pop(when), int(row.pop("unit_id"))
         if any(row.values()):  # an all-zero row is the same as no row
             out[(day, unit)] = row
     return out
+
+
+def _by_month(daily: dict[Key, Counters]) -> dict[Key, Counters]:
+    out: dict[Key, Counters] = {}
+    for (day, unit), counters in daily.items():
+        acc = out.setdefault((day.replace(day=1), unit), dict.fromkeys(COUNTER_NAMES, 0))
+        for k, v in counters.items():
+            acc[k] += v
+    return {k: v for k, v in out.items() if any(v.values())}
 
 
 @dataclass
@@ -210,6 +224,17 @@ def check(progress: Callable[[int], None] | None = None, limit: int = 20) -> tup
     for key in sorted(set(expected) | set(found)):
         if expected.get(key) != found.get(key):
             diffs.append(Difference(f"rollup {key[0]} unit {key[1]}", expected.get(key), found.get(key)))
+    expected_months = _by_month(expected)
+    found_months = stored_rollups(MonthlyRollup, "month")
+    for key in sorted(set(expected_months) | set(found_months)):
+        if expected_months.get(key) != found_months.get(key):
+            diffs.append(
+                Difference(
+                    f"month rollup {key[0]:%Y-%m} unit {key[1]}",
+                    expected_months.get(key),
+                    found_months.get(key),
+                )
+            )
     return len(fresh.facts), diffs[: max(limit, 0)] if limit else diffs
 
 
@@ -218,6 +243,7 @@ def rebuild(progress: Callable[[int], None] | None = None, batch: int = 5000) ->
     with transaction.atomic():
         TicketFacts.objects.all().delete()
         DailyRollup.objects.all().delete()
+        MonthlyRollup.objects.all().delete()
         rows: list[TicketFacts] = []
         n = 0
         for n, (tid, day, unit, c) in enumerate(iter_facts(), 1):
@@ -233,12 +259,29 @@ def rebuild(progress: Callable[[int], None] | None = None, batch: int = 5000) ->
 
 
 def rollup_from_facts() -> None:
-    """Fill DailyRollup from TicketFacts with one INSERT … SELECT … GROUP BY."""
-    facts, rollup = TicketFacts._meta.db_table, DailyRollup._meta.db_table
+    """Fill DailyRollup from TicketFacts, then MonthlyRollup from DailyRollup, each with
+    one INSERT … SELECT … GROUP BY (in day order: the order live rows are created in)."""
+    facts, daily = TicketFacts._meta.db_table, DailyRollup._meta.db_table
     cols = ", ".join(COUNTER_NAMES)
     sums = ", ".join(f"SUM({c})" for c in COUNTER_NAMES)
     with connection.cursor() as cur:
         cur.execute(
-            f"INSERT INTO {rollup} (day, unit_id, {cols}) "  # noqa: S608 - fixed identifiers
-            f"SELECT day, unit_id, {sums} FROM {facts} GROUP BY day, unit_id"
+            f"INSERT INTO {daily} (day, unit_id, {cols}) "  # noqa: S608 - fixed identifiers
+            f"SELECT day, unit_id, {sums} FROM {facts} GROUP BY day, unit_id ORDER BY day, unit_id"
+        )
+    months_from_days()
+
+
+def months_from_days() -> None:
+    """Fill MonthlyRollup from DailyRollup (which must be complete)."""
+    daily, monthly = DailyRollup._meta.db_table, MonthlyRollup._meta.db_table
+    cols = ", ".join(COUNTER_NAMES)
+    sums = ", ".join(f"SUM({c})" for c in COUNTER_NAMES)
+    month = (
+        "date(day, 'start of month')" if connection.vendor == "sqlite" else "date_trunc('month', day)::date"
+    )
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {monthly} (month, unit_id, {cols}) "  # noqa: S608 - fixed identifiers
+            f"SELECT {month}, unit_id, {sums} FROM {daily} GROUP BY 1, unit_id ORDER BY 1, unit_id"
         )

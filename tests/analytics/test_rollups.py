@@ -11,8 +11,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from hotline.analytics import rollups
-from hotline.analytics.models import DailyRollup
+from hotline.analytics import queries, rollups
+from hotline.analytics.models import COUNTER_NAMES, DailyRollup, MonthlyRollup
 from hotline.org.models import Unit
 from hotline.tickets import actions as a
 from hotline.tickets.errors import ActionError
@@ -93,7 +93,21 @@ def test_random_histories_roll_up_exactly(org: Any, seed: int) -> None:
     checked, diffs = rollups.check()
     assert checked == len(numbers)
     assert diffs == []
-    assert DailyRollup.objects.exists()
+    assert DailyRollup.objects.exists() and MonthlyRollup.objects.exists()
+    # Any period — whole months from the month rows, the edges from the day rows — sums
+    # what the day rows alone sum.
+    for start, end in [
+        ("2025-03-01", "2025-03-31"),
+        ("2025-03-02", "2025-04-03"),
+        ("2025-02-20", "2025-05-31"),
+    ]:
+        period = queries.parse_period(start=start, end=end)
+        by_day: dict[int, dict[str, int]] = {}
+        for row in DailyRollup.objects.filter(day__gte=period.start, day__lte=period.end).values():
+            acc = by_day.setdefault(row["unit_id"], dict.fromkeys(COUNTER_NAMES, 0))
+            for k in COUNTER_NAMES:
+                acc[k] += row[k]
+        assert queries.period_sums(period) == by_day, (start, end)
     # A ticket moved across a day boundary and across units still sums right.
     assert Unit.objects.filter(code__in=LEADS).count() == len(LEADS)
 
@@ -103,6 +117,11 @@ def test_check_command_fails_on_a_difference_and_rebuild_repairs(org: Any) -> No
     act(a.dispatch, org.dispatcher, number, bj(2025, 3, 3, 9, 5), lead_unit="A-ZJ")
     call_command("analytics", "check")
     DailyRollup.objects.update(dispatched=7)
+    with pytest.raises(CommandError):
+        call_command("analytics", "check")
+    call_command("analytics", "rebuild")
+    call_command("analytics", "check")
+    MonthlyRollup.objects.update(received=9)
     with pytest.raises(CommandError):
         call_command("analytics", "check")
     call_command("analytics", "rebuild")

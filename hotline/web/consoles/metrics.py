@@ -2,7 +2,7 @@
 
 The five assessment rates (五率), the ranking score, the trend and the period's total come
 from ``hotline.analytics``: the KPI definitions of ONE module (``hotline.analytics.kpis``)
-applied to the daily rollups (``DailyRollup``, as ``hotline.analytics.queries`` sums them),
+applied to the rollups (as ``hotline.analytics.queries.period_sums`` sums them),
 and the trend from ``queries.daily_series`` — so the dashboard, the KPI API and the report
 agree.
 This module only adapts those rows to the page, and adds what the rollups do not hold:
@@ -16,13 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 
 from hotline.analytics import queries
 from hotline.analytics.kpis import KPIS, SCORE_KPIS, local_day
 from hotline.analytics.kpis import score as kpi_score
 from hotline.analytics.kpis import value as kpi_value
-from hotline.analytics.models import COUNTER_NAMES, DailyRollup
 from hotline.org.models import Unit
 from hotline.org.scope import DataScope
 from hotline.tickets.lifecycle import SWEEP_STATES
@@ -59,11 +58,7 @@ def _period_sums(scope: DataScope, period: queries.Period) -> dict[int, dict[str
     """unit id → the rollup counters summed over the period, for the units in scope that
     have any (the same sums as ``queries.kpi_rows``, without materialising every unit of
     the scope: a prefecture has >10,000 units, most with no ticket in a month)."""
-    qs = DailyRollup.objects.filter(day__gte=period.start, day__lte=period.end)
-    if not scope.everything:
-        qs = qs.filter(unit_id__in=scope.units().values("pk"))
-    rows: Any = qs.values("unit_id").annotate(**{f"s_{c}": Sum(c) for c in COUNTER_NAMES})
-    return {int(r["unit_id"]): {c: int(r[f"s_{c}"] or 0) for c in COUNTER_NAMES} for r in rows}
+    return queries.period_sums(period, None if scope.everything else scope.units().values("pk"))
 
 
 def unit_rates(scope: DataScope, period: queries.Period) -> Rates:
