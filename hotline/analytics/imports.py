@@ -7,6 +7,12 @@ reviewed and archived at the reply / closing time. Re-running imports nothing tw
 contact's idempotency key is ``teddy:<id>`` / ``nyc311:<Unique Key>``, and the keys
 already present are read once up front). A bad line is reported with its number and
 skipped; each row runs in its own savepoint inside batches of one transaction.
+
+An import is a bulk replay, so it runs like the demo's (``hotline.demo.history``):
+without the analytics receiver, whose rollups are rebuilt once at the end, and without
+the notification receiver — "new ticket to sign" or "awaiting review" about a request
+closed years ago would only flood the inboxes (and an SMS gateway) of today's staff.
+Routing's learning receiver stays: it learns nothing from the platform's own dispatch.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -23,11 +30,14 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 
 from hotline import clock
+from hotline.db import write_transaction
+from hotline.demo.history import deferred_rollups, suspended_receiver
 from hotline.org.models import Level, Unit, UnitKind
 from hotline.org.scope import DataScope
+from hotline.sla import notify
 from hotline.tickets import actions as a
 from hotline.tickets.actions.base import SYSTEM_ROLE, Actor
-from hotline.tickets.models import Contact
+from hotline.tickets.models import Contact, Ticket
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -60,23 +70,41 @@ def _parent(code: str, name: str) -> Unit:
 
 
 class _Units:
-    """The units answering the imported requests, created under one import parent."""
+    """The units answering the imported requests, created under one import parent.
+
+    The units already there (by name under the parent, and by code) are read once, so a
+    row costs a query only when its unit is new.
+    """
 
     def __init__(self, parent: Unit, prefix: str) -> None:
         self.parent = parent
         self.prefix = prefix
         self.by_name = {u.name: u for u in Unit.objects.filter(parent=parent)}
+        self.by_code = {u.code: u for u in Unit.objects.filter(code__startswith=f"{prefix}-")}
+        self.fresh: list[tuple[str, Unit]] = []  # created in the current row
 
     def get(self, name: str, code_hint: str = "") -> Unit:
         name = name.strip()[:100] or "未注明单位"
         unit = self.by_name.get(name)
         if unit is None:
             code = f"{self.prefix}-{code_hint or len(self.by_name) + 1}"[:32]
-            unit = Unit.objects.filter(code=code).first() or Unit.objects.create(
-                code=code, name=name, level=Level.COUNTY, kind=UnitKind.FUNCTIONAL, parent=self.parent
-            )
+            unit = self.by_code.get(code)
+            if unit is None:
+                unit = Unit.objects.create(
+                    code=code, name=name, level=Level.COUNTY, kind=UnitKind.FUNCTIONAL, parent=self.parent
+                )
+                self.by_code[code] = unit
+                self.fresh.append((name, unit))
             self.by_name[name] = unit
         return unit
+
+    def row_done(self, ok: bool) -> None:
+        """After each row: a failed row's savepoint took the units it created with it."""
+        if not ok:
+            for name, unit in self.fresh:
+                self.by_name.pop(name, None)
+                self.by_code.pop(unit.code, None)
+        self.fresh.clear()
 
 
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
@@ -93,45 +121,75 @@ def _existing(prefix: str) -> set[str]:
     return {k for k in keys if k}
 
 
+@contextmanager
+def _bulk_replay() -> Iterator[None]:
+    """The receivers an import runs without (see the module's docstring)."""
+    with suspended_receiver("sla-notify", notify.on_ticket_changed, sender=Ticket), deferred_rollups():
+        yield
+
+
 def _run(
     path: Path,
     prefix: str,
     key_of: Callable[[dict[str, str]], str],
     one: Callable[[dict[str, str], str], None],
     progress: Callable[[int], None] | None,
+    units: _Units,
 ) -> ImportResult:
     result = ImportResult()
     done = _existing(prefix)
     batch: list[tuple[int, dict[str, str]]] = []
+    replaying = False
+    with ExitStack() as replay:
 
-    def flush() -> None:
-        with transaction.atomic():
-            for line, row in batch:
-                try:
-                    with transaction.atomic():
-                        one(row, key_of(row))
-                    result.created += 1
-                except Exception as exc:  # one bad line must not stop the import
-                    result.errors.append((line, _message(exc)))
-        batch.clear()
+        def flush() -> None:
+            nonlocal replaying
+            if not batch:
+                return
+            if not replaying:
+                # Entered at the first batch: a re-run with nothing new leaves the
+                # receivers alone, and the rollups are not rebuilt for nothing.
+                replay.enter_context(_bulk_replay())
+                replaying = True
+            with write_transaction():
+                for line, row in batch:
+                    try:
+                        with transaction.atomic():
+                            one(row, key_of(row))
+                    except Exception as exc:  # one bad line must not stop the import
+                        units.row_done(ok=False)
+                        result.errors.append((line, _message(exc)))
+                    else:
+                        units.row_done(ok=True)
+                        result.created += 1
+                    advance(line)
+            batch.clear()
 
-    for line, row in _rows(path):
-        result.rows += 1
-        try:
-            key = key_of(row)
-        except ValueError as exc:
-            result.errors.append((line, _message(exc)))
-            continue
-        if key in done:
-            result.skipped += 1
-        else:
-            done.add(key)
-            batch.append((line, row))
-            if len(batch) >= BATCH:
-                flush()
-        if progress is not None:
-            progress(result.rows)
-    flush()
+        def advance(line: int) -> None:
+            # In lines of the file (a record may span several), as the command counts.
+            if progress is not None:
+                progress(line - 1)
+
+        line = 1
+        for line, row in _rows(path):
+            result.rows += 1
+            try:
+                key = key_of(row)
+            except ValueError as exc:
+                result.errors.append((line, _message(exc)))
+                key = ""
+            if key and key not in done:
+                done.add(key)
+                batch.append((line, row))
+                if len(batch) >= BATCH:
+                    flush()  # advances the progress to this line
+                continue
+            if key:
+                result.skipped += 1
+            if not batch:  # else the batch's flush advances past this line
+                advance(line)
+        flush()
+        advance(line)
     return result
 
 
@@ -216,7 +274,7 @@ def import_teddy(path: Path, progress: Callable[[int], None] | None = None) -> I
             a.dispatch(_system(), ticket.number, lead_unit=unit.code)
         _close(ticket.number, unit, dispatched, replied, reply)
 
-    return _run(path, "teddy:", key_of, one, progress)
+    return _run(path, "teddy:", key_of, one, progress, units)
 
 
 # ---------------------------------------------------------------------------------------
@@ -276,7 +334,7 @@ def import_nyc311(path: Path, progress: Callable[[int], None] | None = None) -> 
             with clock.replaying_at(dispatched + timedelta(minutes=30)):
                 a.sign(_system(unit), ticket.number)
 
-    return _run(path, "nyc311:", key_of, one, progress)
+    return _run(path, "nyc311:", key_of, one, progress, units)
 
 
 def _closing_time(row: dict[str, str], dispatched: datetime) -> datetime:

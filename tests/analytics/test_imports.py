@@ -10,7 +10,11 @@ from django.core.management import call_command
 
 from hotline.analytics import imports, rollups
 from hotline.audit.models import Event
+from hotline.org.models import Unit
+from hotline.sla.models import Notification
+from hotline.tickets import actions as a
 from hotline.tickets.models import Ticket
+from tests.analytics.conftest import act, bj, new
 
 pytestmark = pytest.mark.django_db
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
@@ -65,3 +69,73 @@ def test_nyc_import_and_command(org: Any, tmp_path: Path, capsys: Any) -> None:
 def test_real_teddy_file_parses(org: Any) -> None:
     rows = list(imports._rows(DATA / "teddy2020" / "messages_with_replies.csv"))
     assert rows and {"id", "time", "text"} <= set(rows[0][1])
+
+
+def test_import_notifies_nobody_then_live_work_is_counted_and_notified(org: Any, tmp_path: Path) -> None:
+    path = tmp_path / "teddy.csv"
+    path.write_text(TEDDY, encoding="utf-8")
+    imports.import_teddy(path)
+    # "Awaiting review" about a reply of 2019 would only flood today's reviewers.
+    assert not Notification.objects.exists()
+    # The receivers are back: a live action is notified and rolled up as it happens.
+    number = new(org, bj(2024, 5, 6, 9))
+    act(a.dispatch, org.dispatcher, number, bj(2024, 5, 6, 10), lead_unit="A-ZJ")
+    assert Notification.objects.filter(user=org.a_housing_handler, ticket__number=number).exists()
+    assert rollups.check()[1] == []
+
+
+def test_rerun_with_nothing_new_leaves_the_rollups_alone(
+    org: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "nyc.csv"
+    path.write_text("".join(NYC.splitlines(keepends=True)[:3]), encoding="utf-8")  # the good rows
+    imports.import_nyc311(path)
+    rebuilt: list[int] = []
+    monkeypatch.setattr(rollups, "rebuild", lambda *args, **kw: rebuilt.append(1))
+    again = imports.import_nyc311(path)
+    assert (again.created, again.skipped, rebuilt) == (0, 2, [])
+
+
+def test_a_failed_row_takes_its_new_unit_with_it(
+    org: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "teddy.csv"
+    path.write_text(
+        "id,title,time,text,reply,reply_time\n"
+        '7,积水,2019-06-01 08:00:00,路口积水,"已处理。B市水务局",2019-06-03 08:00:00\n'
+        '8,积水,2019-06-02 08:00:00,又积水,"已处理。B市水务局",2019-06-04 08:00:00\n',
+        encoding="utf-8",
+    )
+    close, calls = imports._close, []
+
+    def fail_once(*args: Any) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("断电")
+        close(*args)
+
+    monkeypatch.setattr(imports, "_close", fail_once)
+    result = imports.import_teddy(path)
+    assert (result.created, [line for line, _ in result.errors]) == (1, [2])
+    ticket = Ticket.objects.get(contacts__idempotency_key="teddy:8")
+    assert ticket.state == "archived" and ticket.lead_unit.name == "B市水务局"
+    assert Unit.objects.filter(name="B市水务局").count() == 1
+
+
+def test_an_interrupted_import_keeps_what_it_committed_counted(
+    org: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "nyc.csv"
+    path.write_text(NYC, encoding="utf-8")
+    monkeypatch.setattr(imports, "BATCH", 1)
+    seen: list[int] = []
+
+    def progress(n: int) -> None:
+        seen.append(n)
+        if len(seen) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        imports.import_nyc311(path, progress)
+    assert Ticket.objects.count() == 1
+    assert rollups.check()[1] == []
