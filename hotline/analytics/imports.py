@@ -234,12 +234,42 @@ def parse_time(value: str, tz: ZoneInfo = BEIJING) -> datetime:
     raise ValueError(f"无法识别的时间「{value}」")
 
 
+# A department name in a reply: an optional administrative prefix (A7县, 市, 区 …), a
+# body that names a line of government work, and the kind of office.
+DEPT_WORDS = (
+    "教育|交通|公安|城管|城市管理|行政执法|住房|住建|城乡建设|规划|自然资源|国土|人社|人力资源|社会保障|社保|"
+    "卫健|卫生|计生|环保|生态环境|市场监管|工商|质监|食药|财政|民政|水务|水利|农业|农村|林业|商务|文旅|文化|"
+    "旅游|体育|发改|发展和改革|税务|医保|医疗保障|应急|消防|信访|行政审批|政务服务|房产|房屋|物价|统计|司法|"
+    "科技|工信|工业和信息化|经信|公积金|残联|妇联|街道|镇|乡"
+)
+DEPT_NAME_RE = re.compile(
+    r"(?:[A-Z]\d{0,2}(?:市|区|县)|[省市区县])?[\u4e00-\u9fa5]{0,10}?"
+    rf"(?:{DEPT_WORDS})[\u4e00-\u9fa5]{{0,8}}?"
+    r"(?:人民政府|管理委员会|委员会|管委会|事务中心|服务中心|中心|局|委|办公室|办事处|办|镇|乡|街道)"
+)
+# Words a reply puts before a department name ("经…核实", "建议您与…联系").
+DEPT_LEAD = re.compile(
+    r"^.*(?:感谢您对|您与|与|经|由|向|请|据|联系|拨打|咨询|反映到|转交|我|本|现将|目前|已)"
+)
+
+
 def answering_unit(reply: str) -> str:
-    """The department that signs the reply: the last department name in its closing."""
-    tail = reply[-120:]
-    found = DEPT_RE.findall(tail) or DEPT_RE.findall(reply[:200])
-    name = found[-1] if found else ""
-    return re.sub(r"^(?:现将|经|由|我|本|请|向|已|据|联系)+", "", name)
+    """The department that answered: a department named in the reply's closing lines
+    (where it signs), else the first one named in the reply ("经A2区教育局核实")."""
+
+    def names(text: str) -> list[str]:
+        out = []
+        for m in DEPT_NAME_RE.findall(text):
+            name = DEPT_LEAD.sub("", m)
+            if len(name) >= 3 and DEPT_NAME_RE.fullmatch(name):
+                out.append(name)
+        return out
+
+    closing = names(reply[-120:])
+    if closing:
+        return closing[-1]
+    anywhere = names(reply)
+    return anywhere[0] if anywhere else ""
 
 
 def import_teddy(path: Path, progress: Callable[[int], None] | None = None) -> ImportResult:

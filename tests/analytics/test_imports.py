@@ -139,3 +139,22 @@ def test_an_interrupted_import_keeps_what_it_committed_counted(
         imports.import_nyc311(path, progress)
     assert Ticket.objects.count() == 1
     assert rollups.check()[1] == []
+
+
+@pytest.mark.parametrize(
+    ("reply", "unit"),
+    [
+        (
+            "网友您好!您的留言已收悉。现将有关情况回复如下:经A2区教育局核实,该幼儿园无证办学。感谢您对我们工作的支持!",
+            "A2区教育局",
+        ),
+        (
+            "您好!您反映的问题已转交处理。感谢您对我们工作的支持、理解与监督!A7县交通运输局 2018年9月20日",
+            "A7县交通运输局",
+        ),
+        ("您好!建议您与市人社局联系。感谢您对我镇工作的支持!", "市人社局"),
+        ("您好!已收悉,我们会尽快处理。感谢您的支持!", ""),
+    ],
+)
+def test_answering_unit_is_a_department_name_not_the_words_around_it(reply: str, unit: str) -> None:
+    assert imports.answering_unit(reply) == unit
