@@ -183,7 +183,7 @@ def _candidates(
 ) -> Iterable[tuple[Any, Any, Any, Any]]:
     """Pairs (left, right) similar enough to be one matter, with their similarity."""
     other = _narrow(matrix[right])
-    columns = other.shape[1]
+    columns = other.matrix.shape[1]
     for lo in range(0, len(left), chunk):
         rows = left[lo : lo + chunk]
         mine = _restrict(matrix[rows], other.keep)
@@ -206,10 +206,6 @@ def _candidates(
 class _Narrowed:
     matrix: Any
     keep: Any  # the original column numbers, sorted
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return tuple(self.matrix.shape)  # type: ignore[return-value]
 
 
 def _narrow(rows: Any) -> _Narrowed:

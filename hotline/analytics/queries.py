@@ -121,10 +121,6 @@ def _units_in_scope(scope: DataScope, level: str = "", unit: str = "") -> list[U
     return list(qs.order_by("path"))
 
 
-def _sums(period: Period, unit_ids: Any) -> dict[int, dict[str, int]]:
-    return period_sums(period, unit_ids)
-
-
 def _month_end(day: date) -> date:
     return day.replace(day=pycal.monthrange(day.year, day.month)[1])
 
@@ -206,7 +202,7 @@ def kpi_rows(
     ids = [u.pk for u in units]
     with_centre = scope.everything and not unit and level in ("", Level.CENTRE)
     # The whole platform: one pass over the period's rollup rows, no unit list to match.
-    sums = _sums(period, None if scope.everything and not unit else ids)
+    sums = period_sums(period, None if scope.everything and not unit else ids)
     lives = live_counts(ids) if live else {}
     empty = dict.fromkeys(COUNTER_NAMES, 0)
     rows = [
@@ -231,10 +227,10 @@ def kpi_rows(
 def _subtree_rows(scope: DataScope, period: Period, shown: list[Unit], live: bool) -> list[Row]:
     """Each shown unit's counters summed over its subtree: every unit's own sums are
     added to each of its ancestors on the way up its materialised path."""
-    in_scope = None if scope.everything else list(scope.units().values_list("pk", flat=True))
-    sums = _sums(period, in_scope)
-    lives = live_counts(in_scope) if live else {}
     paths = dict(scope.units().values_list("pk", "path"))
+    in_scope = None if scope.everything else list(paths)
+    sums = period_sums(period, in_scope)
+    lives = live_counts(in_scope) if live else {}
     wanted = {u.pk for u in shown}
     totals = {pk: dict.fromkeys(COUNTER_NAMES, 0) for pk in wanted}
     live_totals: dict[int, dict[str, int]] = {pk: {} for pk in wanted}
