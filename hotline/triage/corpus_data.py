@@ -971,3 +971,9 @@ for _path, (_bodies, _questions, _suggestions) in MORE.items():
     TOPICS[_path][0].extend(_bodies)
     TOPICS[_path][1].extend(_questions)
     TOPICS[_path][2].extend(_suggestions)
+
+# Market regulation and commerce beyond the first topics (advertising, pyramid selling,
+# agencies, trademarks, competition): in their own module to keep this one readable.
+from hotline.triage.corpus_market import MARKET  # noqa: E402
+
+TOPICS.update(MARKET)

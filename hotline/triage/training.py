@@ -65,12 +65,17 @@ def build_extra(
     weak_weight: float = 1.0,
     corpus: int = 0,
     corpus_weight: float = 0.2,
+    taxonomy: Path | None = None,
+    taxonomy_weight: float = 1.0,
 ) -> Extra:
-    """Weakly labelled rows from replies (the answering department) and synthetic rows,
-    restricted to the labels being trained."""
+    """Weakly labelled rows from replies (the answering department), synthetic rows and
+    a taxonomy's own names, restricted to the labels being trained."""
     from hotline.triage.weak import weak_label
 
     extra = Extra()
+    if taxonomy is not None:
+        tdocs, tlabels = taxonomy_rows(taxonomy, allowed)
+        extra.add(tdocs, tlabels, taxonomy_weight, f"taxonomy:{taxonomy.name}")
     if weak_data is not None:
         docs, _, rows = read_rows(weak_data, weak_text_columns, None)
         if rows and weak_reply_column not in rows[0]:
@@ -87,6 +92,28 @@ def build_extra(
     return extra
 
 
+def taxonomy_rows(path: Path, allowed: set[str]) -> tuple[list[str], list[str]]:
+    """One short training row per taxonomy node: its level-2 and level-3 names (and
+    keywords, where the file has them), labelled with the level-1 name or the full path,
+    whichever the labels being trained use. A taxonomy says where a centre files 公交
+    or 路灯, which a couple of hundred examples may not show."""
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        if not reader.fieldnames or "level1" not in reader.fieldnames:
+            raise ValueError(f"分类文件缺少 level1 列：{path.name}")
+        docs, labels = [], []
+        for row in reader:
+            parts = [(row.get(c) or "").strip() for c in ("level1", "level2", "level3")]
+            path_label = " / ".join(p for p in parts if p)
+            label = parts[0] if parts[0] in allowed else path_label if path_label in allowed else ""
+            words = [p for p in parts[1:] if p and p != "其他"]
+            words += (row.get("keywords") or "").split()
+            if label and words:
+                docs.append("，".join(words))
+                labels.append(label)
+    return docs, labels
+
+
 def train_csv(
     path: Path,
     text_columns: Sequence[str],
@@ -95,7 +122,6 @@ def train_csv(
     C: float = 1.0,
     extra: Extra | None = None,
     words: bool = False,
-    allowed_out: set[str] | None = None,
 ) -> TextModel:
     docs, labels, _ = read_rows(path, text_columns, label_column)
     pairs = [(d, lab) for d, lab in zip(docs, labels, strict=True) if lab]
@@ -196,22 +222,25 @@ def cross_validate(
     """Stratified k-fold; ``extra`` rows join every training fold and are never tested."""
     from sklearn.model_selection import StratifiedKFold
 
+    from hotline.triage.model import remembered_words
+
     y = np.asarray(labels)
     pred = np.empty(len(y), dtype=object)
     skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     ex = extra or Extra()
-    for k, (tr, te) in enumerate(skf.split(np.zeros(len(y)), y)):
-        m = fit(
-            [docs[i] for i in tr] + ex.docs,
-            y[tr].tolist() + ex.labels,
-            C=C,
-            words=words,
-            min_df=1,
-            weights=[1.0] * len(tr) + ex.weights,
-        )
-        pred[te] = m.predict([docs[i] for i in te])
-        if progress:
-            progress(f"fold {k + 1}/{folds}")
+    with remembered_words():
+        for k, (tr, te) in enumerate(skf.split(np.zeros(len(y)), y)):
+            m = fit(
+                [docs[i] for i in tr] + ex.docs,
+                y[tr].tolist() + ex.labels,
+                C=C,
+                words=words,
+                min_df=1,
+                weights=[1.0] * len(tr) + ex.weights,
+            )
+            pred[te] = m.predict([docs[i] for i in te])
+            if progress:
+                progress(f"fold {k + 1}/{folds}")
     return metrics(y.tolist(), pred.tolist()), pred.tolist()
 
 

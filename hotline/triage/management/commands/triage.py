@@ -38,6 +38,7 @@ class Command(BaseCommand):
         c.add_argument("--text-columns", default="title,text")
         c.add_argument("--label-column", default="label")
         c.add_argument("--folds", type=int, default=10)
+        c.add_argument("--seed", type=int, default=0, help="分折的随机种子（换种子看结果是否稳定）")
         c.add_argument("--C", type=float, default=1.0)
         c.add_argument("--json", action="store_true")
         _extra_args(c)
@@ -128,6 +129,7 @@ class Command(BaseCommand):
                 docs,
                 labels,
                 folds=o["folds"],
+                seed=o["seed"],
                 C=o["C"],
                 progress=lambda _s: bar.advance(task),
                 extra=extra,
@@ -197,6 +199,10 @@ def _extra_args(p: CommandParser) -> None:
     p.add_argument("--weak-weight", type=float, default=1.0)
     p.add_argument("--corpus", type=int, default=0, help="加入 N 条合成语料（仅限已有标签）")
     p.add_argument("--corpus-weight", type=float, default=0.2)
+    p.add_argument(
+        "--taxonomy", default=None, help="分类体系 CSV（level1,level2,level3）：每个分类名作一条训练样本"
+    )
+    p.add_argument("--taxonomy-weight", type=float, default=1.0)
 
 
 def _extra(o: dict[str, Any], allowed: set[str]) -> Any:
@@ -210,6 +216,8 @@ def _extra(o: dict[str, Any], allowed: set[str]) -> Any:
         weak_weight=o["weak_weight"],
         corpus=o["corpus"],
         corpus_weight=o["corpus_weight"],
+        taxonomy=Path(o["taxonomy"]) if o["taxonomy"] else None,
+        taxonomy_weight=o["taxonomy_weight"],
     )
 
 
