@@ -51,6 +51,8 @@ def test_train_then_evaluate(labelled_csv: Path, tmp_path: Path):
     )
     model = TextModel.load(out)
     assert "城乡建设" in model.labels and len(model.labels) >= 10
+    # By default the project's synthetic requests of the same labels join the training.
+    assert any(note.startswith("synthetic") for note in model.meta["extra"])
     buf = io.StringIO()
     call_command("triage", "evaluate", "--model", str(out), "--data", str(labelled_csv), "--json", stdout=buf)
     m = json.loads(buf.getvalue())
@@ -106,7 +108,17 @@ def test_train_reports_missing_columns(labelled_csv: Path, tmp_path: Path):
 
 def test_predict_reads_json_lines(labelled_csv: Path, tmp_path: Path, monkeypatch):
     out = tmp_path / "model"
-    call_command("triage", "train", "--data", str(labelled_csv), "--out", str(out), stdout=io.StringIO())
+    call_command(
+        "triage",
+        "train",
+        "--data",
+        str(labelled_csv),
+        "--corpus",
+        "0",
+        "--out",
+        str(out),
+        stdout=io.StringIO(),
+    )
     lines = [
         {"id": 1, "title": "拖欠工资", "text": "公司拖欠我们三个月工资，老板不给"},
         {"id": "b", "title": "", "text": ""},

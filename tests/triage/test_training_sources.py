@@ -107,6 +107,8 @@ def test_cross_validation_folds_follow_the_seed(files: dict[str, Path]):
             seed,
             "--taxonomy",
             str(DEFAULT_FILE),
+            "--corpus",
+            "300",
             "--json",
             stdout=buf,
         )
