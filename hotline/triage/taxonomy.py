@@ -31,8 +31,10 @@ class TopicNode:
 
 
 def read_csv(path: Path = DEFAULT_FILE) -> list[TopicNode]:
+    """Nodes of a taxonomy file (columns level1, level2, level3, optional keywords); rows
+    without a level-1 name are skipped. Spreadsheet exports may start with a BOM."""
     nodes = []
-    with open(path, encoding="utf-8", newline="") as fh:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
         for row in csv.DictReader(fh):
             l1 = (row.get("level1") or "").strip()
             if not l1:

@@ -97,20 +97,18 @@ def taxonomy_rows(path: Path, allowed: set[str]) -> tuple[list[str], list[str]]:
     keywords, where the file has them), labelled with the level-1 name or the full path,
     whichever the labels being trained use. A taxonomy says where a centre files 公交
     or 路灯, which a couple of hundred examples may not show."""
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        if not reader.fieldnames or "level1" not in reader.fieldnames:
-            raise ValueError(f"分类文件缺少 level1 列：{path.name}")
-        docs, labels = [], []
-        for row in reader:
-            parts = [(row.get(c) or "").strip() for c in ("level1", "level2", "level3")]
-            path_label = " / ".join(p for p in parts if p)
-            label = parts[0] if parts[0] in allowed else path_label if path_label in allowed else ""
-            words = [p for p in parts[1:] if p and p != "其他"]
-            words += (row.get("keywords") or "").split()
-            if label and words:
-                docs.append("，".join(words))
-                labels.append(label)
+    from hotline.triage.taxonomy import read_csv
+
+    nodes = read_csv(path)
+    if not nodes:
+        raise ValueError(f"分类文件没有可用的分类（需要 level1 列）：{path.name}")
+    docs, labels = [], []
+    for node in nodes:
+        label = node.level1 if node.level1 in allowed else node.path if node.path in allowed else ""
+        words = [p for p in (node.level2, node.level3) if p and p != "其他"] + list(node.keywords)
+        if label and words:
+            docs.append("，".join(words))
+            labels.append(label)
     return docs, labels
 
 

@@ -13,25 +13,12 @@ import pytest
 from django.core.management import call_command
 
 from hotline.triage.corpus import generate
-from hotline.triage.model import TextModel, reset_model
+from hotline.triage.model import TextModel
 
 
 @pytest.fixture
-def labelled_csv(tmp_path: Path) -> Path:
-    path = tmp_path / "train.csv"
-    rows = [r for r in generate(600, seed=7) if r["valid"] and r["topic"]]
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["id", "title", "text", "label"])
-        for i, r in enumerate(rows):
-            w.writerow([i, r["title"], r["text"], str(r["topic"]).split(" / ")[0]])
-    return path
-
-
-@pytest.fixture(autouse=True)
-def _serve_default_after():
-    yield
-    reset_model()
+def labelled_csv(tmp_path: Path, topic_csv) -> Path:
+    return topic_csv(tmp_path / "train.csv", [r for r in generate(600, seed=7) if r["valid"] and r["topic"]])
 
 
 def test_train_then_evaluate(labelled_csv: Path, tmp_path: Path):

@@ -3,7 +3,6 @@ cross-validating it, through the CLI a centre uses."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from pathlib import Path
@@ -12,34 +11,17 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from hotline.triage.corpus import generate
-from hotline.triage.model import TextModel, make_doc, reset_model
+from hotline.triage.model import TextModel, make_doc
 from hotline.triage.taxonomy import DEFAULT_FILE
 from hotline.triage.training import taxonomy_rows
 
 
-def _write(path: Path, rows: list[dict[str, object]]) -> Path:
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["id", "title", "text", "label"])
-        for i, r in enumerate(rows):
-            w.writerow([i, r["title"], r["text"], str(r["topic"]).split(" / ")[0]])
-    return path
-
-
 @pytest.fixture
-def files(tmp_path: Path) -> dict[str, Path]:
+def files(tmp_path: Path, topic_csv) -> dict[str, Path]:
     rows = [r for r in generate(900, seed=11) if r["valid"] and r["topic"]]
     common = ("城乡建设", "劳动和社会保障", "教育文体", "交通运输", "环境保护", "卫生计生")
     labelled = [r for r in rows if str(r["topic"]).startswith(common)][:250]
-    return {
-        "labelled": _write(tmp_path / "labelled.csv", labelled),
-    }
-
-
-@pytest.fixture(autouse=True)
-def _serve_default_after():
-    yield
-    reset_model()
+    return {"labelled": topic_csv(tmp_path / "labelled.csv", labelled)}
 
 
 def test_taxonomy_rows_take_the_names_of_the_trained_labels(tmp_path: Path):
