@@ -7,13 +7,13 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from hotline.analytics.api import router as analytics_router
+from hotline.errors import ActionError
 from hotline.org.api import TokenAuth
 from hotline.org.api import router as org_router
 from hotline.routing.api import router as routing_router
 from hotline.sla.api import router as sla_router
 from hotline.tickets.api import public_router
 from hotline.tickets.api import router as tickets_router
-from hotline.tickets.errors import ActionError
 
 api = NinjaAPI(
     title="12345 政务服务便民热线平台 API",

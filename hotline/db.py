@@ -54,19 +54,26 @@ def _gate_path() -> str | None:
     return f"{name}.writelock"
 
 
+_held = threading.local()
+
+
 @contextmanager
 def write_gate() -> Iterator[None]:
-    """Hold the SQLite writers' queue (no-op on PostgreSQL or inside a transaction)."""
+    """Hold the SQLite writers' queue (no-op on PostgreSQL, inside a transaction, or
+    when this thread holds it already: the after-commit followers of an action run
+    while its gate is still held, and write in transactions of their own)."""
     path = _gate_path()
-    if path is None or connection.in_atomic_block:
+    if path is None or connection.in_atomic_block or getattr(_held, "gate", False):
         yield
         return
     with _process_queue:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
+            _held.gate = True
             yield
         finally:
+            _held.gate = False
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
 

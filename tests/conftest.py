@@ -16,6 +16,16 @@ from hotline.org.models import Level, Role, Unit, UnitKind, User
 _codes = itertools.count(1)
 
 
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks: Any) -> Any:
+    """``with committed(): ...`` runs the block's after-commit work (the after-commit
+    followers of ticket changes: notifications, routing learning) when the block ends,
+    as the real commit would. A test's own transaction never commits, so without this a
+    test of those followers would see nothing happen — and pass vacuously when it
+    asserts that nothing happened."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -12,9 +12,9 @@ from ninja import Router
 
 from hotline.analytics import queries
 from hotline.analytics.kpis import COUNTERS, KPIS, LIVE_KPIS
+from hotline.errors import Forbidden
 from hotline.org.models import User
 from hotline.org.scope import DataScope
-from hotline.tickets.errors import Forbidden
 
 router = Router(tags=["统计分析"])
 
@@ -120,7 +120,7 @@ def hotspot_list(request: HttpRequest, days: int = 30, as_of: str = "", top: int
     from django.utils import timezone
 
     from hotline.analytics.hotspots import find_hotspots
-    from hotline.tickets.errors import InvalidInput
+    from hotline.errors import InvalidInput
 
     moment = None
     if as_of:

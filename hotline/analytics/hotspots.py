@@ -24,6 +24,8 @@ from django.db.models import QuerySet
 from hotline import clock
 from hotline.analytics import places, textvec
 from hotline.audit.models import Event
+from hotline.audit.record import record
+from hotline.org.actor import Actor
 from hotline.org.models import Level, Role, Unit, User
 from hotline.org.scope import DataScope
 from hotline.tickets.models import State, Ticket
@@ -447,7 +449,6 @@ def warn_emerging(hotspots: Iterable[Hotspot], *, quiet_days: int = 7) -> list[H
     about each emerging hotspot not already warned about in the last ``quiet_days``;
     each warning is an audit event ``hotspot_warning``. Returns the hotspots warned."""
     from hotline.sla.notify import notify
-    from hotline.tickets.actions.base import Actor, record
 
     now = clock.now()
     warned = []

@@ -8,11 +8,11 @@ contact's idempotency key is ``teddy:<id>`` / ``nyc311:<Unique Key>``, and the k
 already present are read once up front). A bad line is reported with its number and
 skipped; each row runs in its own savepoint inside batches of one transaction.
 
-An import is a bulk replay, so it runs like the demo's (``hotline.demo.history``):
-without the analytics receiver, whose rollups are rebuilt once at the end, and without
-the notification receiver — "new ticket to sign" or "awaiting review" about a request
-closed years ago would only flood the inboxes (and an SMS gateway) of today's staff.
-Routing's learning receiver stays: it learns nothing from the platform's own dispatch.
+An import is a bulk replay (``tickets.followers.replaying``): the rollups are deferred
+and rebuilt once at the end, and the notifications are left out — "new ticket to sign"
+or "awaiting review" about a request closed years ago would only flood the inboxes (and
+an SMS gateway) of today's staff. Routing's learning stays: it learns nothing from the
+platform's own dispatch.
 """
 
 from __future__ import annotations
@@ -31,13 +31,11 @@ from django.db import transaction
 
 from hotline import clock
 from hotline.db import write_transaction
-from hotline.demo.history import deferred_rollups, suspended_receiver
+from hotline.org.actor import Actor
 from hotline.org.models import Level, Unit, UnitKind
-from hotline.org.scope import DataScope
-from hotline.sla import notify
 from hotline.tickets import actions as a
-from hotline.tickets.actions.base import SYSTEM_ROLE, Actor
-from hotline.tickets.models import Contact, Ticket
+from hotline.tickets import followers
+from hotline.tickets.models import Contact
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -53,10 +51,6 @@ class ImportResult:
     created: int = 0
     skipped: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
-
-
-def _system(unit: Unit | None = None) -> Actor:
-    return Actor(user=None, role=SYSTEM_ROLE, unit=unit, scope=DataScope(everything=True))
 
 
 def _parent(code: str, name: str) -> Unit:
@@ -123,8 +117,8 @@ def _existing(prefix: str) -> set[str]:
 
 @contextmanager
 def _bulk_replay() -> Iterator[None]:
-    """The receivers an import runs without (see the module's docstring)."""
-    with suspended_receiver("sla-notify", notify.on_ticket_changed, sender=Ticket), deferred_rollups():
+    """The followers an import runs without (see the module's docstring)."""
+    with followers.replaying(skip=["notifications"], defer=["rollups"]):
         yield
 
 
@@ -199,14 +193,14 @@ def _message(exc: Exception) -> str:
 
 
 def _close(number: str, unit: Unit, dispatched: datetime, closed: datetime, result: str) -> None:
-    handler = _system(unit)
+    handler = Actor.system(unit)
     signed = min(dispatched + timedelta(minutes=30), closed)
     with clock.replaying_at(signed):
         a.sign(handler, number)
     with clock.replaying_at(closed):
         a.report(handler, number, result=result or "已办结")
-        a.review(_system(), number, passed=True)
-        a.archive(_system(), number, reason="no_callback_needed", note="历史数据导入")
+        a.review(Actor.system(), number, passed=True)
+        a.archive(Actor.system(), number, reason="no_callback_needed", note="历史数据导入")
 
 
 # ---------------------------------------------------------------------------------------
@@ -287,7 +281,7 @@ def import_teddy(path: Path, progress: Callable[[int], None] | None = None) -> I
         at = parse_time(row.get("time", ""))
         with clock.replaying_at(at):
             ticket, created = a.create_ticket(
-                _system(),
+                Actor.system(),
                 a.NewContact(
                     channel="web", title=row.get("title", ""), text=text, idempotency_key=key, received_at=at
                 ),
@@ -301,7 +295,7 @@ def import_teddy(path: Path, progress: Callable[[int], None] | None = None) -> I
         unit = units.get(answering_unit(reply))
         dispatched = min(at + timedelta(minutes=5), replied)
         with clock.replaying_at(dispatched):
-            a.dispatch(_system(), ticket.number, lead_unit=unit.code)
+            a.dispatch(Actor.system(), ticket.number, lead_unit=unit.code)
         _close(ticket.number, unit, dispatched, replied, reply)
 
     return _run(path, "teddy:", key_of, one, progress, units)
@@ -335,7 +329,7 @@ def import_nyc311(path: Path, progress: Callable[[int], None] | None = None) -> 
             lat = lng = None
         with clock.replaying_at(at):
             ticket, created = a.create_ticket(
-                _system(),
+                Actor.system(),
                 a.NewContact(
                     channel=CHANNELS.get(row.get("Open Data Channel Type", "").upper(), "api"),
                     title=f"{complaint} - {descriptor}".strip(" -"),
@@ -355,14 +349,14 @@ def import_nyc311(path: Path, progress: Callable[[int], None] | None = None) -> 
         unit = units.get(row.get("Agency Name") or agency, agency)
         dispatched = at + timedelta(minutes=1)
         with clock.replaying_at(dispatched):
-            a.dispatch(_system(), ticket.number, lead_unit=unit.code)
+            a.dispatch(Actor.system(), ticket.number, lead_unit=unit.code)
         status = row.get("Status", "").lower()
         if status == "closed":
             closed = _closing_time(row, dispatched)
             _close(ticket.number, unit, dispatched, closed, row.get("Resolution Description", ""))
         elif status in ("in progress", "assigned", "started"):
             with clock.replaying_at(dispatched + timedelta(minutes=30)):
-                a.sign(_system(unit), ticket.number)
+                a.sign(Actor.system(unit), ticket.number)
 
     return _run(path, "nyc311:", key_of, one, progress, units)
 

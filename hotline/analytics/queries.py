@@ -22,9 +22,9 @@ from hotline import clock
 from hotline.analytics.kpis import KPIS, LIVE_KPIS, value
 from hotline.analytics.kpis import score as score_of
 from hotline.analytics.models import COUNTER_NAMES, DailyRollup, MonthlyRollup, TicketFacts
+from hotline.errors import Forbidden, InvalidInput, NotFound
 from hotline.org.models import Level, Unit
 from hotline.org.scope import DataScope
-from hotline.tickets.errors import Forbidden, InvalidInput, NotFound
 from hotline.tickets.models import State, Ticket
 
 CENTRE_ROW = 0

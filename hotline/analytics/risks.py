@@ -21,9 +21,11 @@ from django.db.models import Q
 from hotline import clock
 from hotline.analytics import places
 from hotline.audit.models import Event
+from hotline.audit.record import record
+from hotline.errors import InvalidInput
+from hotline.org.actor import Actor
 from hotline.org.models import Role, Unit, User
 from hotline.org.scope import DataScope
-from hotline.tickets.errors import InvalidInput
 from hotline.tickets.models import State
 from hotline.tickets.selectors import scoped_tickets
 
@@ -132,7 +134,6 @@ def push(spots: list[RiskSpot], *, quiet_days: int = 30) -> list[RiskSpot]:
     """Warn each spot's responsible unit (handlers and leaders of the unit) and record an
     audit event ``risk_warning``; a spot pushed in the last ``quiet_days`` is skipped."""
     from hotline.sla.notify import notify
-    from hotline.tickets.actions.base import Actor, record
 
     now = clock.now()
     pushed = []

@@ -1,7 +1,7 @@
 """Keeping the daily rollups as tickets move, and proving them right.
 
-``on_ticket_changed`` runs inside every action's transaction (connected in
-``AnalyticsConfig.ready``): it recomputes the ticket's facts with ``kpis.facts_of``,
+``count_change`` runs inside every action's transaction (the first follower in
+``tickets.followers``): it recomputes the ticket's facts with ``kpis.facts_of``,
 stores them, and adds the difference to the (day, unit) rollup rows — a ticket that
 moves to another unit leaves the old unit's counters and joins the new one's.
 
@@ -23,6 +23,7 @@ from django.db.models import Count, F
 from hotline.analytics.kpis import EventRow, LeadShare, facts_of
 from hotline.analytics.models import COUNTER_NAMES, DailyRollup, MonthlyRollup, TicketFacts
 from hotline.audit.models import Event
+from hotline.tickets.followers import TicketChange
 from hotline.tickets.models import Assignment, AssignmentRole, Ticket
 
 Key = tuple[date, int]
@@ -50,9 +51,10 @@ TICKET_FIELDS = (
 # Incremental
 
 
-def on_ticket_changed(sender: Any, ticket: Ticket, action: str, **kwargs: Any) -> None:
-    event = kwargs.get("event")
-    if action == "create" and event is not None:
+def count_change(change: TicketChange) -> None:
+    """Keep the ticket's facts and its unit's rollups in step with one change."""
+    ticket, event = change.ticket, change.event
+    if change.action == "create":
         # A new ticket: its only event is this one, it has no assignment and nothing is
         # merged into it yet — the facts follow without reading anything back.
         day, unit, new = facts_of(
@@ -61,12 +63,8 @@ def on_ticket_changed(sender: Any, ticket: Ticket, action: str, **kwargs: Any) -
         TicketFacts.objects.create(ticket_id=ticket.pk, day=day, unit_id=unit, **new)
         _add((day, unit), new, 1)
         return
+    # A merge changes the master too; the master's own ``merged_in`` change refreshes it.
     refresh(ticket)
-    if action == "merge" and ticket.merged_into_id:
-        # The master ticket gained a repeat without an event of its own.
-        master = Ticket.objects.filter(pk=ticket.merged_into_id).first()
-        if master is not None:
-            refresh(master)
 
 
 def _load_one(ticket: Ticket) -> tuple[date, int, Counters]:

@@ -20,9 +20,9 @@ from openpyxl.styles import Font
 from hotline.analytics import queries
 from hotline.analytics.hotspots import find_hotspots
 from hotline.analytics.kpis import COUNTERS, KPIS, LIVE_KPIS
+from hotline.errors import ActionError
 from hotline.org.models import Level
 from hotline.org.scope import DataScope
-from hotline.tickets.errors import ActionError
 from hotline.tickets.models import State, Ticket
 
 LEVEL_LABELS = dict(Level.choices)

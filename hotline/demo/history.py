@@ -29,12 +29,11 @@ from hotline.demo.life import Life, Place, Step, TicketPlan, mins
 from hotline.demo.orgtree import handler_name
 from hotline.demo.places import County, address, citizen_name, estate, mobile, road
 from hotline.demo.routing import Router
+from hotline.errors import ActionError
+from hotline.org.actor import Actor
 from hotline.org.models import User
-from hotline.tickets.actions import Actor
-from hotline.tickets.errors import ActionError
 from hotline.tickets.lifecycle import END_STATES
 from hotline.tickets.models import Channel, State, Ticket
-from hotline.tickets.signals import ticket_changed
 
 S = State
 OPEN_STOPS = [S.ACCEPTED, S.DISPATCHED, S.HANDLING, S.SUSPENDED, S.REPORTED, S.AWAITING_CALLBACK, S.RETURNED]
@@ -56,42 +55,6 @@ SCENARIOS = {  # outcome → weight, for tickets not planned to stay open
 CHANNELS = {Channel.PHONE: 65, Channel.APP: 12, Channel.WECHAT: 10, Channel.WEB: 8, Channel.SMS: 5}
 HOUR_WEIGHTS = [1, 0.5, 0.3, 0.2, 0.2, 0.4, 1, 3, 6, 8, 8, 7, 5, 6, 7, 7, 6, 5, 4, 4, 3, 3, 2, 1.5]
 ZERO = timedelta(0)
-
-
-@contextmanager
-def suspended_receiver(uid: str, receiver: Callable[..., Any], *, sender: Any = None) -> Iterator[bool]:
-    """Run the block without one ``ticket_changed`` receiver (``uid`` and ``sender`` as it
-    was connected with), then connect it again. Yields whether it was connected."""
-    disconnected = ticket_changed.disconnect(sender=sender, dispatch_uid=uid)
-    try:
-        yield disconnected
-    finally:
-        if disconnected:
-            ticket_changed.connect(receiver, sender=sender, dispatch_uid=uid)
-
-
-@contextmanager
-def deferred_rollups() -> Iterator[None]:
-    """Replay without the analytics receiver, then rebuild its rollups once.
-
-    Analytics keeps its daily rollups up to date with a receiver on every action; for a
-    bulk replay, recomputing them once at the end (its own ``rollups.rebuild``) gives
-    the same rows several times faster. The rebuild also runs when the replay stops
-    half-way: what it committed must be counted. Without the analytics app this does
-    nothing.
-    """
-    try:
-        from hotline.analytics import rollups
-    except ImportError:
-        yield
-        return
-    disconnected = False
-    try:
-        with suspended_receiver("analytics.rollups", rollups.on_ticket_changed) as disconnected:
-            yield
-    finally:
-        if disconnected:
-            rollups.rebuild()
 
 
 @contextmanager

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from hotline.demo import requests as rq
 from hotline.demo.places import County, Township, Village, citizen_name, mobile
+from hotline.org.actor import Actor
 from hotline.org.models import Role
 from hotline.tickets import actions as act
-from hotline.tickets.actions import Actor, NewContact
+from hotline.tickets.actions import NewContact
 from hotline.tickets.models import Channel, State, Ticket
 
 if TYPE_CHECKING:

@@ -10,9 +10,9 @@ from django.utils import timezone
 from ninja import Router, Schema
 from ninja.security import HttpBearer
 
+from hotline.errors import ActionError, InvalidInput
 from hotline.org.models import ApiToken, Unit, User
 from hotline.org.scope import DataScope
-from hotline.tickets.errors import ActionError, InvalidInput
 
 
 class Unauthorized(ActionError):

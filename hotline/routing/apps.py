@@ -15,9 +15,6 @@ class RoutingConfig(AppConfig):
         from hotline.org.models import Unit
         from hotline.routing import catalogue, index, learning, places
         from hotline.routing.models import Boundary, DutyRule, RoutingFeedback
-        from hotline.tickets.signals import ticket_changed
-
-        ticket_changed.connect(learning.on_ticket_changed, dispatch_uid="routing.learning")
 
         # In-process invalidation; other processes notice through the caches' stamps.
         def invalidator(cached: Any) -> Any:

@@ -12,8 +12,9 @@ import os
 
 from django.conf import settings
 
-from hotline.tickets.actions import Actor, dispatch
-from hotline.tickets.errors import ActionError
+from hotline.errors import ActionError
+from hotline.org.actor import Actor
+from hotline.tickets.actions import dispatch
 from hotline.tickets.models import State, Ticket, TicketType
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """Learning from dispatchers (历史改派经验).
 
-Two kinds of lessons are written, in the action's own transaction, by a receiver of
-``ticket_changed``:
+Two kinds of lessons are written by ``learn_from``, a follower of every ticket change
+that runs after the action committed (``tickets.followers``):
 
 * an **override**: the dispatcher sent the ticket to another unit than the top
   suggestion — the chosen unit gets +1 for (topic, place), the suggested one −1;
@@ -21,11 +21,12 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Count, Max, Sum
 
+from hotline.db import write_transaction
 from hotline.routing.cache import Cached
 from hotline.routing.models import FeedbackKind, RoutingFeedback, SuggestionRecord
+from hotline.tickets.followers import TicketChange
 
 log = logging.getLogger(__name__)
 
@@ -140,17 +141,13 @@ def _top_suggested(ticket: Any) -> int | None:
     return top.unit.id if top is not None else None
 
 
-def on_ticket_changed(sender: Any, *, ticket: Any, action: str, event: Any, actor: Any, **kw: Any) -> None:
-    """Remember overrides and accepted returns. Runs inside the action's transaction."""
-    if action not in ("dispatch", "rule_return"):
+def learn_from(change: TicketChange) -> None:
+    """Remember overrides and accepted returns. Runs after the action committed; a
+    failure is logged by the followers' runner and never touches the dispatch."""
+    if change.action not in ("dispatch", "rule_return"):
         return
-    payload = getattr(event, "payload", None) or {}
-    try:
-        # A savepoint: a failure here must not poison the action's transaction.
-        with transaction.atomic():
-            _learn(ticket, action, payload, actor)
-    except Exception:  # learning is advice: it must never break a dispatch
-        log.exception("routing feedback for %s failed", getattr(ticket, "number", "?"))
+    with write_transaction():
+        _learn(change.ticket, change.action, change.event.payload or {}, change.actor)
 
 
 def _learn(ticket: Any, action: str, payload: dict[str, Any], actor: Any) -> None:

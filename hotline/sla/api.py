@@ -9,8 +9,8 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from hotline import clock
+from hotline.errors import InvalidInput, NotFound
 from hotline.sla.models import Notification
-from hotline.tickets.errors import InvalidInput, NotFound
 
 router = Router(tags=["消息"])
 

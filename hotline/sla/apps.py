@@ -9,8 +9,3 @@ class SlaConfig(AppConfig):
 
     def ready(self) -> None:
         from hotline.sla import checks  # noqa: F401 - registers the calendar coverage check
-        from hotline.sla.notify import on_ticket_changed
-        from hotline.tickets.models import Ticket
-        from hotline.tickets.signals import ticket_changed
-
-        ticket_changed.connect(on_ticket_changed, sender=Ticket, dispatch_uid="sla-notify")

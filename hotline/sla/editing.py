@@ -9,6 +9,8 @@ from typing import Any
 from django.db import transaction
 
 from hotline import clock
+from hotline.audit.record import record
+from hotline.org.actor import Actor
 from hotline.sla import calendar
 from hotline.sla.models import CalendarDay, CalendarYear, Policy
 
@@ -88,7 +90,6 @@ def check_policy(policy: Policy) -> None:
 
 
 def record_config(actor: Any, action: str, payload: dict[str, Any]) -> None:
-    from hotline.tickets.actions.base import Actor, record
 
     who = Actor.of(actor) if actor is not None and getattr(actor, "pk", None) else Actor.system()
     record(action=action, ticket=None, actor=who, payload=payload)

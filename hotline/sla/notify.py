@@ -1,9 +1,9 @@
 """Notifications: an in-app inbox for every user, and an outbound adapter (SMS gateway,
 webhook) with a log backend as the default.
 
-In-app messages are written by a ``ticket_changed`` receiver in the action's own
-transaction; the outbound copies are sent after commit, so a rolled-back action never
-sends a message.
+In-app messages are written by ``tell_next_actors``, a follower of every ticket change
+that runs once the action has committed (``tickets.followers``), so a refused or
+rolled-back action never tells anyone; the outbound copies are sent right after.
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from hotline import clock
+from hotline.db import write_transaction
 from hotline.org.models import Level, Role, Unit, User
 from hotline.sla.models import Notification
+from hotline.tickets.followers import TicketChange
 from hotline.tickets.models import Ticket
 
 log = logging.getLogger("hotline.notify")
@@ -130,9 +132,13 @@ def _active_units(ticket: Ticket) -> list[Unit]:
     return [a.unit for a in ticket.assignments.filter(active=True).select_related("unit")]
 
 
-def on_ticket_changed(sender: Any, ticket: Ticket, action: str, event: Any, **kwargs: Any) -> None:
-    """Tell the people who must act next."""
-    p = event.payload or {}
+def tell_next_actors(change: TicketChange) -> None:
+    """Tell the people who must act next. Runs after the action committed."""
+    with write_transaction():
+        _tell(change.ticket, change.action, change.event.payload or {})
+
+
+def _tell(ticket: Ticket, action: str, p: dict[str, Any]) -> None:
     title_of = f"工单 {ticket.number}"
     match action:
         case "dispatch" | "subdispatch" | "rule_return":

@@ -18,9 +18,11 @@ from django.db import connection, transaction
 
 from hotline import clock
 from hotline.db import write_transaction
+from hotline.errors import ActionError
+from hotline.org.actor import Actor
 from hotline.sla import clock as sla_clock
 from hotline.sla.notify import deliver_pending
-from hotline.tickets.errors import ActionError
+from hotline.tickets.actions import ACTIONS
 from hotline.tickets.models import Ticket
 
 log = logging.getLogger(__name__)
@@ -47,8 +49,6 @@ def _claim(now: datetime, batch: int) -> list[int]:
 
 def sweep_once(now: datetime | None = None, batch: int = 200) -> SweepResult:
     """Handle one batch of due tickets. Returns what was done."""
-    from hotline.tickets.actions import ACTIONS, Actor
-
     now = now or clock.now()
     result = SweepResult()
     system = Actor.system()

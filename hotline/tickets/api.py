@@ -12,12 +12,12 @@ from django.http import HttpRequest
 from ninja import Router, Status
 from pydantic import ValidationError
 
+from hotline.errors import ActionError, NotFound
+from hotline.org.actor import ROLE_LABELS, Actor
 from hotline.org.models import User
 from hotline.tickets import selectors
-from hotline.tickets.actions import ACTIONS, Actor, NewContact, create_ticket
-from hotline.tickets.actions.base import ROLE_LABELS, STATE_LABELS
-from hotline.tickets.errors import ActionError, NotFound
-from hotline.tickets.lifecycle import TRANSITIONS, allowed_actions
+from hotline.tickets.actions import ACTIONS, NewContact, create_ticket
+from hotline.tickets.lifecycle import STATE_LABELS, TRANSITIONS, allowed_actions
 from hotline.tickets.models import Ticket
 from hotline.tickets.privacy import mask_name, mask_phone, reveal
 from hotline.tickets.schemas import (

@@ -90,6 +90,8 @@ TRANSITIONS: dict[str, Transition] = {
     "archive": _t("归档", (S.AWAITING_CALLBACK,), (S.ARCHIVED,), {Role.CALLBACK}, public=True),
 }
 
+STATE_LABELS = dict(State.choices)
+
 END_STATES = frozenset({S.ARCHIVED, S.REJECTED, S.TRANSFERRED, S.MERGED})
 
 

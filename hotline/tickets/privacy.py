@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from hotline.audit.record import record
+from hotline.errors import Forbidden
+from hotline.org.actor import Actor
 from hotline.org.models import Role
-from hotline.tickets.actions.base import Actor, record
-from hotline.tickets.errors import Forbidden
 from hotline.tickets.models import Ticket
 
 # Roles whose work needs the citizen's full name and number: they talk to the citizen.

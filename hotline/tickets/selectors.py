@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from hotline.audit.models import Event
+from hotline.errors import InvalidInput, NotFound
 from hotline.org.scope import DataScope
-from hotline.tickets.errors import InvalidInput, NotFound
 from hotline.tickets.models import Assignment, State, Ticket
 
 PAGE_SIZE = 20

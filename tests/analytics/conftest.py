@@ -7,10 +7,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hotline import clock
+from hotline.org.actor import SYSTEM_ROLE, Actor
 from hotline.org.models import Unit, User
 from hotline.org.scope import DataScope
-from hotline.tickets.actions import Actor, NewContact, create_ticket
-from hotline.tickets.actions.base import SYSTEM_ROLE
+from hotline.tickets.actions import NewContact, create_ticket
 
 BJ = ZoneInfo("Asia/Shanghai")
 

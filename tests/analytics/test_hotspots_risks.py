@@ -102,7 +102,7 @@ def test_hotspot_and_risk_api(org: Any) -> None:
 
     client = TestClient(router)
     assert client.get("/hotspots?days=30", user=org.leader).json()["hotspots"] == []
-    from hotline.tickets.errors import InvalidInput
+    from hotline.errors import InvalidInput
 
     with pytest.raises(InvalidInput):  # the project's API turns it into a 400
         client.get("/risks?topic=nonsense", user=org.leader)

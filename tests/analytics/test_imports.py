@@ -71,15 +71,19 @@ def test_real_teddy_file_parses(org: Any) -> None:
     assert rows and {"id", "time", "text"} <= set(rows[0][1])
 
 
-def test_import_notifies_nobody_then_live_work_is_counted_and_notified(org: Any, tmp_path: Path) -> None:
+def test_import_notifies_nobody_then_live_work_is_counted_and_notified(
+    org: Any, tmp_path: Path, committed: Any
+) -> None:
     path = tmp_path / "teddy.csv"
     path.write_text(TEDDY, encoding="utf-8")
-    imports.import_teddy(path)
+    with committed():
+        imports.import_teddy(path)
     # "Awaiting review" about a reply of 2019 would only flood today's reviewers.
     assert not Notification.objects.exists()
-    # The receivers are back: a live action is notified and rolled up as it happens.
+    # The followers are back: a live action is notified and rolled up as it happens.
     number = new(org, bj(2024, 5, 6, 9))
-    act(a.dispatch, org.dispatcher, number, bj(2024, 5, 6, 10), lead_unit="A-ZJ")
+    with committed():
+        act(a.dispatch, org.dispatcher, number, bj(2024, 5, 6, 10), lead_unit="A-ZJ")
     assert Notification.objects.filter(user=org.a_housing_handler, ticket__number=number).exists()
     assert rollups.check()[1] == []
 

@@ -9,9 +9,9 @@ from ninja.testing import TestClient
 
 from hotline.analytics import queries, rollups
 from hotline.analytics.api import router
+from hotline.errors import Forbidden
 from hotline.org.scope import DataScope
 from hotline.tickets import actions as a
-from hotline.tickets.errors import Forbidden
 from tests.analytics.conftest import act, bj, new
 
 pytestmark = pytest.mark.django_db

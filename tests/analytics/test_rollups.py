@@ -13,9 +13,9 @@ from django.core.management.base import CommandError
 
 from hotline.analytics import queries, rollups
 from hotline.analytics.models import COUNTER_NAMES, DailyRollup, MonthlyRollup
+from hotline.errors import ActionError
 from hotline.org.models import Unit
 from hotline.tickets import actions as a
-from hotline.tickets.errors import ActionError
 from hotline.tickets.models import Assignment, Ticket
 from tests.analytics.conftest import act, as_unit, bj, new
 

@@ -10,7 +10,8 @@ from django.core.management.base import CommandError
 
 from hotline.audit.chain import verify
 from hotline.audit.models import Event
-from hotline.tickets.actions import Actor, NewContact, create_ticket, dispatch, sign
+from hotline.org.actor import Actor
+from hotline.tickets.actions import NewContact, create_ticket, dispatch, sign
 
 pytestmark = pytest.mark.django_db
 

@@ -78,7 +78,8 @@ def test_audit_verify_exits_non_zero_naming_the_first_bad_event(db: Path) -> Non
     hotline(db, "user", "create", "op2", "--role", "operator", "--unit", "CENTRE", "--password", "secret-1")
     script = (
         "from hotline.org.models import User;"
-        "from hotline.tickets.actions import Actor, NewContact, create_ticket, dispatch;"
+        "from hotline.org.actor import Actor;"
+        "from hotline.tickets.actions import NewContact, create_ticket, dispatch;"
         "op=User.objects.get(username='op2');"
         "t,_=create_ticket(Actor.of(op), NewContact(channel='phone', text='路灯不亮'));"
         "t2,_=create_ticket(Actor.of(op), NewContact(channel='phone', text='噪音扰民'))"

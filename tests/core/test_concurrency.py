@@ -15,9 +15,10 @@ from django.db import connection, connections
 
 from hotline.audit.chain import verify
 from hotline.audit.models import Event
+from hotline.errors import ActionError
+from hotline.org.actor import Actor
 from hotline.org.models import Role
-from hotline.tickets.actions import Actor, NewContact, create_ticket, dispatch, sign
-from hotline.tickets.errors import ActionError
+from hotline.tickets.actions import NewContact, create_ticket, dispatch, sign
 from tests.conftest import make_user
 
 

@@ -7,10 +7,11 @@ from typing import Any
 import pytest
 
 from hotline.audit.models import Event
+from hotline.org.actor import Actor
 from hotline.routing.auto import auto_dispatch_threshold, maybe_auto_dispatch
 from hotline.routing.models import FeedbackKind, RoutingFeedback
 from hotline.routing.suggest import suggest
-from hotline.tickets.actions import Actor, dispatch, return_ticket, rule_return
+from hotline.tickets.actions import dispatch, return_ticket, rule_return
 from tests.routing.conftest import PROPERTY, make_ticket, triage
 
 pytestmark = pytest.mark.django_db
@@ -33,11 +34,12 @@ def test_threshold_setting(settings: Any, monkeypatch: Any) -> None:
     assert auto_dispatch_threshold() == 0.5
 
 
-def test_auto_dispatch_above_threshold(rorg: Any, settings: Any) -> None:
+def test_auto_dispatch_above_threshold(rorg: Any, settings: Any, committed: Any) -> None:
     ticket = property_ticket()
     confidence = suggest(ticket, record=False).confidence
     settings.HOTLINE_AUTO_DISPATCH_CONFIDENCE = confidence - 0.01
-    done = maybe_auto_dispatch(ticket.number)
+    with committed():
+        done = maybe_auto_dispatch(ticket.number)
     assert done is not None and done.state == "dispatched" and done.lead_unit_id == rorg.a_housing.pk
     event = Event.objects.get(ticket=ticket, action="dispatch")
     assert event.actor_role == "system" and event.payload["lead_unit"] == "A-ZJ"
@@ -62,10 +64,11 @@ def test_no_auto_dispatch_below_threshold_or_when_not_eligible(rorg: Any, settin
     assert maybe_auto_dispatch(ticket.number) is None
 
 
-def test_an_override_changes_the_next_suggestion(rorg: Any) -> None:
+def test_an_override_changes_the_next_suggestion(rorg: Any, committed: Any) -> None:
     first = property_ticket()
     assert suggest(first).lead.unit.code == "A-ZJ"  # type: ignore[union-attr]
-    dispatch(Actor.of(rorg.dispatcher), first.number, lead_unit="A-CG")
+    with committed():
+        dispatch(Actor.of(rorg.dispatcher), first.number, lead_unit="A-CG")
     lessons = {(f.unit_id, f.weight, f.kind) for f in RoutingFeedback.objects.all()}
     assert lessons == {
         (rorg.a_town.pk, 1.0, FeedbackKind.OVERRIDE),
@@ -79,30 +82,33 @@ def test_an_override_changes_the_next_suggestion(rorg: Any) -> None:
     assert other.lead.unit.code == "B-ZJ"  # type: ignore[union-attr]
 
 
-def test_accepting_the_suggestion_teaches_nothing(rorg: Any) -> None:
+def test_accepting_the_suggestion_teaches_nothing(rorg: Any, committed: Any) -> None:
     ticket = property_ticket()
     suggest(ticket)
-    dispatch(Actor.of(rorg.dispatcher), ticket.number, lead_unit="A-ZJ")
+    with committed():
+        dispatch(Actor.of(rorg.dispatcher), ticket.number, lead_unit="A-ZJ")
     assert not RoutingFeedback.objects.exists()
 
 
-def test_an_accepted_return_changes_the_next_suggestion(rorg: Any) -> None:
+def test_an_accepted_return_changes_the_next_suggestion(rorg: Any, committed: Any) -> None:
     ticket = property_ticket()
     suggest(ticket)
-    dispatch(Actor.of(rorg.dispatcher), ticket.number, lead_unit="A-ZJ")
-    return_ticket(Actor.of(rorg.a_housing_handler), ticket.number, reason="属于社区物业协调,应由镇里处理")
-    rule_return(Actor.of(rorg.dispatcher), ticket.number, decision="redispatch", lead_unit="A-CG")
+    with committed():
+        dispatch(Actor.of(rorg.dispatcher), ticket.number, lead_unit="A-ZJ")
+        return_ticket(Actor.of(rorg.a_housing_handler), ticket.number, reason="属于社区物业协调,应由镇里处理")
+        rule_return(Actor.of(rorg.dispatcher), ticket.number, decision="redispatch", lead_unit="A-CG")
     kinds = set(RoutingFeedback.objects.values_list("kind", flat=True))
     assert kinds == {FeedbackKind.RETURN}
     nxt = suggest(property_ticket())
     assert nxt.lead.unit.code == "A-CG"  # type: ignore[union-attr]
 
 
-def test_an_overruled_return_teaches_nothing(rorg: Any) -> None:
+def test_an_overruled_return_teaches_nothing(rorg: Any, committed: Any) -> None:
     ticket = property_ticket()
     suggest(ticket)
-    dispatch(Actor.of(rorg.dispatcher), ticket.number, lead_unit="A-ZJ")
-    return_ticket(Actor.of(rorg.a_housing_handler), ticket.number, reason="不归我管")
-    rule_return(Actor.of(rorg.dispatcher), ticket.number, decision="overrule", reason="属于住建职责")
+    with committed():
+        dispatch(Actor.of(rorg.dispatcher), ticket.number, lead_unit="A-ZJ")
+        return_ticket(Actor.of(rorg.a_housing_handler), ticket.number, reason="不归我管")
+        rule_return(Actor.of(rorg.dispatcher), ticket.number, decision="overrule", reason="属于住建职责")
     assert not RoutingFeedback.objects.exists()
     assert suggest(property_ticket()).lead.unit.code == "A-ZJ"  # type: ignore[union-attr]

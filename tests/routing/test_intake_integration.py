@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
+from hotline.org.actor import Actor
 from hotline.routing.auto import maybe_auto_dispatch
 from hotline.routing.suggest import suggest
-from hotline.tickets.actions import Actor, NewContact, create_ticket
+from hotline.tickets.actions import NewContact, create_ticket
 
 pytestmark = pytest.mark.django_db
 

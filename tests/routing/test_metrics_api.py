@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 import time_machine
 
+from hotline.org.actor import Actor
 from hotline.org.scope import DataScope
 from hotline.routing.metrics import first_time_right
-from hotline.tickets.actions import Actor, dispatch, return_ticket, rule_return
+from hotline.tickets.actions import dispatch, return_ticket, rule_return
 from tests.routing.conftest import PROPERTY, make_ticket, triage
 
 pytestmark = pytest.mark.django_db

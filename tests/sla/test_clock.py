@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 import time_machine
 
+from hotline.errors import Conflict, InvalidInput
+from hotline.org.actor import Actor
 from hotline.sla.calendar import BEIJING
 from hotline.sla.clock import traffic_light
 from hotline.tickets import actions
-from hotline.tickets.actions import Actor, NewContact
-from hotline.tickets.errors import Conflict, InvalidInput
+from hotline.tickets.actions import NewContact
 from hotline.tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db

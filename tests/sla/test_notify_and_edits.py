@@ -18,10 +18,11 @@ from hotline.sla.models import CalendarDay, Notification
 pytestmark = pytest.mark.django_db
 
 
-def test_inbox_lists_and_marks_read(org: Any, api_as: Any) -> None:
+def test_inbox_lists_and_marks_read(org: Any, api_as: Any, committed: Any) -> None:
     op, disp, unit = api_as("operator"), api_as("dispatcher"), api_as("a_zj")
     number = op.post("/tickets", {"channel": "phone", "text": "下水道井盖缺失"}).json()["number"]
-    disp.act(number, "dispatch", lead_unit="A-ZJ")
+    with committed():
+        disp.act(number, "dispatch", lead_unit="A-ZJ")
     inbox = unit.get("/notifications").json()
     assert inbox["unread"] == 1 and inbox["items"][0]["ticket"] == number
     assert "待签收" in inbox["items"][0]["title"]
@@ -29,8 +30,9 @@ def test_inbox_lists_and_marks_read(org: Any, api_as: Any) -> None:
     assert unit.post(f"/notifications/{nid}/read").json()["read"] is True
     assert unit.get("/notifications").json()["unread"] == 0
     assert op.post(f"/notifications/{nid}/read").status_code == 404  # someone else's message
-    unit.act(number, "sign")
-    unit.act(number, "return", reason="不属本单位职责")
+    with committed():
+        unit.act(number, "sign")
+        unit.act(number, "return", reason="不属本单位职责")
     assert any("退回" in n["title"] for n in disp.get("/notifications").json()["items"])
 
 

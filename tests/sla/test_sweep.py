@@ -13,11 +13,12 @@ from django.db import connections
 
 from hotline.audit.chain import verify
 from hotline.audit.models import Event
+from hotline.org.actor import Actor
 from hotline.sla.calendar import BEIJING
 from hotline.sla.models import Notification
 from hotline.sla.sweep import sweep_all
 from hotline.tickets import actions
-from hotline.tickets.actions import Actor, NewContact
+from hotline.tickets.actions import NewContact
 from hotline.tickets.models import Ticket
 
 
@@ -47,9 +48,10 @@ def steps_of(number: str) -> list[tuple[str, str]]:
 
 
 @pytest.mark.django_db
-def test_warn_then_urge_then_supervise_each_once(org: Any) -> None:
-    [number] = make(org, 1, bj(2026, 11, 2, 9))  # Monday; sign within 2 working hours → 11:00
-    with time_machine.travel(bj(2026, 11, 2, 10, 40), tick=False):
+def test_warn_then_urge_then_supervise_each_once(org: Any, committed: Any) -> None:
+    with committed():
+        [number] = make(org, 1, bj(2026, 11, 2, 9))  # Monday; sign within 2 working hours → 11:00
+    with time_machine.travel(bj(2026, 11, 2, 10, 40), tick=False), committed():
         assert sweep_all().steps["warn"] == 1
         assert sweep_all().claimed == 0  # idempotent: nothing due again
     assert steps_of(number) == [("warn", "sign")]
@@ -64,7 +66,7 @@ def test_warn_then_urge_then_supervise_each_once(org: Any) -> None:
     assert result.steps["urge"] == 1
     ticket = Ticket.objects.get(number=number)
     assert ticket.urge_count == 1 and ticket.state == "dispatched"
-    with time_machine.travel(bj(2026, 11, 5, 9, 5), tick=False):  # two working days later
+    with time_machine.travel(bj(2026, 11, 5, 9, 5), tick=False), committed():  # two working days later
         sweep_all()
         sweep_all()
     assert steps_of(number).count(("supervise", "sign")) == 1

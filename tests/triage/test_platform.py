@@ -79,7 +79,7 @@ def test_inactive_units_are_not_places(org):
 
 def test_intake_stores_suggestion_and_place(org):
     try:
-        from hotline.tickets.actions.base import Actor
+        from hotline.org.actor import Actor
         from hotline.tickets.actions.intake import NewContact, create_ticket
     except ImportError:
         pytest.skip("intake API not available")

@@ -6,7 +6,8 @@ from typing import Any
 
 from django.test import Client
 
-from hotline.tickets.actions import Actor, NewContact, create_ticket, dispatch, sign
+from hotline.org.actor import Actor
+from hotline.tickets.actions import NewContact, create_ticket, dispatch, sign
 from hotline.tickets.models import Ticket
 
 

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from hotline.audit.models import Event
-from hotline.tickets.actions import Actor, answer, reject
+from hotline.org.actor import Actor
+from hotline.tickets.actions import answer, reject
 from hotline.tickets.models import Contact, State, Ticket
 from tests.web.helpers import client_for, new_ticket
 

@@ -11,7 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from hotline.audit.models import Event
-from hotline.tickets.actions import Actor, answer
+from hotline.org.actor import Actor
+from hotline.tickets.actions import answer
 from hotline.tickets.models import State, Ticket
 from hotline.web.models import Attachment
 from tests.web.helpers import client_for, new_ticket

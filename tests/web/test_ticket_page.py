@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from hotline.audit.models import Event
-from hotline.tickets.actions import Actor, progress, report, review
+from hotline.org.actor import Actor
+from hotline.tickets.actions import progress, report, review
 from hotline.tickets.models import State, Ticket
 from hotline.web.views.actions import ACTION_FIELDS, parse_fields
 from tests.web.helpers import client_for, dispatched, new_ticket, signed
@@ -235,7 +236,7 @@ def test_unmask_forbidden_for_other_roles(org: Any) -> None:
 def test_parse_fields_types() -> None:
     from django.http import QueryDict
 
-    from hotline.tickets.errors import InvalidInput
+    from hotline.errors import InvalidInput
 
     assert parse_fields("decide_extension", QueryDict("approve=1&days=3")) == {
         "approve": True,

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from hotline.tickets.actions.base import Actor, perform
+from hotline.tickets.actions.base import perform
 from hotline.tickets.actions.closing import archive, callback
 from hotline.tickets.actions.dispatch import dispatch, return_ticket, rule_return, sign, subdispatch
 from hotline.tickets.actions.handling import (
@@ -49,7 +49,6 @@ ACTIONS: dict[str, Callable[..., Ticket]] = {
 
 __all__ = [
     "ACTIONS",
-    "Actor",
     "NewContact",
     "answer",
     "archive",

@@ -1,66 +1,29 @@
-"""The machinery every lifecycle action shares: who acts, lock, check, change, record.
+"""The machinery every lifecycle action shares: lock, check, change, record, follow.
 
 ``perform`` is the only place that saves a ticket after it exists. It takes the row
 lock, refuses what the actor's role, data scope or the ticket's state do not allow,
-runs the action's change, bumps the version and appends the action's one event — all
-in one transaction, so a refusal leaves nothing behind.
+runs the action's change, bumps the version, appends the action's one event and runs
+the followers of the change (``tickets.followers``) — all in one transaction, so a
+refusal leaves nothing behind.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from hotline import clock
-from hotline.audit import chain
 from hotline.audit.models import Event
+from hotline.audit.record import record
 from hotline.db import write_transaction
-from hotline.org.models import Role, Unit, User
+from hotline.errors import Conflict, Forbidden, NotFound
+from hotline.org.actor import Actor
 from hotline.org.scope import DataScope
 from hotline.sla import clock as sla_clock
-from hotline.tickets.errors import Conflict, Forbidden, NotFound
-from hotline.tickets.lifecycle import TRANSITIONS, allowed_actions, check_target
-from hotline.tickets.models import Assignment, State, Ticket
-from hotline.tickets.signals import ticket_changed
-
-SYSTEM_ROLE = "system"
-CITIZEN_ROLE = "citizen"
-ROLE_LABELS = dict(Role.choices) | {SYSTEM_ROLE: "系统", CITIZEN_ROLE: "市民"}
-STATE_LABELS = dict(State.choices)
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who performs an action: a user, the platform itself (sweep), or a citizen."""
-
-    user: User | None
-    role: str
-    unit: Unit | None
-    scope: DataScope = field(compare=False)
-
-    @classmethod
-    def of(cls, user: User) -> Actor:
-        return cls(user=user, role=user.role, unit=user.unit, scope=DataScope.of(user))
-
-    @classmethod
-    def system(cls) -> Actor:
-        return cls(user=None, role=SYSTEM_ROLE, unit=None, scope=DataScope(everything=True))
-
-    @classmethod
-    def citizen(cls) -> Actor:
-        return cls(
-            user=None, role=CITIZEN_ROLE, unit=None, scope=DataScope(everything=False, unit_path="\x00")
-        )
-
-    @property
-    def is_system(self) -> bool:
-        return self.role == SYSTEM_ROLE
-
-    @property
-    def role_label(self) -> str:
-        return ROLE_LABELS.get(self.role, self.role)
+from hotline.tickets.followers import TicketChange, follow
+from hotline.tickets.lifecycle import STATE_LABELS, TRANSITIONS, allowed_actions, check_target
+from hotline.tickets.models import Assignment, Ticket
 
 
 def ticket_visible(ticket: Ticket, scope: DataScope) -> bool:
@@ -68,35 +31,6 @@ def ticket_visible(ticket: Ticket, scope: DataScope) -> bool:
     if scope.everything:
         return True
     return Assignment.objects.filter(ticket=ticket, unit_path__startswith=scope.unit_path).exists()
-
-
-def record(
-    *,
-    action: str,
-    ticket: Ticket | None,
-    actor: Actor,
-    from_state: str = "",
-    to_state: str = "",
-    payload: dict[str, Any] | None = None,
-    at: datetime | None = None,
-) -> Event:
-    """Append the event of an act; for ticket lifecycle acts, tell the receivers."""
-    event = chain.append(
-        action=action,
-        ticket=ticket,
-        actor=actor.user,
-        actor_role=actor.role,
-        actor_unit=actor.unit,
-        from_state=from_state,
-        to_state=to_state,
-        payload=payload,
-        at=at,
-    )
-    if ticket is not None and (action in TRANSITIONS or action == "create"):
-        ticket_changed.send(
-            sender=Ticket, ticket=ticket, action=action, from_state=from_state, event=event, actor=actor
-        )
-    return event
 
 
 Change = Callable[[Ticket, Actor, datetime], dict[str, Any] | None]
@@ -123,7 +57,7 @@ def perform(
         if not actor.is_system:
             if actor.role not in transition.roles:
                 raise Forbidden(f"角色「{actor.role_label}」无权执行「{transition.label}」")
-            if not ticket_visible(ticket, actor.scope):
+            if not (ticket_visible(ticket, actor.scope) or actor.own_ticket == ticket.number):
                 raise Forbidden(f"工单 {number} 不在您的数据范围内")
         if ticket.state not in transition.sources:
             raise Conflict(
@@ -142,7 +76,7 @@ def perform(
         ticket.version += 1
         ticket.updated_at = now
         ticket.save()
-        record(
+        event = record(
             action=action,
             ticket=ticket,
             actor=actor,
@@ -151,7 +85,29 @@ def perform(
             payload=payload,
             at=now,
         )
+        follow(TicketChange(ticket=ticket, action=action, from_state=from_state, event=event, actor=actor))
     return ticket
+
+
+def record_on(ticket: Ticket, action: str, actor: Actor, payload: dict[str, Any]) -> Event:
+    """Record a fact about ``ticket`` that another action caused and that leaves its
+    state as it is (e.g. ``merged_in``: a repeat's contacts joined it), and run its
+    followers. Precondition: inside that action's transaction, ``ticket`` row-locked."""
+    now = clock.now()
+    ticket.version += 1
+    ticket.updated_at = now
+    ticket.save(update_fields=["version", "updated_at"])
+    event = record(
+        action=action,
+        ticket=ticket,
+        actor=actor,
+        from_state=ticket.state,
+        to_state=ticket.state,
+        payload=payload,
+        at=now,
+    )
+    follow(TicketChange(ticket=ticket, action=action, from_state=ticket.state, event=event, actor=actor))
+    return event
 
 
 def require_unit_share(ticket: Ticket, actor: Actor, *, lead_only: bool = False) -> Assignment:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from hotline.tickets.actions.base import Actor, perform
+from hotline.errors import InvalidInput
+from hotline.org.actor import Actor
+from hotline.tickets.actions.base import perform
 from hotline.tickets.actions.handling import _reopen_lead
-from hotline.tickets.errors import InvalidInput
 from hotline.tickets.models import State, Ticket
 
 SATISFACTION = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from hotline.errors import Conflict, Forbidden, InvalidInput
+from hotline.org.actor import Actor
 from hotline.org.models import Level, Unit
-from hotline.tickets.actions.base import Actor, perform, require_unit_share
-from hotline.tickets.errors import Conflict, Forbidden, InvalidInput
+from hotline.tickets.actions.base import perform, require_unit_share
 from hotline.tickets.models import (
     Assignment,
     AssignmentRole,

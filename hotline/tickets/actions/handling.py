@@ -7,10 +7,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from hotline.errors import Conflict, Forbidden, InvalidInput
+from hotline.org.actor import Actor
 from hotline.org.models import Role
 from hotline.sla import clock as sla_clock
-from hotline.tickets.actions.base import Actor, perform, require_unit_share
-from hotline.tickets.errors import Conflict, Forbidden, InvalidInput
+from hotline.tickets.actions.base import perform, require_unit_share
 from hotline.tickets.models import AssignmentRole, AssignmentStatus, State, Ticket
 
 

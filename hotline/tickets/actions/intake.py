@@ -14,10 +14,13 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from hotline import clock
-from hotline.db import write_gate
+from hotline.audit.record import record
+from hotline.db import write_gate, write_transaction
+from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound
+from hotline.org.actor import CITIZEN_ROLE, SYSTEM_ROLE, Actor
 from hotline.org.models import Role, Unit
-from hotline.tickets.actions.base import CITIZEN_ROLE, SYSTEM_ROLE, Actor, perform, record, ticket_visible
-from hotline.tickets.errors import Conflict, Forbidden, InvalidInput, NotFound
+from hotline.tickets.actions.base import perform, record_on, ticket_visible
+from hotline.tickets.followers import TicketChange, follow
 from hotline.tickets.lifecycle import END_STATES
 from hotline.tickets.models import (
     Channel,
@@ -208,7 +211,7 @@ def _write_new_ticket(
         created_by=actor.user,
         **_contact_fields(contact),
     )
-    record(
+    event = record(
         action="create",
         ticket=ticket,
         actor=actor,
@@ -216,6 +219,7 @@ def _write_new_ticket(
         payload={"channel": contact.channel, "contact": first.pk},
         at=now,
     )
+    follow(TicketChange(ticket=ticket, action="create", from_state="", event=event, actor=actor))
     return ticket
 
 
@@ -314,6 +318,8 @@ def merge(actor: Actor, number: str, *, into: str, expected_version: int | None 
     if into == number:
         raise InvalidInput("into", "不能合并到工单自身")
 
+    absorbed: list[Any] = []  # [master, ids of the contacts it gained], set by ``change``
+
     def change(ticket: Ticket, actor: Actor, now: datetime) -> dict[str, Any]:
         master = Ticket.objects.select_for_update().filter(number=into).first()
         if master is None or not ticket_visible(master, actor.scope):
@@ -333,6 +339,13 @@ def merge(actor: Actor, number: str, *, into: str, expected_version: int | None 
         ticket.state = State.MERGED
         ticket.merged_into = master
         ticket.closed_at = now
+        absorbed[:] = [master, moved]
         return {"into": master.number, "contacts": moved}
 
-    return perform("merge", number, actor, change, expected_version=expected_version)
+    with write_transaction():
+        repeat = perform("merge", number, actor, change, expected_version=expected_version)
+        # The master's own record of what it gained (its followers, e.g. the rollups'
+        # repeat count, see it too). ``change`` row-locked it.
+        master, moved = absorbed
+        record_on(master, "merged_in", actor, {"from": repeat.number, "contacts": moved})
+    return repeat

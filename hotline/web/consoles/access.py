@@ -24,10 +24,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from hotline.errors import ActionError, Conflict, NotFound
+from hotline.org.actor import Actor
 from hotline.org.models import Role, User
 from hotline.org.scope import DataScope
-from hotline.tickets.actions import Actor
-from hotline.tickets.errors import ActionError, Conflict, NotFound
 from hotline.tickets.models import Ticket
 from hotline.tickets.selectors import get_ticket
 

@@ -46,10 +46,10 @@ from typing import Any
 
 from django.http import QueryDict
 
+from hotline.errors import InvalidInput
 from hotline.org.models import User
 from hotline.tickets.actions.closing import ARCHIVE_REASONS, SATISFACTION
 from hotline.tickets.actions.intake import REJECT_CATEGORIES
-from hotline.tickets.errors import InvalidInput
 from hotline.tickets.lifecycle import TRANSITIONS, allowed_actions
 from hotline.tickets.models import Ticket, TicketType, Urgency
 

@@ -12,8 +12,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from hotline.org.actor import Actor
 from hotline.org.models import User
-from hotline.tickets.actions import Actor
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])
 PAGE_SIZE = 20

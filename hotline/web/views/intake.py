@@ -19,11 +19,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from hotline.errors import ActionError, InvalidInput
 from hotline.knowledge.search import search
 from hotline.org.models import Role
 from hotline.org.scope import DataScope
 from hotline.tickets.actions import ACTIONS, NewContact, create_ticket
-from hotline.tickets.errors import ActionError, InvalidInput
 from hotline.tickets.lifecycle import END_STATES
 from hotline.tickets.models import Ticket
 from hotline.tickets.selectors import scoped_tickets

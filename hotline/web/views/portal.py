@@ -17,10 +17,12 @@ from django.views.decorators.http import require_POST
 
 from hotline import clock
 from hotline.audit.models import Event
+from hotline.audit.record import record
+from hotline.errors import ActionError
+from hotline.org.actor import Actor
 from hotline.tickets import selectors
-from hotline.tickets.actions import Actor, NewContact, create_ticket
-from hotline.tickets.actions.base import STATE_LABELS, record
-from hotline.tickets.errors import ActionError
+from hotline.tickets.actions import NewContact, create_ticket
+from hotline.tickets.lifecycle import STATE_LABELS
 from hotline.tickets.models import Channel, State, Ticket
 from hotline.tickets.timeline import public_timeline
 from hotline.web.forms import PortalForm, RatingForm, TrackForm

@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from hotline.audit.models import Event
+from hotline.org.actor import ROLE_LABELS
 from hotline.sla.clock import KIND_LABELS
-from hotline.tickets.actions.base import ROLE_LABELS, STATE_LABELS
 from hotline.tickets.actions.closing import ARCHIVE_REASONS, SATISFACTION
 from hotline.tickets.actions.intake import REJECT_CATEGORIES
-from hotline.tickets.lifecycle import TRANSITIONS
+from hotline.tickets.lifecycle import STATE_LABELS, TRANSITIONS
 from hotline.tickets.models import Channel
 
 EXTRA_LABELS = {"create": "受理", "view_personal_data": "查看市民完整信息", "citizen_rating": "市民评价"}

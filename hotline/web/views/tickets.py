@@ -16,11 +16,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from hotline import clock
+from hotline.errors import ActionError, InvalidInput, NotFound
 from hotline.org.models import User
 from hotline.sla import clock as sla_clock
 from hotline.tickets import selectors
 from hotline.tickets.actions import ACTIONS
-from hotline.tickets.errors import ActionError, InvalidInput, NotFound
 from hotline.tickets.lifecycle import TRANSITIONS
 from hotline.tickets.models import Ticket
 from hotline.tickets.privacy import UNMASK_ROLES, mask_name, mask_phone, reveal

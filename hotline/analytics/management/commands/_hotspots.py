@@ -11,8 +11,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from hotline.analytics import hotspots, risks
+from hotline.errors import ActionError
 from hotline.org.scope import DataScope
-from hotline.tickets.errors import ActionError
 
 EVERYTHING = DataScope(everything=True)
 

@@ -10,10 +10,10 @@ from django.shortcuts import render
 from django.utils.html import escape
 from django.views.decorators.http import require_GET, require_POST
 
+from hotline.errors import ActionError
 from hotline.org.models import Role
 from hotline.tickets import actions
 from hotline.tickets.actions.closing import ARCHIVE_REASONS, SATISFACTION
-from hotline.tickets.errors import ActionError
 from hotline.tickets.models import State
 from hotline.tickets.privacy import mask_name, mask_phone, reveal
 from hotline.tickets.selectors import scoped_tickets

@@ -9,9 +9,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
+from hotline.errors import ActionError
 from hotline.org.models import Role
 from hotline.tickets import actions
-from hotline.tickets.errors import ActionError
 from hotline.tickets.models import Ticket
 from hotline.tickets.selectors import scoped_tickets
 from hotline.web.consoles import queries

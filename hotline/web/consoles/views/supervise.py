@@ -21,10 +21,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from hotline import clock
 from hotline.audit.models import Event
+from hotline.audit.record import record
 from hotline.org.models import Level, Role, Unit
 from hotline.org.scope import DataScope
 from hotline.tickets import actions
-from hotline.tickets.actions.base import record
 from hotline.tickets.lifecycle import SWEEP_STATES
 from hotline.tickets.models import Ticket
 from hotline.tickets.selectors import scoped_tickets
