@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from hotline.knowledge.articles import save_article
 from hotline.knowledge.models import Article
 
 
@@ -22,5 +23,4 @@ class ArticleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     )
 
     def save_model(self, request: HttpRequest, obj: Article, form: Any, change: bool) -> None:
-        obj.updated_by = request.user  # type: ignore[assignment]
-        super().save_model(request, obj, form, change)
+        save_article(obj, by=request.user)  # type: ignore[arg-type]

@@ -8,8 +8,8 @@ runs the same on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -28,6 +28,14 @@ class Category(models.TextChoices):
     TRAFFIC = "交通出行", "交通出行"
     LIVING = "城市生活", "城市生活"
     OTHER = "其他", "其他"
+
+
+_SPLIT_KEYWORDS = re.compile(r"[\s,,、;;]+")
+
+
+def split_keywords(keywords: str) -> list[str]:
+    """An article's keywords field, as the list of its keywords."""
+    return [k for k in _SPLIT_KEYWORDS.split(keywords or "") if k]
 
 
 class ArticleQuerySet(models.QuerySet["Article"]):
@@ -80,15 +88,7 @@ class Article(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        from hotline.knowledge.search import index_article
-
-        super().save(*args, **kwargs)
-        index_article(self, ArticleTerm)
-
     def keyword_list(self) -> list[str]:
-        from hotline.knowledge.search import split_keywords
-
         return split_keywords(self.keywords)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import jieba
 
-from hotline.knowledge.models import Article, ArticleTerm
+from hotline.knowledge.models import Article, ArticleTerm, split_keywords
 
 # Words that say nothing about what the citizen needs.
 STOPWORDS = frozenset(
@@ -24,7 +24,6 @@ STOPWORDS = frozenset(
     一个 没有 现在 今天 已经 因为 所以 但是 如果 我们 你们 他们 自己 问题 情况 相关 进行""".split()  # noqa: SIM905
 )
 _WORD = re.compile(r"[\u4e00-\u9fff]{2,}|[A-Za-z0-9]{2,}")
-_SPLIT_KEYWORDS = re.compile(r"[\s,,、;;]+")
 
 KEYWORD_WEIGHT = 4.0
 TITLE_WEIGHT = 3.0
@@ -41,10 +40,6 @@ def tokens(text: str) -> list[str]:
             continue
         out.append(word)
     return out
-
-
-def split_keywords(keywords: str) -> list[str]:
-    return [k for k in _SPLIT_KEYWORDS.split(keywords or "") if k]
 
 
 def article_weights(title: str, body: str, keywords: str) -> dict[str, float]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from hotline.knowledge.search import index_article
+
 ARTICLES: list[dict[str, str]] = [
     {
         "category": "社会保障",
@@ -194,8 +196,9 @@ ARTICLES: list[dict[str, str]] = [
 
 
 def seed_articles(article_model: Any, term_model: Any, owner_unit_id: int | None = None) -> int:
-    """Create the starter articles that are missing (by title); returns how many were added."""
-    from hotline.knowledge.search import index_article
+    """Create the starter articles that are missing (by title); returns how many were added.
+
+    Takes the models as arguments so the seed migration can pass its historical ones."""
 
     existing = set(article_model.objects.values_list("title", flat=True))
     added = 0

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from hotline.knowledge.articles import save_article
 from hotline.knowledge.models import Article, ArticleTerm
 from hotline.knowledge.search import search, tokens
 from hotline.knowledge.seed import ARTICLES
@@ -54,31 +55,35 @@ def test_tokens_drop_stopwords() -> None:
 
 def test_search_only_visible_articles() -> None:
     today = timezone.localdate()
-    Article.objects.create(
-        title="旧的渡口船票政策",
-        body="渡口船票半价",
-        keywords="渡口",
-        published=True,
-        valid_to=today - timedelta(days=1),
+    save_article(
+        Article(
+            title="旧的渡口船票政策",
+            body="渡口船票半价",
+            keywords="渡口",
+            published=True,
+            valid_to=today - timedelta(days=1),
+        )
     )
-    Article.objects.create(
-        title="未来的渡口政策",
-        body="渡口船票免费",
-        keywords="渡口",
-        published=True,
-        valid_from=today + timedelta(days=1),
+    save_article(
+        Article(
+            title="未来的渡口政策",
+            body="渡口船票免费",
+            keywords="渡口",
+            published=True,
+            valid_from=today + timedelta(days=1),
+        )
     )
-    Article.objects.create(title="渡口草稿", body="渡口", keywords="渡口", published=False)
+    save_article(Article(title="渡口草稿", body="渡口", keywords="渡口", published=False))
     assert search("渡口") == []
-    current = Article.objects.create(title="渡口船票", body="渡口船票全价", keywords="渡口", published=True)
+    current = save_article(Article(title="渡口船票", body="渡口船票全价", keywords="渡口", published=True))
     assert [h.article for h in search("渡口")] == [current]
 
 
 def test_edit_reindexes() -> None:
-    article = Article.objects.create(title="临时条目", body="关于甲乙丙", keywords="", published=True)
+    article = save_article(Article(title="临时条目", body="关于甲乙丙", keywords="", published=True))
     assert not search("萤火虫")
     article.body = "萤火虫观赏季的交通安排"
-    article.save()
+    save_article(article)
     assert search("萤火虫")[0].article == article
 
 
@@ -97,7 +102,7 @@ def test_public_kb_pages(client: Client) -> None:
     assert client.get("/kb/", {"category": "教育"}).context["page"].paginator.count == 2
     article = Article.objects.get(title="居住证办理条件和所需材料")
     assert "居住登记" in client.get(f"/kb/{article.pk}/").content.decode()
-    draft = Article.objects.create(title="草稿", body="内部", published=False)
+    draft = save_article(Article(title="草稿", body="内部", published=False))
     assert client.get(f"/kb/{draft.pk}/").status_code == 404
 
 
@@ -109,10 +114,10 @@ def test_kb_page_query_count(client: Client, django_assert_max_num_queries: Any)
 
 
 def test_unit_users_edit_only_their_units_articles(org: Any) -> None:
-    own = Article.objects.create(
-        title="住建局的条目", body="物业维修资金使用", owner_unit=org.a_housing, published=True
+    own = save_article(
+        Article(title="住建局的条目", body="物业维修资金使用", owner_unit=org.a_housing, published=True)
     )
-    other = Article.objects.create(title="别的单位", body="内容", owner_unit=org.b_housing, published=True)
+    other = save_article(Article(title="别的单位", body="内容", owner_unit=org.b_housing, published=True))
     client = client_for(org.a_housing_handler)
     listing = client.get("/kb/manage/").context["page"].object_list
     assert [a.pk for a in listing] == [own.pk]
@@ -154,7 +159,7 @@ def test_new_article_belongs_to_the_users_unit(org: Any) -> None:
 
 
 def test_admin_edits_everything(org: Any) -> None:
-    other = Article.objects.create(title="别的单位", body="内容", owner_unit=org.b_housing)
+    other = save_article(Article(title="别的单位", body="内容", owner_unit=org.b_housing))
     client = client_for(org.admin)
     assert client.get(f"/kb/manage/{other.pk}/").status_code == 200
     assert client.get("/kb/manage/").context["page"].paginator.count == Article.objects.count()

@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from hotline.knowledge.articles import save_article
 from hotline.knowledge.models import Article, Category
 from hotline.knowledge.search import search
 from hotline.org.models import Role, User
@@ -90,8 +91,7 @@ def kb_edit(request: HttpRequest, article_id: int | None = None) -> HttpResponse
             obj = form.save(commit=False)
             if article is None:
                 obj.owner_unit_id = user.unit_id
-            obj.updated_by = user
-            obj.save()
+            save_article(obj, by=user)
             messages.success(request, f"已保存知识条目「{obj.title}」")
             return redirect("/kb/manage/")
         messages.error(request, "请按提示修改后再保存。")

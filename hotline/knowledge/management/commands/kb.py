@@ -7,6 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from hotline.knowledge.models import Article, ArticleTerm
+from hotline.knowledge.search import index_article
+from hotline.knowledge.seed import seed_articles
 
 
 class Command(BaseCommand):
@@ -17,13 +19,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["what"] == "seed":
-            from hotline.knowledge.seed import seed_articles
-
             added = seed_articles(Article, ArticleTerm)
             self.stdout.write(f"新增 {added} 条知识")
             return
-        from hotline.knowledge.search import index_article
-
         n = 0
         for article in Article.objects.iterator():
             index_article(article, ArticleTerm)
