@@ -2,8 +2,9 @@
 
 Use the ``page`` fixture (a fresh browser context per test) with ``live_server`` (the
 Django test server on the test database) and ``login(page, username)``. Screenshots go to
-``artifacts/screenshots/`` (kept by CI as test artifacts). Tests skip cleanly when
-Chromium is not installed (``.ci/run`` installs it).
+``artifacts/screenshots/`` (kept by CI as test artifacts). On a developer's machine the
+tests skip when Chromium is not installed; in CI (``CI`` set; ``.ci/run`` installs it)
+a missing browser fails them, so a broken install cannot pass as green.
 """
 
 from __future__ import annotations
@@ -37,7 +38,10 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+        missing = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(missing)
+        pytest.skip(missing)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
