@@ -39,7 +39,6 @@ INSTALLED_APPS = [
     "hotline.sla",
     "hotline.knowledge",
     "hotline.analytics",
-    "hotline.open311",
     "hotline.demo",
     "hotline.web",
 ]

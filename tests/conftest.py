@@ -105,7 +105,7 @@ def ensure_defaults() -> None:
     """The seeded configuration (calendar, policies): transactional tests empty every
     table afterwards, data migrations included, so put it back when it is gone."""
     from hotline.sla import calendar
-    from hotline.sla.clock import invalidate_policies
+    from hotline.sla.deadlines import invalidate_policies
     from hotline.sla.models import CalendarYear
     from hotline.sla.policies import seed_default_policies
 

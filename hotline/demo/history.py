@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+import chinese_calendar
 from django.utils import timezone
 
 from hotline import clock
@@ -79,17 +80,12 @@ def no_outbound_notifications() -> Iterator[None]:
 class _Workdays:
     def __init__(self) -> None:
         self.cache: dict[date, bool] = {}
-        try:
-            import chinese_calendar
-
-            self.calendar: Any = chinese_calendar
-        except ImportError:  # pragma: no cover - a dependency, but the demo must not need it
-            self.calendar = None
+        self.calendar: Any = chinese_calendar
 
     def __call__(self, day: date) -> bool:
         if day not in self.cache:
             try:
-                self.cache[day] = bool(self.calendar.is_workday(day)) if self.calendar else day.weekday() < 5
+                self.cache[day] = bool(self.calendar.is_workday(day))
             except NotImplementedError:  # outside the calendar's years
                 self.cache[day] = day.weekday() < 5
         return self.cache[day]

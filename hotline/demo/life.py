@@ -19,6 +19,7 @@ from hotline.demo import requests as rq
 from hotline.demo.places import County, Township, Village, citizen_name, mobile
 from hotline.org.actor import Actor
 from hotline.org.models import Role
+from hotline.sla.deadlines import max_extension_days
 from hotline.tickets import actions as act
 from hotline.tickets.actions import NewContact
 from hotline.tickets.models import Channel, State, Ticket
@@ -78,11 +79,7 @@ class TicketPlan:
 
 
 def _allowed_days(number: str, wanted: int) -> int:
-    """At most what the ticket's time-limit policy allows (when the SLA app says)."""
-    try:
-        from hotline.sla.clock import max_extension_days
-    except ImportError:
-        return wanted
+    """At most what the ticket's time-limit policy allows."""
     return max(1, min(wanted, max_extension_days(Ticket.objects.get(number=number))))
 
 

@@ -13,8 +13,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-import jieba
-
 from hotline.knowledge.models import Article, ArticleTerm, split_keywords
 
 # Words that say nothing about what the citizen needs.
@@ -33,6 +31,8 @@ MAX_TERM = 64
 
 def tokens(text: str) -> list[str]:
     """Search words of ``text``: jieba's search-mode cut, minus stopwords and noise."""
+    import jieba  # here, not at import: the admin imports this module, and a migration must not load jieba
+
     out = []
     for word in jieba.cut_for_search(text or ""):
         word = word.strip().lower()

@@ -36,10 +36,8 @@ class RoutingConfig(AppConfig):
             post_delete.connect(
                 receiver, sender=model, weak=False, dispatch_uid=f"routing.invd.{model.__name__}"
             )
-        try:
-            from hotline.triage.models import Place
-        except ImportError:
-            return
+        from hotline.triage.models import Place
+
         receiver = invalidator(index.UNITS)
         post_save.connect(receiver, sender=Place, weak=False, dispatch_uid="routing.inv.Place")
         post_delete.connect(receiver, sender=Place, weak=False, dispatch_uid="routing.invd.Place")

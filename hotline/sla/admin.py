@@ -8,7 +8,7 @@ from django.http import HttpRequest
 
 from hotline.sla import calendar
 from hotline.sla.checks import uncovered_years
-from hotline.sla.clock import invalidate_policies
+from hotline.sla.deadlines import invalidate_policies
 from hotline.sla.editing import CalendarEditError, check_feasible, check_policy, record_config, set_day
 from hotline.sla.models import CalendarDay, CalendarYear, Notification, Policy
 

@@ -3,7 +3,7 @@
 It reads tickets through the ``next_due_at`` index (never the open ones wholesale),
 claims a batch with ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL so that several
 workers share the work, and performs each step through the action functions. Each
-step's marker is written by the action in the action's own transaction (sla.clock), so
+step's marker is written by the action in the action's own transaction (sla.deadlines), so
 a crash between steps never repeats one: a restart sees what was done.
 """
 
@@ -20,7 +20,7 @@ from hotline import clock
 from hotline.db import write_transaction
 from hotline.errors import ActionError
 from hotline.org.actor import Actor
-from hotline.sla import clock as sla_clock
+from hotline.sla import deadlines
 from hotline.sla.notify import deliver_pending
 from hotline.tickets.actions import ACTIONS
 from hotline.tickets.models import Ticket
@@ -56,7 +56,7 @@ def sweep_once(now: datetime | None = None, batch: int = 200) -> SweepResult:
         ids = _claim(now, batch)
         result.claimed = len(ids)
         for ticket in Ticket.objects.filter(id__in=ids).order_by("next_due_at"):
-            steps = sla_clock.due_steps(ticket, now)
+            steps = deadlines.due_steps(ticket, now)
             for step, kind in steps:
                 try:
                     with transaction.atomic():
@@ -64,7 +64,7 @@ def sweep_once(now: datetime | None = None, batch: int = 200) -> SweepResult:
                             system,
                             ticket.number,
                             deadline=kind,
-                            note=NOTES[step].format(kind=sla_clock.KIND_LABELS[kind]),
+                            note=NOTES[step].format(kind=deadlines.KIND_LABELS[kind]),
                         )
                     result.steps[step] += 1
                 except ActionError as exc:  # the ticket moved on meanwhile: nothing to do
@@ -74,7 +74,7 @@ def sweep_once(now: datetime | None = None, batch: int = 200) -> SweepResult:
                 # Nothing due after all (e.g. a step was done by hand): re-arm from the clock.
                 fresh = Ticket.objects.get(pk=ticket.pk)
                 Ticket.objects.filter(pk=ticket.pk).update(
-                    next_due_at=sla_clock.next_due(fresh, fresh.sla or {})
+                    next_due_at=deadlines.next_due(fresh, fresh.sla or {})
                 )
     return result
 

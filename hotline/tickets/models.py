@@ -117,7 +117,7 @@ class Ticket(models.Model):
     callback_deadline = models.DateTimeField("回访时限", null=True, blank=True)
     # When the deadline sweep must next look at this ticket (warn, urge or supervise).
     next_due_at = models.DateTimeField("下一时限", null=True, blank=True, db_index=True)
-    # The clock's bookkeeping: limit units, start times, sweep steps done (see sla.clock).
+    # The clock's bookkeeping: limit units, start times, sweep steps done (see sla.deadlines).
     sla = models.JSONField("时限记录", default=dict, blank=True)
     suspended_at = models.DateTimeField("挂起时间", null=True, blank=True)
     closed_at = models.DateTimeField("办结时间", null=True, blank=True)

@@ -11,7 +11,7 @@ import time_machine
 from hotline.errors import Conflict, InvalidInput
 from hotline.org.actor import Actor
 from hotline.sla.calendar import BEIJING
-from hotline.sla.clock import traffic_light
+from hotline.sla.deadlines import traffic_light
 from hotline.tickets import actions
 from hotline.tickets.actions import NewContact
 from hotline.tickets.models import Ticket

@@ -20,7 +20,7 @@ from hotline.db import write_transaction
 from hotline.errors import Conflict, Forbidden, NotFound
 from hotline.org.actor import Actor
 from hotline.org.scope import DataScope
-from hotline.sla import clock as sla_clock
+from hotline.sla import deadlines
 from hotline.tickets.followers import TicketChange, follow
 from hotline.tickets.lifecycle import STATE_LABELS, TRANSITIONS, allowed_actions, check_target
 from hotline.tickets.models import Assignment, Ticket
@@ -72,7 +72,7 @@ def perform(
         from_state = ticket.state
         payload = change(ticket, actor, now) or {}
         check_target(action, ticket.state, from_state)
-        sla_clock.on_action(ticket, action, from_state, now, payload)
+        deadlines.on_action(ticket, action, from_state, now, payload)
         ticket.version += 1
         ticket.updated_at = now
         ticket.save()

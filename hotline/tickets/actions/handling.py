@@ -10,7 +10,7 @@ from typing import Any
 from hotline.errors import Conflict, Forbidden, InvalidInput
 from hotline.org.actor import Actor
 from hotline.org.models import Role
-from hotline.sla import clock as sla_clock
+from hotline.sla import deadlines
 from hotline.tickets.actions.base import perform, require_unit_share
 from hotline.tickets.models import AssignmentRole, AssignmentStatus, State, Ticket
 
@@ -43,7 +43,7 @@ def request_extension(
 
     def change(ticket: Ticket, actor: Actor, now: datetime) -> dict[str, Any]:
         _signed_lead(ticket, actor)
-        _check_days(days, sla_clock.max_extension_days(ticket))
+        _check_days(days, deadlines.max_extension_days(ticket))
         if ticket.pending_request:
             raise Conflict("已有待审批的申请", code="request_pending", pending=ticket.pending_request)
         if ticket.resolve_deadline is not None and now > ticket.resolve_deadline:
@@ -71,7 +71,7 @@ def decide_extension(
             raise Conflict("没有待审批的延期申请", code="no_request")
         granted = pending["days"] if days is None else days
         if approve:
-            _check_days(granted, sla_clock.max_extension_days(ticket))
+            _check_days(granted, deadlines.max_extension_days(ticket))
         ticket.pending_request = {}
         payload: dict[str, Any] = {"approve": bool(approve), "note": note.strip()}
         if approve:
@@ -140,8 +140,8 @@ def resume(actor: Actor, number: str, *, note: str = "", expected_version: int |
 def _escalate(
     step: str, actor: Actor, number: str, note: str, deadline: str, expected_version: int | None
 ) -> Ticket:
-    if deadline and deadline not in sla_clock.KINDS:
-        raise InvalidInput("deadline", f"时限类别须为:{', '.join(sla_clock.KINDS)}")
+    if deadline and deadline not in deadlines.KINDS:
+        raise InvalidInput("deadline", f"时限类别须为:{', '.join(deadlines.KINDS)}")
 
     def change(ticket: Ticket, actor: Actor, now: datetime) -> dict[str, Any]:
         if step == "urge":

@@ -123,10 +123,9 @@ def _compact(suggestion: dict[str, Any]) -> dict[str, Any]:
 
 
 def _triage(contact: NewContact) -> dict[str, Any]:
-    try:
-        from hotline.triage import analyse
-    except ImportError:  # triage engine not installed: intake still works
-        return {}
+    # Imported here: triage loads its model and jieba, which a migration must not pay for.
+    from hotline.triage import analyse
+
     try:
         return _compact(
             analyse(

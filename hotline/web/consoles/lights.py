@@ -1,6 +1,6 @@
 """Traffic lights (正常/临期/超期) for lists, in SQL where it can be exact.
 
-``sla.clock.traffic_light`` is the rule. "超期" is expressible exactly in SQL (an open
+``sla.deadlines.traffic_light`` is the rule. "超期" is expressible exactly in SQL (an open
 deadline has passed); "临期" depends on each policy's warning ratio, so the lists first
 narrow the rows in SQL to those that are overdue or whose warning is due or done
 (``near_q``) and then apply the rule itself to that narrowed set.
@@ -12,7 +12,7 @@ from datetime import datetime
 
 from django.db.models import Q
 
-from hotline.sla.clock import LIGHT_LABELS, open_kinds, traffic_light
+from hotline.sla.deadlines import LIGHT_LABELS, open_kinds, traffic_light
 from hotline.tickets.lifecycle import SWEEP_STATES
 from hotline.tickets.models import State, Ticket
 
@@ -59,7 +59,7 @@ def near_q(now: datetime, prefix: str = "") -> Q:
     """A superset of the yellow (临期) tickets, on indexed columns where it can.
 
     A ticket is yellow when no open deadline has passed and the warning time of an open
-    deadline (``clock.step_times``) has come. Either that warning is not done yet — then
+    deadline (``deadlines.step_times``) has come. Either that warning is not done yet — then
     ``next_due_at`` (the earliest step not done) is ≤ now — or the sweep did it, leaving
     ``warn:<kind>`` in ``sla.done`` (cleared whenever that deadline is set anew). The JSON
     test is only reached for open tickets of the matching state. Callers exclude

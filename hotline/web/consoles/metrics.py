@@ -24,6 +24,7 @@ from hotline.analytics.kpis import score as kpi_score
 from hotline.analytics.kpis import value as kpi_value
 from hotline.org.models import Unit
 from hotline.org.scope import DataScope
+from hotline.routing.models import Boundary
 from hotline.tickets.lifecycle import SWEEP_STATES
 from hotline.tickets.models import State, Ticket
 from hotline.tickets.selectors import scoped_tickets
@@ -191,11 +192,7 @@ def map_points(scope: DataScope, start: datetime, end: datetime) -> list[dict[st
 
 
 def boundaries(scope: DataScope, limit: int = 300) -> list[dict[str, Any]]:
-    """Unit boundaries (GeoJSON) in scope, if the routing app has any."""
-    try:
-        from hotline.routing.models import Boundary
-    except ImportError:
-        return []
+    """Unit boundaries (GeoJSON) in scope, where routing has them."""
     qs = Boundary.objects.select_related("unit")
     if not scope.everything:
         qs = qs.filter(unit__path__startswith=scope.unit_path)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hotline.org.scope import DataScope
+from hotline.routing.suggest import suggest
 from hotline.tickets.models import Ticket
 
 log = logging.getLogger(__name__)
@@ -52,10 +53,6 @@ def _choice(candidate: Any) -> UnitChoice:
 
 def advise(ticket: Ticket, scope: DataScope) -> Advice:
     """Ranked lead and assisting units for ``ticket``, limited to the dispatcher's scope."""
-    try:
-        from hotline.routing.suggest import suggest
-    except ImportError:  # routing not installed: the queue works without suggestions
-        return Advice(available=False, notes=["智能派单未启用"])
     try:
         s = suggest(ticket, scope=scope, record=False)
     except Exception:  # advice must never break the queue

@@ -7,7 +7,7 @@ from typing import Any
 
 from hotline.audit.models import Event
 from hotline.org.actor import ROLE_LABELS
-from hotline.sla.clock import KIND_LABELS
+from hotline.sla.deadlines import KIND_LABELS
 from hotline.tickets.actions.closing import ARCHIVE_REASONS, SATISFACTION
 from hotline.tickets.actions.intake import REJECT_CATEGORIES
 from hotline.tickets.lifecycle import STATE_LABELS, TRANSITIONS

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from hotline import clock
 from hotline.errors import ActionError, InvalidInput, NotFound
 from hotline.org.models import User
-from hotline.sla import clock as sla_clock
+from hotline.sla import deadlines
 from hotline.tickets import selectors
 from hotline.tickets.actions import ACTIONS
 from hotline.tickets.lifecycle import TRANSITIONS
@@ -75,7 +75,7 @@ def ticket_context(
             .only("code", "name")
             .order_by("path")[:300]
         )
-    light = sla_clock.traffic_light(ticket, now)
+    light = deadlines.traffic_light(ticket, now)
     return {
         "ticket": ticket,
         "citizen_name": ticket.citizen_name if unmasked else mask_name(ticket.citizen_name),
@@ -86,9 +86,9 @@ def ticket_context(
         "assignments": list(selectors.ticket_assignments(ticket).select_related("parent__unit")),
         "contacts": contacts,
         "attachments": list(Attachment.objects.filter(ticket=ticket)),
-        "deadlines": deadline_rows(ticket, sla_clock.open_kinds(ticket), now),
+        "deadlines": deadline_rows(ticket, deadlines.open_kinds(ticket), now),
         "light": light,
-        "light_label": sla_clock.LIGHT_LABELS[light],
+        "light_label": deadlines.LIGHT_LABELS[light],
         "forms": forms,
         "unit_choices": units,
         "next": safe_next(request, ""),
