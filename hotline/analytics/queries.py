@@ -25,10 +25,12 @@ from hotline.analytics.models import COUNTER_NAMES, DailyRollup, MonthlyRollup, 
 from hotline.errors import Forbidden, InvalidInput, NotFound
 from hotline.org.models import Level, Unit
 from hotline.org.scope import DataScope
-from hotline.tickets.models import State, Ticket
+from hotline.sla.deadlines import overdue_q
+from hotline.tickets.lifecycle import OPEN_HANDLING
+from hotline.tickets.models import Ticket
 
 CENTRE_ROW = 0
-OPEN_FOR_UNIT = (State.DISPATCHED, State.HANDLING, State.SUSPENDED, State.RETURNED)
+OPEN_FOR_UNIT = OPEN_HANDLING  # open at a unit: the live figures count these
 DRILL_PAGE = 50
 
 
@@ -171,8 +173,8 @@ def live_counts(unit_ids: list[int] | None) -> dict[int, dict[str, int]]:
     if unit_ids is not None:
         qs = qs.filter(lead_unit_id__in=unit_ids)
     rows = qs.values("lead_unit_id").annotate(
-        overdue_open=Count("id", filter=Q(resolve_deadline__lt=now) & ~Q(state=State.SUSPENDED)),
-        sign_overdue_open=Count("id", filter=Q(state=State.DISPATCHED, sign_deadline__lt=now)),
+        overdue_open=Count("id", filter=overdue_q(now, kinds=("resolve",))),
+        sign_overdue_open=Count("id", filter=overdue_q(now, kinds=("sign",))),
     )
     return {
         int(r["lead_unit_id"]): {
@@ -358,10 +360,7 @@ def _unit_ids(scope: DataScope, unit: str, subtree: bool) -> list[int]:
 def _drill_live(scope: DataScope, kpi: str, unit: str, page: int, subtree: bool = False) -> Drill:
     now = clock.now()
     qs = Ticket.objects.filter(state__in=OPEN_FOR_UNIT, lead_unit__isnull=False)
-    if kpi == "overdue_open":
-        qs = qs.filter(resolve_deadline__lt=now).exclude(state=State.SUSPENDED)
-    else:
-        qs = qs.filter(state=State.DISPATCHED, sign_deadline__lt=now)
+    qs = qs.filter(overdue_q(now, kinds=("resolve",) if kpi == "overdue_open" else ("sign",)))
     if unit:
         qs = qs.filter(lead_unit_id__in=_unit_ids(scope, unit, subtree))
     elif not scope.everything:

@@ -22,11 +22,27 @@ import time
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Q
+
 from hotline.sla import calendar
 from hotline.sla.models import Policy
 from hotline.tickets.models import State, Ticket
 
 KINDS = ("sign", "feedback", "resolve", "callback")
+# THE rule of which deadline runs when: deadline kind → the states in which it runs.
+# Everything else derives from it — ``open_kinds`` (Python), ``running_q`` / ``overdue_q``
+# / ``near_q`` (SQL), the traffic light, the home counters, the consoles and the KPIs.
+# A suspended ticket runs no deadline: suspension freezes them, resuming moves them on.
+# The first-feedback deadline also stops once the unit has given its first feedback
+# (``sla["feedback_at"]``).
+RUNS_IN: dict[str, tuple[str, ...]] = {
+    "sign": (State.DISPATCHED,),
+    "feedback": (State.DISPATCHED, State.HANDLING),
+    "resolve": (State.DISPATCHED, State.HANDLING, State.RETURNED),
+    "callback": (State.AWAITING_CALLBACK,),
+}
+# The states in which some deadline runs (what the sweep and the lights look at).
+RUNNING_STATES: tuple[str, ...] = tuple(dict.fromkeys(s for states in RUNS_IN.values() for s in states))
 KIND_LABELS = {"sign": "签收", "feedback": "首次反馈", "resolve": "办结", "callback": "回访"}
 STEPS = ("warn", "urge", "supervise")
 LIGHT_LABELS = {"green": "正常", "yellow": "临期", "red": "超期"}
@@ -83,21 +99,49 @@ def _limit(policy: Policy | None, kind: str) -> tuple[float | None, str]:
 def open_kinds(ticket: Ticket, sla: dict[str, Any] | None = None) -> list[str]:
     """The deadlines still running in the ticket's state."""
     sla = ticket.sla if sla is None else sla
-    state = ticket.state
-    kinds = []
-    if state == State.DISPATCHED and ticket.sign_deadline:
-        kinds.append("sign")
-    if (
-        state in (State.DISPATCHED, State.HANDLING)
-        and ticket.feedback_deadline
-        and not sla.get("feedback_at")
-    ):
-        kinds.append("feedback")
-    if state in (State.DISPATCHED, State.HANDLING, State.RETURNED) and ticket.resolve_deadline:
-        kinds.append("resolve")
-    if state == State.AWAITING_CALLBACK and ticket.callback_deadline:
-        kinds.append("callback")
-    return kinds
+    return [
+        kind
+        for kind, states in RUNS_IN.items()
+        if ticket.state in states
+        and getattr(ticket, f"{kind}_deadline")
+        and not (kind == "feedback" and sla.get("feedback_at"))
+    ]
+
+
+def running_q(kind: str, prefix: str = "") -> Q:
+    """The tickets whose ``kind`` deadline runs (``open_kinds`` in SQL). ``prefix`` is the
+    lookup path to the ticket ("ticket__" from an Assignment)."""
+    p = prefix
+    q = Q(**{f"{p}state__in": list(RUNS_IN[kind]), f"{p}{kind}_deadline__isnull": False})
+    if kind == "feedback":
+        q &= Q(**{f"{p}sla__feedback_at__isnull": True})
+    return q
+
+
+def overdue_q(now: datetime, prefix: str = "", kinds: tuple[str, ...] = KINDS) -> Q:
+    """Exactly the tickets with a running deadline (of ``kinds``) before ``now``: the red
+    light, the "超期" of every counter and console, and the KPIs' overdue figures."""
+    q = Q(pk__in=[])
+    for kind in kinds:
+        q |= running_q(kind, prefix) & Q(**{f"{prefix}{kind}_deadline__lt": now})
+    return q
+
+
+def near_q(now: datetime, prefix: str = "") -> Q:
+    """A superset of the yellow (临期) tickets, on indexed columns where it can.
+
+    A ticket is yellow when no running deadline has passed and the warning time of a
+    running deadline (``step_times``) has come. Either that warning is not done yet — then
+    ``next_due_at`` (the earliest step not done) is ≤ now — or the sweep did it, leaving
+    ``warn:<kind>`` in ``sla.done`` (cleared whenever that deadline is set anew). Callers
+    exclude ``overdue_q`` and apply the rule (``traffic_light``) to the rows found."""
+    p = prefix
+    warned = Q(pk__in=[])
+    for kind in KINDS:
+        warned |= running_q(kind, p) & Q(
+            **{f"{p}{kind}_deadline__gte": now, f"{p}sla__done__icontains": f"warn:{kind}"}
+        )
+    return Q(**{f"{p}state__in": list(RUNNING_STATES)}) & (Q(**{f"{p}next_due_at__lte": now}) | warned)
 
 
 def step_times(ticket: Ticket, kind: str, policy: Policy | None = None) -> dict[str, datetime]:
@@ -144,6 +188,13 @@ def next_due(ticket: Ticket, sla: dict[str, Any]) -> datetime | None:
         if f"{step}:{kind}" not in done
     ]
     return min(times) if times else None
+
+
+def rearm(ticket: Ticket) -> None:
+    """Store the ticket's next sweep time afresh from its deadlines (e.g. when a step the
+    sweep expected was done by hand meanwhile). Precondition: inside a transaction."""
+    fresh = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    Ticket.objects.filter(pk=ticket.pk).update(next_due_at=next_due(fresh, fresh.sla or {}))
 
 
 def traffic_light(ticket: Ticket, now: datetime) -> str:

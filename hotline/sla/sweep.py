@@ -71,11 +71,8 @@ def sweep_once(now: datetime | None = None, batch: int = 200) -> SweepResult:
                     log.info("sweep: %s %s skipped: %s", step, ticket.number, exc.message)
                     result.skipped += 1
             if not steps:
-                # Nothing due after all (e.g. a step was done by hand): re-arm from the clock.
-                fresh = Ticket.objects.get(pk=ticket.pk)
-                Ticket.objects.filter(pk=ticket.pk).update(
-                    next_due_at=deadlines.next_due(fresh, fresh.sla or {})
-                )
+                # Nothing due after all (e.g. a step was done by hand).
+                deadlines.rearm(ticket)
     return result
 
 

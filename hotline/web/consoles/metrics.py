@@ -25,10 +25,9 @@ from hotline.analytics.kpis import value as kpi_value
 from hotline.org.models import Unit
 from hotline.org.scope import DataScope
 from hotline.routing.models import Boundary
-from hotline.tickets.lifecycle import SWEEP_STATES
+from hotline.sla.deadlines import overdue_q
 from hotline.tickets.models import State, Ticket
 from hotline.tickets.selectors import scoped_tickets
-from hotline.web.consoles.lights import overdue_q
 
 # The page's short keys (kept in its URLs: ``?rank=quality``) → the analytics KPI keys.
 RATE_KPIS = dict(zip(("sign", "feedback", "resolve", "callback", "quality"), SCORE_KPIS, strict=True))
@@ -161,12 +160,7 @@ def hotspots(scope: DataScope, now: datetime, field: str, top: int = 10) -> list
 
 
 def overdue_by_unit(scope: DataScope, now: datetime) -> tuple[int, dict[int, int]]:
-    rows = (
-        scoped_tickets(scope)
-        .filter(overdue_q(now), state__in=list(SWEEP_STATES))
-        .values("lead_unit_id")
-        .annotate(n=Count("id"))
-    )
+    rows = scoped_tickets(scope).filter(overdue_q(now)).values("lead_unit_id").annotate(n=Count("id"))
     by_unit = {r["lead_unit_id"]: r["n"] for r in rows}
     return sum(by_unit.values()), by_unit
 

@@ -18,6 +18,7 @@ from hotline import clock
 from hotline.knowledge.models import Article
 from hotline.org.models import Role, User
 from hotline.org.scope import DataScope
+from hotline.sla.deadlines import overdue_q
 from hotline.tickets.lifecycle import OPEN_HANDLING
 from hotline.tickets.models import Assignment, State
 from hotline.tickets.selectors import scoped_tickets
@@ -52,9 +53,7 @@ class Counter:
 
 def _counters(role: str, user: User, now: datetime) -> list[Counter]:
     today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    overdue = Q(state__in=OPEN_HANDLING) & (
-        Q(resolve_deadline__lt=now) | Q(state=State.DISPATCHED, sign_deadline__lt=now)
-    )
+    overdue = overdue_q(now)  # the red light: one rule for every counter and console
     match role:
         case Role.OPERATOR:
             return [
@@ -117,7 +116,7 @@ def _counters(role: str, user: User, now: datetime) -> list[Counter]:
                 Counter(
                     "overdue",
                     "回访超期",
-                    Q(state=State.AWAITING_CALLBACK, callback_deadline__lt=now),
+                    overdue_q(now, kinds=("callback",)),
                     "/callback/",
                     alert=True,
                 ),

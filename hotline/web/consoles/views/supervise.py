@@ -24,8 +24,8 @@ from hotline.audit.models import Event
 from hotline.audit.record import record
 from hotline.org.models import Level, Role, Unit
 from hotline.org.scope import DataScope
+from hotline.sla.deadlines import near_q, overdue_q
 from hotline.tickets import actions
-from hotline.tickets.lifecycle import SWEEP_STATES
 from hotline.tickets.models import Ticket
 from hotline.tickets.selectors import scoped_tickets
 from hotline.web.consoles.access import (
@@ -38,7 +38,7 @@ from hotline.web.consoles.access import (
     scope_of,
     scoped_ticket,
 )
-from hotline.web.consoles.lights import LIGHT_FIELDS, earliest_deadline, light_of, near_q, overdue_q
+from hotline.web.consoles.lights import LIGHT_FIELDS, earliest_deadline, light_of
 
 TABS = {"red": "超期", "yellow": "临期", "complaints": "督办投诉"}
 LEVEL_LABELS = dict(Level.choices)
@@ -48,7 +48,7 @@ COMPLAINT = "unit_complaint"
 
 def _red(scope: DataScope, now: datetime) -> QuerySet[Ticket]:
     """The overdue (超期) tickets in scope: an open deadline has passed (deadline columns)."""
-    return scoped_tickets(scope).filter(overdue_q(now), state__in=list(SWEEP_STATES))
+    return scoped_tickets(scope).filter(overdue_q(now))
 
 
 def _yellow(scope: DataScope, now: datetime) -> list[tuple[int, str, datetime | None, int | None]]:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from hotline import clock
 from hotline.org.models import Role, Unit
+from hotline.sla.deadlines import LIGHT_LABELS
 from hotline.tickets import actions
 from hotline.tickets.models import Assignment, AssignmentRole, AssignmentStatus, State, Ticket
 from hotline.tickets.selectors import scoped_tickets
@@ -28,7 +29,7 @@ from hotline.web.consoles.access import (
     scope_of,
     scoped_ticket,
 )
-from hotline.web.consoles.lights import LIGHT_FIELDS, LIGHT_LABELS, earliest_deadline, light_of
+from hotline.web.consoles.lights import LIGHT_FIELDS, earliest_deadline, light_of
 
 OPEN = (State.DISPATCHED, State.HANDLING, State.SUSPENDED)
 # A unit's open workload is bounded; beyond this the list says it shows the most urgent part.
