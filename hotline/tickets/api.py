@@ -16,8 +16,9 @@ from hotline.errors import ActionError, NotFound
 from hotline.org.actor import ROLE_LABELS, Actor
 from hotline.org.models import User
 from hotline.tickets import selectors
-from hotline.tickets.actions import ACTIONS, NewContact, create_ticket
-from hotline.tickets.lifecycle import STATE_LABELS, TRANSITIONS, allowed_actions
+from hotline.tickets.actions import ACTIONS, NewContact
+from hotline.tickets.intake import take_in
+from hotline.tickets.lifecycle import STATE_LABELS, TRANSITIONS, action_label, allowed_actions
 from hotline.tickets.models import Ticket
 from hotline.tickets.privacy import mask_name, mask_phone, reveal
 from hotline.tickets.schemas import (
@@ -111,14 +112,9 @@ def create(request: HttpRequest, body: TicketIn) -> Status[dict[str, Any]]:
         urgency=body.urgency or "",
         emotion=body.emotion or "",
     )
-    ticket, created = create_ticket(_actor(request), contact)
-    if created:
-        # Above the configured confidence the platform dispatches by itself (its own event).
-        from hotline.routing.auto import maybe_auto_dispatch
-
-        ticket = maybe_auto_dispatch(ticket.number) or ticket
+    intake = take_in(_actor(request), contact)
     # 201 for a new ticket; 200 when an idempotency key replays an earlier request.
-    return Status(201 if created else 200, ticket_out(ticket, fresh=created))
+    return Status(201 if intake.created else 200, ticket_out(intake.ticket, fresh=intake.created))
 
 
 @router.get("/tickets", response=TicketPage, summary="工单列表(数据范围内)")
@@ -165,9 +161,7 @@ def events(request: HttpRequest, number: str) -> list[dict[str, Any]]:
         {
             "seq": e.seq,
             "action": e.action,
-            "label": TRANSITIONS[e.action].label
-            if e.action in TRANSITIONS
-            else _EXTRA_LABELS.get(e.action, e.action),
+            "label": action_label(e.action),
             "actor": e.actor.username if e.actor else None,
             "actor_role": ROLE_LABELS.get(e.actor_role, e.actor_role),
             "actor_unit": e.actor_unit.name if e.actor_unit else None,
@@ -179,9 +173,6 @@ def events(request: HttpRequest, number: str) -> list[dict[str, Any]]:
         }
         for e in selectors.ticket_events(ticket)
     ]
-
-
-_EXTRA_LABELS = {"create": "受理", "view_personal_data": "查看市民完整信息"}
 
 
 @router.post(

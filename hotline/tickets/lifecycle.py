@@ -92,6 +92,24 @@ TRANSITIONS: dict[str, Transition] = {
 
 STATE_LABELS = dict(State.choices)
 
+# Recorded facts about a ticket that are not lifecycle actions (the state stays).
+RECORDED_LABELS = {
+    "create": "受理",
+    "view_personal_data": "查看市民完整信息",
+    "citizen_rating": "市民评价",
+    "unit_complaint": "督办投诉",
+    "merged_in": "并入重复件",
+    "advice_skipped": "智能建议未执行",
+}
+
+
+def action_label(action: str) -> str:
+    """The zh-CN name of any event's action, for timelines and exports."""
+    if action in TRANSITIONS:
+        return TRANSITIONS[action].label
+    return RECORDED_LABELS.get(action, action)
+
+
 END_STATES = frozenset({S.ARCHIVED, S.REJECTED, S.TRANSFERRED, S.MERGED})
 
 

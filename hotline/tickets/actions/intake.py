@@ -109,6 +109,8 @@ def next_number(now: datetime) -> str:
     return f"{day}{last:05d}"
 
 
+TRIAGE_SKIPPED = "智能分析未完成,请人工研判"
+
 # What a ticket keeps of triage's answer: enough to show and explain the suggestion.
 STORED_PLACES = 5
 
@@ -134,7 +136,7 @@ def _triage(contact: NewContact) -> dict[str, Any]:
         )
     except Exception:  # triage is advice: it must never stop a citizen's request
         log.exception("triage failed; ticket created without suggestions")
-        return {}
+        return {"skipped": TRIAGE_SKIPPED}
 
 
 def _existing_for_key(key: str | None) -> Ticket | None:

@@ -14,7 +14,6 @@ import uuid
 from typing import Any
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -23,7 +22,8 @@ from hotline.errors import ActionError, InvalidInput
 from hotline.knowledge.search import search
 from hotline.org.models import Role
 from hotline.org.scope import DataScope
-from hotline.tickets.actions import ACTIONS, NewContact, create_ticket
+from hotline.tickets.actions import ACTIONS, NewContact
+from hotline.tickets.intake import take_in
 from hotline.tickets.lifecycle import END_STATES
 from hotline.tickets.models import Ticket
 from hotline.tickets.selectors import scoped_tickets
@@ -77,24 +77,21 @@ def intake(request: HttpRequest) -> HttpResponse:
         "merge": {"into": data["merge_into"].strip()},
     }[op]
     actor = actor_of(request)
+
+    def decide(ticket: Ticket) -> Ticket:
+        return ACTIONS[op](actor, ticket.number, expected_version=ticket.version, **fields)
+
     try:
-        with transaction.atomic():
-            ticket, created = create_ticket(actor, contact)
-            if not created:
-                messages.info(request, f"该来电已受理过(工单 {ticket.number}),未重复创建。")
-                return redirect(f"/tickets/{ticket.number}/")
-            if op != "create":
-                ticket = ACTIONS[op](actor, ticket.number, expected_version=ticket.version, **fields)
+        intake = take_in(actor, contact, first_step=None if op == "create" else decide)
     except ActionError as exc:
         field = FORM_FIELD.get(op, {}).get(exc.field, exc.field) if isinstance(exc, InvalidInput) else None
         form.add_error(field if field in form.fields else None, exc.message)
         messages.error(request, f"「{INTAKE_OPS[op]}」未执行,工单未创建:{exc.message}")
         return _intake_page(request, form, status=exc.status)
-    if op == "create":
-        # Above the configured confidence the platform dispatches by itself (its own event).
-        from hotline.routing.auto import maybe_auto_dispatch
-
-        ticket = maybe_auto_dispatch(ticket.number) or ticket
+    ticket = intake.ticket
+    if not intake.created:
+        messages.info(request, f"该来电已受理过(工单 {ticket.number}),未重复创建。")
+        return redirect(f"/tickets/{ticket.number}/")
     done = "已受理" if op == "create" else f"已受理并{INTAKE_OPS[op]}"
     messages.success(request, f"{done},工单编号 {ticket.number}")
     return redirect(f"/tickets/{ticket.number}/")

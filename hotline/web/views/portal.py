@@ -21,7 +21,8 @@ from hotline.audit.record import record
 from hotline.errors import ActionError
 from hotline.org.actor import Actor
 from hotline.tickets import selectors
-from hotline.tickets.actions import NewContact, create_ticket
+from hotline.tickets.actions import NewContact
+from hotline.tickets.intake import take_in
 from hotline.tickets.lifecycle import STATE_LABELS
 from hotline.tickets.models import Channel, State, Ticket
 from hotline.tickets.timeline import public_timeline
@@ -59,24 +60,22 @@ def submit(request: HttpRequest) -> HttpResponse:
         phone=data["phone"],
         address=data["address"],
     )
+    photo: Any = data.get("photo")
+
+    def attach_photo(ticket: Ticket) -> None:
+        Attachment.objects.create(
+            ticket=ticket,
+            file=photo,
+            original_name=(photo.name or "")[:200],
+            content_type=photo.content_type or "application/octet-stream",
+            size=photo.size or 0,
+        )
+
     try:
-        with transaction.atomic():
-            ticket, _ = create_ticket(Actor.citizen(), contact)
-            photo = data.get("photo")
-            if photo:
-                Attachment.objects.create(
-                    ticket=ticket,
-                    file=photo,
-                    original_name=(photo.name or "")[:200],
-                    content_type=photo.content_type or "application/octet-stream",
-                    size=photo.size or 0,
-                )
+        ticket = take_in(Actor.citizen(), contact, first_step=attach_photo if photo else None).ticket
     except ActionError as exc:
         form.add_error(None, exc.message)
         return render(request, "web/portal/submit.html", {"form": form}, status=exc.status)
-    from hotline.routing.auto import maybe_auto_dispatch
-
-    maybe_auto_dispatch(ticket.number)
     request.session["portal_submitted"] = ticket.number
     return redirect("/portal/submitted/")
 

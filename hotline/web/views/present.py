@@ -10,10 +10,9 @@ from hotline.org.actor import ROLE_LABELS
 from hotline.sla.deadlines import KIND_LABELS
 from hotline.tickets.actions.closing import ARCHIVE_REASONS, SATISFACTION
 from hotline.tickets.actions.intake import REJECT_CATEGORIES
-from hotline.tickets.lifecycle import STATE_LABELS, TRANSITIONS
+from hotline.tickets.lifecycle import STATE_LABELS, action_label
 from hotline.tickets.models import Channel
 
-EXTRA_LABELS = {"create": "受理", "view_personal_data": "查看市民完整信息", "citizen_rating": "市民评价"}
 RATINGS = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
 
 # Payload key → label, in display order. Keys not listed are internal bookkeeping.
@@ -93,12 +92,6 @@ def payload_items(payload: dict[str, Any]) -> list[tuple[str, str]]:
             continue
         items.append((label, _value(key, value)))
     return items
-
-
-def action_label(action: str) -> str:
-    if action in TRANSITIONS:
-        return TRANSITIONS[action].label
-    return EXTRA_LABELS.get(action, action)
 
 
 def timeline_entry(event: Event) -> dict[str, Any]:

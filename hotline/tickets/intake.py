@@ -1,0 +1,83 @@
+"""The one way a citizen's request enters the platform, whatever the channel.
+
+The API, the operator's intake page and the citizens' portal call ``take_in``; so will
+every channel adapter (Open311, SMS, WeChat, 110). It
+
+1. creates the ticket (``actions.create_ticket``: validation, triage as advice, the
+   number, the ticket, its first contact, its event and followers) — and, in the same
+   transaction, the caller's ``first_step`` when it has one (the operator's on-the-spot
+   decision, the portal's photo), so a refused decision leaves no ticket behind;
+2. then, once that has committed, offers the ticket to routing's auto-dispatch (advice).
+
+Advice never fails an intake: a triage failure leaves a ticket without suggestions that
+says so (``triage["skipped"]``), and an auto-dispatch failure is logged and recorded on
+the ticket as an ``advice_skipped`` event, so the dispatcher sees why it waits for them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from hotline.db import write_transaction
+from hotline.org.actor import Actor
+from hotline.tickets.actions import NewContact, create_ticket
+from hotline.tickets.actions.base import record_on
+from hotline.tickets.models import Ticket
+
+log = logging.getLogger(__name__)
+
+AUTO_DISPATCH_SKIPPED = "自动派单未执行(智能派单出错),请人工派单"
+
+
+@dataclass(frozen=True)
+class Intake:
+    ticket: Ticket
+    created: bool  # False: an idempotency key replayed an earlier request
+
+
+def take_in(
+    actor: Actor,
+    contact: NewContact,
+    *,
+    first_step: Callable[[Ticket], Ticket | None] | None = None,
+) -> Intake:
+    """Accept ``contact`` as a new ticket (or return the one its idempotency key made).
+
+    ``first_step`` runs on the new ticket inside the creation's transaction; it may raise
+    an ``ActionError`` to refuse, and then nothing is created. After commit, a new ticket
+    is offered to auto-dispatch."""
+    if first_step is None:
+        # No outer transaction: creation holds the day's number counter for one
+        # statement only, so concurrent intakes do not queue behind each other.
+        ticket, created = create_ticket(actor, contact)
+    else:
+        with write_transaction():
+            ticket, created = create_ticket(actor, contact)
+            if created:
+                ticket = first_step(ticket) or ticket
+    if created:
+        # A ticket the first step already decided (answered, rejected …) is no longer
+        # eligible: auto-dispatch takes only accepted tickets.
+        ticket = _offer_to_auto_dispatch(ticket)
+    return Intake(ticket=ticket, created=created)
+
+
+def _offer_to_auto_dispatch(ticket: Ticket) -> Ticket:
+    # Imported here: routing imports the ticket actions, and is advice to intake.
+    from hotline.routing.auto import maybe_auto_dispatch
+
+    try:
+        return maybe_auto_dispatch(ticket.number) or ticket
+    except Exception as exc:  # advice: the ticket is accepted whatever routing does
+        log.exception("auto-dispatch of %s failed; it waits for a dispatcher", ticket.number)
+        with write_transaction():
+            locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+            record_on(
+                locked,
+                "advice_skipped",
+                Actor.system(),
+                {"advice": "auto_dispatch", "note": AUTO_DISPATCH_SKIPPED, "error": type(exc).__name__},
+            )
+        return locked
