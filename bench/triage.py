@@ -20,6 +20,9 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# Triage reads the tickets' choices, so Django is set up; no database (no gazetteer).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotline.settings")
+os.environ.setdefault("HOTLINE_DATABASE_URL", "sqlite:///:memory:")
 
 REAL = (
     Path(__file__).resolve().parents[1].parent / "shared" / "data" / "teddy2020" / "messages_labeled_dev.csv"
@@ -42,6 +45,9 @@ def main() -> None:
     )
     args = ap.parse_args()
 
+    import django
+
+    django.setup()
     from hotline.triage import analyse, rules
     from hotline.triage.corpus import generate
     from hotline.triage.model import DEFAULT_DIR, TextModel, get_model

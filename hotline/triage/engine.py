@@ -10,24 +10,27 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
+from hotline.tickets.models import Emotion, TicketType, Urgency
 from hotline.triage import rules
-from hotline.triage.taxonomy import SEP, get_taxonomy
+from hotline.triage.gazetteer import get_gazetteer
+from hotline.triage.model import get_model
+from hotline.triage.taxonomy import SEP, Taxonomy, get_taxonomy
 from hotline.triage.text import normalise, to_str
 
 log = logging.getLogger(__name__)
 
 # Topics that lean towards a request type when the cue words are silent.
-TOPIC_TYPE_HINTS = {"政法": "综治类"}
+TOPIC_TYPE_HINTS = {"政法": TicketType.SOCIAL.value}
 
 
 @dataclass
 class TriageResult:
-    type: str = "政务类"
+    type: str = TicketType.GOVERNMENT.value
     topic: str = ""
-    urgency: str = "一般"
-    emotion: str = "平静"
+    urgency: str = Urgency.NORMAL.value
+    emotion: str = Emotion.CALM.value
     valid: bool = True
     invalid_reason: str = ""
     police: bool = False
@@ -64,47 +67,67 @@ class TriageResult:
         }
 
 
-def _topic(
-    doc: str, title_len: int, model_out: tuple[list[tuple[str, float]], str, str] | None
-) -> tuple[str, str, float, str, list[dict[str, Any]]]:
-    """(label, topic path, confidence, explanation, candidates)."""
+class TopicGuess(NamedTuple):
+    label: str  # the model's label (or the keyword path's level 1)
+    path: str  # "L1 / L2 / L3"
+    confidence: float
+    explain: str
+    candidates: list[dict[str, Any]]
+    model: str  # the model's name, or "rules"
+
+
+NO_TOPIC = TopicGuess("", "", 0.0, "无效诉求不分类", [], "rules")
+Ranked = list[tuple[str, float]]
+
+
+def _topic(doc: str, title_len: int, model_doc: str) -> TopicGuess:
+    """The topic: the model's, refined (or overridden) by the taxonomy's keywords; the
+    keywords alone when no model serves."""
     tax = get_taxonomy()
     kw_scores, kw_words = tax.match(doc, title_len)
+    model_out = _model_predict(model_doc)
     if model_out is not None:
-        ranked, model_explain, _name = model_out
-        label, conf = ranked[0]
-        probs = dict(ranked)
-        override = _keyword_override(tax, kw_scores, label, probs)
-        if override is not None:
-            path, kw_l1 = override
-            words = kw_words.get(path, [])
-            explain = f"关键词「{'、'.join(words[:4])}」指向「{path}」（模型首选「{label}」）"
-            cands = [{"label": lab, "score": round(float(p), 4)} for lab, p in ranked[:3]]
-            return kw_l1, path, float(probs.get(kw_l1, conf)), explain, cands
-        if SEP in label:
-            path = label
-            l1 = label.split(SEP)[0]
-        else:
-            l1 = label
-            path = tax.best_under(l1, kw_scores) if l1 in tax.level1 else label
-        words = kw_words.get(path, [])
-        explain = f"模型判断「{label}」" + (f"，依据：{model_explain}" if model_explain else "")
-        if words and path != label:
-            explain += f"；细分依据：{'、'.join(words[:4])}"
-        cands = [{"label": lab, "score": round(float(p), 4)} for lab, p in ranked[:3]]
-        return l1 if SEP not in label else label.split(SEP)[0], path, conf, explain, cands
+        ranked, model_explain, name = model_out
+        return _topic_by_model(tax, kw_scores, kw_words, ranked, model_explain)._replace(model=name)
     if not kw_scores:
-        return "", "", 0.0, "未匹配到分类关键词，请人工选择分类", []
+        return TopicGuess("", "", 0.0, "未匹配到分类关键词，请人工选择分类", [], "rules")
     ranked_paths = sorted(kw_scores.items(), key=lambda kv: -kv[1])
     path, score = ranked_paths[0]
     total = sum(kw_scores.values())
     conf = min(0.9, 0.3 + 0.6 * score / total)
     cands = [{"label": p, "score": round(s / total, 4)} for p, s in ranked_paths[:3]]
-    return path.split(SEP)[0], path, conf, "关键词：" + "、".join(kw_words[path][:5]), cands
+    return TopicGuess(
+        path.split(SEP)[0], path, conf, "关键词：" + "、".join(kw_words[path][:5]), cands, "rules"
+    )
+
+
+def _topic_by_model(
+    tax: Taxonomy, kw_scores: dict[str, float], kw_words: dict[str, list[str]], ranked: Ranked, why: str
+) -> TopicGuess:
+    label, conf = ranked[0]
+    probs = dict(ranked)
+    cands = [{"label": lab, "score": round(float(p), 4)} for lab, p in ranked[:3]]
+    override = _keyword_override(kw_scores, label, probs)
+    if override is not None:
+        path, kw_l1 = override
+        words = kw_words.get(path, [])
+        explain = f"关键词「{'、'.join(words[:4])}」指向「{path}」（模型首选「{label}」）"
+        return TopicGuess(kw_l1, path, float(probs.get(kw_l1, conf)), explain, cands, "")
+    if SEP in label:
+        path = label
+        l1 = label.split(SEP)[0]
+    else:
+        l1 = label
+        path = tax.best_under(l1, kw_scores) if l1 in tax.level1 else label
+    words = kw_words.get(path, [])
+    explain = f"模型判断「{label}」" + (f"，依据：{why}" if why else "")
+    if words and path != label:
+        explain += f"；细分依据：{'、'.join(words[:4])}"
+    return TopicGuess(l1, path, conf, explain, cands, "")
 
 
 def _keyword_override(
-    tax: Any, kw_scores: dict[str, float], label: str, probs: dict[str, float]
+    kw_scores: dict[str, float], label: str, probs: dict[str, float]
 ) -> tuple[str, str] | None:
     """Strong taxonomy keywords (admins' edits) win over a model that is not sure: the
     best keyword path, when it scores ≥ 3 and the model gives its level 1 ≥ 0.2."""
@@ -117,11 +140,7 @@ def _keyword_override(
     return path, l1
 
 
-def _model_predict(doc: str) -> tuple[list[tuple[str, float]], str, str] | None:
-    try:
-        from hotline.triage.model import get_model
-    except Exception:  # pragma: no cover - the model module failed to import
-        return None
+def _model_predict(doc: str) -> tuple[Ranked, str, str] | None:
     model = get_model()
     if model is None or not doc:
         return None
@@ -143,14 +162,7 @@ def analyse(title: str = "", text: str = "", channel: str = "", address: str = "
             topic="",
             confidence=0.0,
             explain={"error": "智能分析失败，请人工研判"},
-            confidences={
-                "type": 0.0,
-                "topic": 0.0,
-                "urgency": 0.0,
-                "emotion": 0.0,
-                "valid": 0.0,
-                "police": 0.0,
-            },
+            confidences=dict.fromkeys(("type", "topic", "urgency", "emotion", "valid", "police"), 0.0),
         )
 
 
@@ -160,62 +172,70 @@ def _analyse(title: object, text: object, channel: object, address: object) -> T
     doc = f"{title_n}。{body}" if title_n and body else title_n or body
     title_len = len(title_n) + 1 if title_n else 0
     out = rules.apply(doc, title_len)
-    res = TriageResult(valid=out.valid, invalid_reason=out.invalid_reason)
-    res.urgency = out.urgency.value
-    res.emotion = out.emotion.value
-    res.extreme_emotion = out.extreme_emotion
-    res.life_safety = out.life_safety
-    res.emergency = out.emergency
-    res.police = out.police or to_str(channel) == "police" and out.police_confidence > 0.6
-
+    police = out.police or to_str(channel) == "police" and out.police_confidence > 0.6
     # The model reads what it was trained on (``model.make_doc``): the title twice.
-    model_out = _model_predict(f"{title_n}。{doc}" if title_n else doc) if out.valid else None
+    topic = _topic(doc, title_len, f"{title_n}。{doc}" if title_n else doc) if out.valid else NO_TOPIC
+    tdec = _type(out, police, topic.label)
+    places = get_gazetteer().find({"title": to_str(title), "text": to_str(text), "address": to_str(address)})
+    return TriageResult(
+        type=tdec.value,
+        topic=topic.path,
+        urgency=out.urgency.value,
+        emotion=out.emotion.value,
+        valid=out.valid,
+        invalid_reason=out.invalid_reason,
+        police=police,
+        places=places,
+        confidence=float(topic.confidence) if out.valid else out.validity_confidence,
+        label=topic.label,
+        extreme_emotion=out.extreme_emotion,
+        life_safety=out.life_safety,
+        emergency=out.emergency,
+        confidences={
+            "type": tdec.confidence,
+            "topic": float(topic.confidence),
+            "urgency": out.urgency.confidence,
+            "emotion": out.emotion.confidence,
+            "valid": out.validity_confidence,
+            "police": out.police_confidence,
+        },
+        explain=_explain(out, tdec, topic, police, places),
+        topic_candidates=topic.candidates,
+        model=topic.model,
+    )
+
+
+def _type(out: rules.RuleOutcome, police: bool, label: str) -> rules.Decision:
+    """The rules' type; when no cue word spoke, a topic that leans to a type decides."""
+    tdec = rules.decide_type(out, police)
+    hint = TOPIC_TYPE_HINTS.get(label)
+    if not police and tdec.value == TicketType.GOVERNMENT and not tdec.cues and hint:
+        return rules.Decision(hint, 0.45, f"{hint}：分类「{label}」通常属此类")
+    return tdec
+
+
+def _explain(
+    out: rules.RuleOutcome,
+    tdec: rules.Decision,
+    topic: TopicGuess,
+    police: bool,
+    places: list[dict[str, Any]],
+) -> dict[str, str]:
     if out.valid:
-        label, path, tconf, texplain, cands = _topic(doc, title_len, model_out)
+        note = "（非中文内容，建议人工确认）" if out.validity_confidence < 0.6 else ""
+        validity = "有效诉求" + note
     else:
-        label, path, tconf, texplain, cands = "", "", 0.0, "无效诉求不分类", []
-    res.label, res.topic, res.topic_candidates = label, path, cands
-    res.model = model_out[2] if model_out else "rules"
-
-    tdec = rules.decide_type(out, res.police)
-    if not res.police and tdec.value == "政务类" and not tdec.cues and label in TOPIC_TYPE_HINTS:
-        tdec = rules.Decision(
-            TOPIC_TYPE_HINTS[label], 0.45, f"{TOPIC_TYPE_HINTS[label]}：分类「{label}」通常属此类"
-        )
-    res.type = tdec.value
-
-    gaz_fields = {"title": to_str(title), "text": to_str(text), "address": to_str(address)}
-    try:
-        from hotline.triage.gazetteer import get_gazetteer
-
-        res.places = get_gazetteer().find(gaz_fields)
-    except Exception:
-        res.places = []
-
-    if out.valid:
-        validity_explain = "有效诉求" + (
-            "（非中文内容，建议人工确认）" if out.validity_confidence < 0.6 else ""
-        )
-    else:
-        validity_explain = out.invalid_reason
-    res.explain = {
+        validity = out.invalid_reason
+    extreme = "；情绪极端，建议优先安抚并上报" if out.extreme_emotion else ""
+    explain = {
         "type": tdec.explain,
-        "topic": texplain,
+        "topic": topic.explain,
         "urgency": out.urgency.explain,
-        "emotion": out.emotion.explain + ("；情绪极端，建议优先安抚并上报" if out.extreme_emotion else ""),
-        "valid": validity_explain,
-        "police": out.police_explain if res.police else "未发现需转110的警情",
-        "places": "、".join(str(p["name"]) for p in res.places) if res.places else "未识别到本平台地名",
+        "emotion": out.emotion.explain + extreme,
+        "valid": validity,
+        "police": out.police_explain if police else "未发现需转110的警情",
+        "places": "、".join(str(p["name"]) for p in places) if places else "未识别到本平台地名",
     }
     if out.emergency:
-        res.explain["emergency"] = f"涉及生命安全，建议立即联动{out.emergency}"
-    res.confidences = {
-        "type": tdec.confidence,
-        "topic": float(tconf),
-        "urgency": out.urgency.confidence,
-        "emotion": out.emotion.confidence,
-        "valid": out.validity_confidence,
-        "police": out.police_confidence,
-    }
-    res.confidence = float(tconf) if out.valid else out.validity_confidence
-    return res
+        explain["emergency"] = f"涉及生命安全，建议立即联动{out.emergency}"
+    return explain

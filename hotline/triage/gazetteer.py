@@ -11,8 +11,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from django.apps import apps
+
 from hotline.triage.lexicon import Lexicon
-from hotline.triage.text import _TABLE, to_str
+from hotline.triage.text import SAME_LENGTH_TABLE, to_str
 
 CHECK_EVERY = 30.0
 KIND_RANK = {"landmark": 0, "village": 1, "township": 2, "county": 3, "prefecture": 4}
@@ -56,7 +58,7 @@ class Gazetteer:
             if not raw or not self.entries:
                 continue
             # Length-preserving normalisation so that offsets point into the original.
-            probe = raw[:60000].translate({k: v for k, v in _TABLE.items() if len(v) == 1})
+            probe = raw[:60000].translate(SAME_LENGTH_TABLE)
             for hit in self.lexicon.scan(probe):
                 for e in self.entries.get(hit.word, []):
                     key = (e.name, e.unit_id, e.place_id)
@@ -88,27 +90,19 @@ EMPTY = Gazetteer({})
 _cache: dict[str, object] = {"gaz": None, "checked": 0.0, "stamp": None}
 
 
-def _db_ready() -> bool:
-    try:
-        from django.apps import apps
-
-        return apps.ready
-    except Exception:
-        return False
-
-
 def _stamp() -> tuple[object, ...] | None:
+    """What changes when the gazetteer's rows change, or None without a usable database."""
+    from django.db.models import Count, Max
+
+    from hotline.org.models import Unit
+    from hotline.triage.models import Place
+
     try:
-        from django.db.models import Count, Max
-
-        from hotline.org.models import Unit
-        from hotline.triage.models import Place
-
         u = Unit.objects.aggregate(n=Count("id"), m=Max("id"))
         p = Place.objects.aggregate(n=Count("id"), m=Max("id"), t=Max("updated_at"))
-        return (u["n"], u["m"], p["n"], p["m"], p["t"])
-    except Exception:
+    except Exception:  # no usable database (none, not migrated, not allowed here): no places
         return None
+    return (u["n"], u["m"], p["n"], p["m"], p["t"])
 
 
 def _load() -> Gazetteer:
@@ -149,7 +143,7 @@ def get_gazetteer() -> Gazetteer:
     if gaz is not None and now - float(_cache["checked"]) < CHECK_EVERY:  # type: ignore[arg-type]
         return gaz  # type: ignore[return-value]
     _cache["checked"] = now
-    if not _db_ready():
+    if not apps.ready:
         return EMPTY
     stamp = _stamp()
     if stamp is None:

@@ -13,6 +13,7 @@ model in ``<data dir>/triage-model`` if present, else the shipped default in
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import threading
@@ -23,10 +24,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 
+from hotline.triage.datafiles import DATA_DIR
 from hotline.triage.text import join_fields
 
-DEFAULT_DIR = Path(__file__).resolve().parent / "data" / "default-model"
+log = logging.getLogger(__name__)
+
+DEFAULT_DIR = DATA_DIR / "default-model"
 MODEL_FILE = "model.npz"  # compact, numpy only (char n-gram models)
 JOBLIB_FILE = "model.joblib"  # any sklearn vectorizer (e.g. with jieba words)
 META_FILE = "meta.json"
@@ -449,13 +454,8 @@ CHECK_EVERY = 60.0
 
 
 def data_dir() -> Path:
-    try:
-        from django.conf import settings
-
-        if settings.configured and getattr(settings, "DATA_DIR", None):
-            return Path(settings.DATA_DIR)
-    except Exception:  # settings that cannot load: the environment decides
-        return Path(os.environ.get("HOTLINE_DATA_DIR", Path.cwd()))
+    if settings.configured and getattr(settings, "DATA_DIR", None):
+        return Path(settings.DATA_DIR)
     return Path(os.environ.get("HOTLINE_DATA_DIR", Path.cwd()))
 
 
@@ -489,7 +489,8 @@ def get_model(loader: Callable[[Path], TextModel] = TextModel.load) -> TextModel
             return _state["model"]  # type: ignore[no-any-return]
         try:
             model = loader(path)
-        except Exception:
+        except Exception:  # a broken or half-written file: keep serving what we have
+            log.exception("triage model %s failed to load", path)
             return _state["model"]  # type: ignore[no-any-return]
         _state.update(model=model, path=path, mtime=mtime)
         return model

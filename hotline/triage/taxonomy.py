@@ -11,9 +11,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.apps import apps
+
+from hotline.triage.datafiles import DATA_DIR
 from hotline.triage.lexicon import Lexicon
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_FILE = DATA_DIR / "taxonomy.csv"
 SEP = " / "
 
@@ -96,19 +98,17 @@ CHECK_EVERY = 30.0
 
 def _db_stamp() -> tuple[int, object] | None:
     """(count, last change) of the Topic table, or None when no database is usable."""
-    try:
-        from django.apps import apps
-
-        if not apps.ready:
-            return None
-        from django.db.models import Count, Max
-
-        from hotline.triage.models import Topic
-
-        agg = Topic.objects.filter(active=True).aggregate(n=Count("id"), m=Max("updated_at"))
-        return (agg["n"] or 0, agg["m"])
-    except Exception:
+    if not apps.ready:
         return None
+    from django.db.models import Count, Max
+
+    from hotline.triage.models import Topic
+
+    try:
+        agg = Topic.objects.filter(active=True).aggregate(n=Count("id"), m=Max("updated_at"))
+    except Exception:  # no usable database (none, not migrated, not allowed here): the file serves
+        return None
+    return (agg["n"] or 0, agg["m"])
 
 
 def _from_db() -> list[TopicNode]:
@@ -137,7 +137,7 @@ def get_taxonomy() -> Taxonomy:
     if stamp is not None and stamp[0] > 0:
         try:
             nodes = _from_db()
-        except Exception:
+        except Exception:  # the table went away between the two reads: the file serves
             nodes = []
     if not nodes:
         nodes = read_csv()

@@ -53,6 +53,9 @@ _TABLE: dict[int, str] = {ord(t): s for t, s in zip(_TRAD, _SIMP, strict=True) i
 # that NFKC leaves alone but map a few look-alikes to one form.
 _TABLE.update({ord("\u3000"): " ", ord("\u00a0"): " ", ord("\u200b"): "", ord("\ufeff"): ""})
 
+# The entries that keep a text's length, for finding offsets into the original text.
+SAME_LENGTH_TABLE: dict[int, str] = {k: v for k, v in _TABLE.items() if len(v) == 1}
+
 _TAG = re.compile(r"<[^>]{0,200}>")
 _SPACE = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from collections import Counter
 
+from hotline.tickets.models import Emotion, TicketType, Urgency
 from hotline.triage.corpus import generate
-from hotline.triage.rules import EMOTIONS, TYPES, URGENCIES
 from hotline.triage.taxonomy import read_csv
 
+# The ticket's own choices: triage suggests nothing else.
+TYPES, URGENCIES, EMOTIONS = TicketType.values, Urgency.values, Emotion.values
 KEYS = {"title", "text", "type", "topic", "urgency", "emotion", "valid", "police", "place"}
 
 
