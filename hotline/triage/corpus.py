@@ -101,18 +101,34 @@ def _title(m: Material, core: str, rng: random.Random, kind: str, slots: dict[st
     return f"{p}{loc}{short}{suffix}"[:60]
 
 
-def _new_row() -> Row:
-    return {"urgency": Urgency.NORMAL.value, "emotion": Emotion.CALM.value, "valid": True, "police": False}
+def _row(
+    title: str,
+    text: str,
+    kind: str,
+    topic: str,
+    place: str,
+    *,
+    urgency: str = Urgency.NORMAL.value,
+    emotion: str = Emotion.CALM.value,
+    valid: bool = True,
+    police: bool = False,
+) -> Row:
+    return {
+        "urgency": urgency,
+        "emotion": emotion,
+        "valid": valid,
+        "police": police,
+        "title": title,
+        "text": text,
+        "type": kind,
+        "topic": topic,
+        "place": place,
+    }
 
 
 def _invalid(m: Material, rng: random.Random) -> Row:
     case = rng.choice(m.cases["invalid"])
-    row = _new_row()
-    row.update(
-        title=case["title"], text=case["text"], type=TicketType.GOVERNMENT.value, topic="", valid=False
-    )
-    row["place"] = ""
-    return row
+    return _row(case["title"], case["text"], TicketType.GOVERNMENT.value, "", "", valid=False)
 
 
 def _police(m: Material, rng: random.Random, slots: dict[str, str]) -> Row:
@@ -120,36 +136,33 @@ def _police(m: Material, rng: random.Random, slots: dict[str, str]) -> Row:
     case = rng.choice(cases["requests"])
     opening = rng.choice(m.sentences["openings"])
     text = _fill(opening + case["text"] + rng.choice(cases["endings"]), slots)
-    row = _new_row()
-    row.update(
-        title=_fill(case["title"], slots),
-        text=text,
-        type=TicketType.POLICE.value,
-        topic=cases["topic"],
-        police=True,
-        urgency=rng.choice([Urgency.URGENT.value, Urgency.URGENT.value, Urgency.NORMAL.value]),
-        emotion=rng.choice([Emotion.ANXIOUS.value, Emotion.ANGRY.value, Emotion.CALM.value]),
-    )
+    urgency = rng.choice([Urgency.URGENT.value, Urgency.URGENT.value, Urgency.NORMAL.value])
+    emotion = rng.choice([Emotion.ANXIOUS.value, Emotion.ANGRY.value, Emotion.CALM.value])
+    place = slots["place"] if "{place}" in case["text"] else ""
+    title = _fill(case["title"], slots)
     if case.get("critical"):
-        row["urgency"] = Urgency.CRITICAL.value
-    row["place"] = slots["place"] if "{place}" in case["text"] else ""
-    return row
+        urgency = Urgency.CRITICAL.value
+    return _row(
+        title,
+        text,
+        TicketType.POLICE.value,
+        cases["topic"],
+        place,
+        urgency=urgency,
+        emotion=emotion,
+        police=True,
+    )
 
 
 def _dispute(m: Material, rng: random.Random, slots: dict[str, str]) -> Row:
     cases = m.cases["dispute"]
     case = rng.choice(cases["requests"])
     text = _fill(rng.choice(m.sentences["openings"]) + case["text"], slots)
-    row = _new_row()
-    row.update(
-        title=_fill(case["title"], slots),
-        text=text,
-        type=TicketType.SOCIAL.value,
-        topic=cases["topic"],
-        emotion=rng.choice([Emotion.ANXIOUS.value, Emotion.DISSATISFIED.value, Emotion.CALM.value]),
+    emotion = rng.choice([Emotion.ANXIOUS.value, Emotion.DISSATISFIED.value, Emotion.CALM.value])
+    place = slots["place"] if slots["place"] in text else ""
+    return _row(
+        _fill(case["title"], slots), text, TicketType.SOCIAL.value, cases["topic"], place, emotion=emotion
     )
-    row["place"] = slots["place"] if slots["place"] in text else ""
-    return row
 
 
 def _framed(m: Material, rng: random.Random, topic: Topic, kind: str) -> tuple[list[str], str]:
@@ -177,28 +190,30 @@ def _framed(m: Material, rng: random.Random, topic: Topic, kind: str) -> tuple[l
     return parts, core
 
 
-def _moods(m: Material, rng: random.Random, kind: str, parts: list[str], row: Row) -> None:
-    """Add an urgency sentence and an emotion sentence (or none), labelling the row."""
+def _moods(m: Material, rng: random.Random, kind: str, parts: list[str]) -> tuple[str, str]:
+    """Add an urgency sentence and an emotion sentence (or none): the (urgency, emotion)."""
     s = m.sentences
+    urgency, emotion = Urgency.NORMAL.value, Emotion.CALM.value
     r2 = rng.random()
     if r2 < 0.03:
         parts.append(rng.choice(s["critical"])["text"])
-        row["urgency"] = Urgency.CRITICAL.value
+        urgency = Urgency.CRITICAL.value
     elif r2 < 0.15:
         parts.append(rng.choice(s["urgent"]))
-        row["urgency"] = Urgency.URGENT.value
+        urgency = Urgency.URGENT.value
     r3 = rng.random()
     if r3 < 0.08:
         parts.append(rng.choice(s["angry"]))
-        row["emotion"] = Emotion.ANGRY.value
+        emotion = Emotion.ANGRY.value
     elif r3 < 0.2:
         parts.append(rng.choice(s["unhappy"]))
-        row["emotion"] = Emotion.DISSATISFIED.value
+        emotion = Emotion.DISSATISFIED.value
     elif r3 < 0.3:
         parts.append(rng.choice(s["anxious"]))
-        row["emotion"] = Emotion.ANXIOUS.value
+        emotion = Emotion.ANXIOUS.value
     elif kind == TicketType.COMPLAINT and r3 < 0.6:
-        row["emotion"] = Emotion.DISSATISFIED.value
+        emotion = Emotion.DISSATISFIED.value
+    return urgency, emotion
 
 
 def _topic_request(m: Material, rng: random.Random, paths: list[str], slots: dict[str, str]) -> Row:
@@ -209,15 +224,13 @@ def _topic_request(m: Material, rng: random.Random, paths: list[str], slots: dic
         kind = TicketType.GOVERNMENT.value
     if kind == TicketType.SUGGESTION and not topic.suggestions:
         kind = TicketType.COMPLAINT.value
-    row = _new_row()
     parts, core = _framed(m, rng, topic, kind)
-    _moods(m, rng, kind, parts, row)
+    urgency, emotion = _moods(m, rng, kind, parts)
     parts.append(rng.choice(m.sentences["requests"]))
     text = _fill("".join(parts), slots)
     title = _title(m, _fill(core, slots), rng, kind, slots)
-    uses_place = slots["place"] in text or slots["place"] in title
-    row.update(title=title, text=text, type=kind, topic=path, place=slots["place"] if uses_place else "")
-    return row
+    place = slots["place"] if slots["place"] in text or slots["place"] in title else ""
+    return _row(title, text, kind, path, place, urgency=urgency, emotion=emotion)
 
 
 def _one(m: Material, rng: random.Random, places: list[str] | None, paths: list[str]) -> Row:
