@@ -19,7 +19,6 @@ from hotline.triage.text import normalise
 WINDOW_DAYS = 30
 MAX_CANDIDATES = 2000
 MIN_SCORE = 0.35
-CLOSED_STATES = ("archived", "rejected", "transferred", "merged")
 # Characters that carry no meaning for "same matter".
 _SKIP = set(" ,.!?;:，。！？；：、…\"'()（）《》“”‘’-—_/\\")
 
@@ -86,6 +85,7 @@ def find_duplicates(
     reasons, title, state and created_at (ISO string)."""
     from django.utils import timezone
 
+    from hotline.tickets.lifecycle import END_STATES
     from hotline.tickets.models import Ticket
 
     now = now or timezone.now()
@@ -98,7 +98,7 @@ def find_duplicates(
         qs.filter(
             created_at__gte=now - timedelta(days=WINDOW_DAYS), created_at__lte=now + timedelta(minutes=5)
         )
-        .exclude(state__in=CLOSED_STATES)
+        .exclude(state__in=END_STATES)
         .order_by("-created_at")
         .values("number", "title", "text", "state", "place_id", "address", "created_at")[:MAX_CANDIDATES]
     )
