@@ -153,7 +153,7 @@ def get_gazetteer() -> Gazetteer:
         return gaz  # type: ignore[return-value]
     try:
         new = _load()
-    except Exception:
+    except Exception:  # the tables went away between the stamp and the read: no places
         new = EMPTY
     _cache.update(gaz=new, stamp=stamp)
     return new
