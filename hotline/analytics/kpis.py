@@ -28,11 +28,11 @@ from typing import Any
 from django.utils import timezone
 
 from hotline.analytics.models import COUNTER_NAMES
-from hotline.tickets.models import State
+from hotline.tickets.models import Satisfaction, State
 
 CLOSED_BY_UNIT = (State.REPORTED, State.AWAITING_CALLBACK, State.ARCHIVED)
 NOT_VALID = (State.REJECTED, State.TRANSFERRED, State.MERGED)
-SATISFIED = ("satisfied", "basically_satisfied")
+SATISFIED = (Satisfaction.SATISFIED, Satisfaction.BASICALLY)
 REDISPATCH = "redispatch"
 
 # Counter → (中文名, what is counted). The unit of every counter is one ticket, except

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from hotline.org.actor import CITIZEN_ROLE
 from hotline.org.models import Role
 from hotline.tickets.models import State
 
@@ -27,6 +28,9 @@ class Transition:
     targets: tuple[str, ...]  # empty: the state does not change
     roles: frozenset[str]
     public: bool = False  # shown on the citizen's timeline
+    # A remark records what someone said of the ticket and leaves its row untouched (no
+    # version bump): a citizen's rating does not make a clerk's open form stale.
+    remark: bool = False
 
 
 def _t(
@@ -88,6 +92,10 @@ TRANSITIONS: dict[str, Transition] = {
         public=True,
     ),
     "archive": _t("归档", (S.AWAITING_CALLBACK,), (S.ARCHIVED,), {Role.CALLBACK}, public=True),
+    # What people say of the handling; the state stays. The names are those the audit
+    # chain has always stored.
+    "citizen_rating": _t("市民评价", (S.AWAITING_CALLBACK, S.ARCHIVED), (), {CITIZEN_ROLE}, remark=True),
+    "unit_complaint": _t("督办投诉", tuple(S.values), (), {Role.SUPERVISOR}, remark=True),
 }
 
 STATE_LABELS = dict(State.choices)
@@ -96,8 +104,6 @@ STATE_LABELS = dict(State.choices)
 RECORDED_LABELS = {
     "create": "受理",
     "view_personal_data": "查看市民完整信息",
-    "citizen_rating": "市民评价",
-    "unit_complaint": "督办投诉",
     "merged_in": "并入重复件",
     "advice_skipped": "智能建议未执行",
 }

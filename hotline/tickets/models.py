@@ -50,6 +50,14 @@ class Urgency(models.TextChoices):
     NORMAL = "一般", "一般"
 
 
+class Satisfaction(models.TextChoices):
+    """How satisfied a citizen says they are, at the callback or in their own rating."""
+
+    SATISFIED = "satisfied", "满意"
+    BASICALLY = "basically_satisfied", "基本满意"
+    DISSATISFIED = "dissatisfied", "不满意"
+
+
 class Emotion(models.TextChoices):
     CALM = "平静", "平静"
     ANXIOUS = "焦虑", "焦虑"

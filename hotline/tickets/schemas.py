@@ -245,6 +245,17 @@ class ArchiveIn(ActionIn):
     note: str = ""
 
 
+class RatingIn(ActionIn):
+    rating: str = Field(description="satisfied / basically_satisfied / dissatisfied")
+    comment: str = ""
+
+
+class ComplaintIn(ActionIn):
+    unit: str = Field(description="被投诉单位编码(数据范围内)")
+    content: str = Field(description="投诉内容,不超过 2000 字")
+    person: str = Field("", description="被投诉人姓名(可选)")
+
+
 ACTION_SCHEMAS: dict[str, type[ActionIn]] = {
     "answer": AnswerIn,
     "reject": RejectIn,
@@ -268,4 +279,6 @@ ACTION_SCHEMAS: dict[str, type[ActionIn]] = {
     "review": ReviewIn,
     "callback": CallbackIn,
     "archive": ArchiveIn,
+    "citizen_rating": RatingIn,
+    "unit_complaint": ComplaintIn,
 }

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import UploadedFile
 
 from hotline.knowledge.models import Article
 from hotline.tickets.actions.intake import PHONE_RE, REJECT_CATEGORIES
-from hotline.tickets.models import Channel, Emotion, TicketType, Urgency
+from hotline.tickets.models import Channel, Emotion, Satisfaction, TicketType, Urgency
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 # Magic numbers of the image types the portal accepts; the browser's claim is not trusted.
@@ -137,7 +137,7 @@ class TrackForm(forms.Form):
 class RatingForm(TrackForm):
     rating = forms.ChoiceField(
         label="您对办理结果",
-        choices=(("satisfied", "满意"), ("basically_satisfied", "基本满意"), ("dissatisfied", "不满意")),
+        choices=Satisfaction.choices,
         widget=forms.RadioSelect,
         error_messages={"required": "请选择满意程度"},
     )

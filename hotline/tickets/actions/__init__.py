@@ -5,6 +5,7 @@ from collections.abc import Callable
 from hotline.tickets.actions.base import perform
 from hotline.tickets.actions.closing import archive, callback
 from hotline.tickets.actions.dispatch import dispatch, return_ticket, rule_return, sign, subdispatch
+from hotline.tickets.actions.feedback import complain, rate
 from hotline.tickets.actions.handling import (
     decide_extension,
     decide_suspension,
@@ -45,6 +46,8 @@ ACTIONS: dict[str, Callable[..., Ticket]] = {
     "review": review,
     "callback": callback,
     "archive": archive,
+    "citizen_rating": rate,
+    "unit_complaint": complain,
 }
 
 __all__ = [
@@ -53,6 +56,8 @@ __all__ = [
     "answer",
     "archive",
     "callback",
+    "complain",
+    "rate",
     "create_ticket",
     "decide_extension",
     "decide_suspension",

@@ -2,7 +2,8 @@
 
 ``perform`` is the only place that saves a ticket after it exists. It takes the row
 lock, refuses what the actor's role, data scope or the ticket's state do not allow,
-runs the action's change, bumps the version, appends the action's one event and runs
+runs the action's change, bumps the version (a remark such as a rating leaves the
+row as it is), appends the action's one event and runs
 the followers of the change (``tickets.followers``) — all in one transaction, so a
 refusal leaves nothing behind.
 """
@@ -72,10 +73,11 @@ def perform(
         from_state = ticket.state
         payload = change(ticket, actor, now) or {}
         check_target(action, ticket.state, from_state)
-        deadlines.on_action(ticket, action, from_state, now, payload)
-        ticket.version += 1
-        ticket.updated_at = now
-        ticket.save()
+        if not transition.remark:
+            deadlines.on_action(ticket, action, from_state, now, payload)
+            ticket.version += 1
+            ticket.updated_at = now
+            ticket.save()
         event = record(
             action=action,
             ticket=ticket,

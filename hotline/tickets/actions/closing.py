@@ -9,9 +9,9 @@ from hotline.errors import InvalidInput
 from hotline.org.actor import Actor
 from hotline.tickets.actions.base import perform
 from hotline.tickets.actions.handling import _reopen_lead
-from hotline.tickets.models import State, Ticket
+from hotline.tickets.models import Satisfaction, State, Ticket
 
-SATISFACTION = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
+SATISFACTION = dict(Satisfaction.choices)
 ARCHIVE_REASONS = {
     "unreachable": "多次回访无法联系",
     "declined": "市民拒绝回访",

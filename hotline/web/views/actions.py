@@ -33,6 +33,8 @@ review              passed (1/0, required), comment
 callback            reached (1/0, default 1), satisfaction (satisfied/
                     basically_satisfied/dissatisfied), resolved (1/0), note
 archive             reason (unreachable/declined/no_callback_needed, required), note
+unit_complaint      unit (unit code, required), person, content (required)
+citizen_rating      — (the citizen rates on the portal, not on the ticket page)
 ==================  ===============================================================
 
 Booleans accept 1/0, true/false, on/off, 是/否.
@@ -139,6 +141,11 @@ ACTION_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
     "archive": (
         F("reason", "归档原因", "select", True, tuple(ARCHIVE_REASONS.items())),
         F("note", "说明", "textarea"),
+    ),
+    "unit_complaint": (
+        F("unit", "被投诉单位编码", "unit", True),
+        F("person", "被投诉人(可选)"),
+        F("content", "投诉内容", "textarea", True),
     ),
 }
 

@@ -10,29 +10,28 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.cache import cache
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from hotline import clock
 from hotline.audit.models import Event
-from hotline.audit.record import record
 from hotline.errors import ActionError
 from hotline.org.actor import Actor
 from hotline.tickets import selectors
 from hotline.tickets.actions import NewContact
+from hotline.tickets.actions.closing import SATISFACTION
+from hotline.tickets.actions.feedback import rate as rate_ticket
 from hotline.tickets.intake import take_in
-from hotline.tickets.lifecycle import STATE_LABELS
-from hotline.tickets.models import Channel, State, Ticket
+from hotline.tickets.lifecycle import STATE_LABELS, TRANSITIONS
+from hotline.tickets.models import Channel, Ticket
 from hotline.tickets.timeline import public_timeline
 from hotline.web.forms import PortalForm, RatingForm, TrackForm
 from hotline.web.models import Attachment
-from hotline.web.views.present import RATINGS
 
 SUBMIT_INTERVAL = timedelta(minutes=1)
 LOOKUP_FAILURES = 20  # per client address per 10 minutes
-RATEABLE = (State.AWAITING_CALLBACK, State.ARCHIVED)
+RATEABLE = TRANSITIONS["citizen_rating"].sources
 
 
 def submit(request: HttpRequest) -> HttpResponse:
@@ -144,23 +143,21 @@ def rate(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         context = {"form": track_form, **_track_context(ticket, form)}
         return render(request, "web/portal/track.html", context, status=422)
-    with transaction.atomic():
-        # The row lock orders two concurrent ratings: the second sees the first.
-        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
-        if locked.state not in RATEABLE:
-            form.add_error(None, "工单办结后才能评价。")
-        elif Event.objects.filter(ticket=locked, action="citizen_rating").exists():
-            form.add_error(None, "该工单已评价过,感谢您的反馈。")
-        else:
-            rating = form.cleaned_data["rating"]
-            record(
-                action="citizen_rating",
-                ticket=locked,
-                actor=Actor.citizen(),
-                payload={"rating": rating, "comment": form.cleaned_data["comment"].strip()},
-            )
-    if form.errors:
+    try:
+        # The lookup above proved the ticket is this citizen's: the one they may rate.
+        rate_ticket(
+            Actor.citizen(own_ticket=ticket.number),
+            ticket.number,
+            rating=form.cleaned_data["rating"],
+            comment=form.cleaned_data["comment"],
+        )
+    except ActionError as exc:
+        form.add_error(None, "工单办结后才能评价。" if exc.code == "invalid_state" else exc.message)
         context = {"form": track_form, **_track_context(ticket, form)}
         return render(request, "web/portal/track.html", context, status=409)
-    context = {"form": track_form, **_track_context(ticket), "thanks": RATINGS[form.cleaned_data["rating"]]}
+    context = {
+        "form": track_form,
+        **_track_context(ticket),
+        "thanks": SATISFACTION[form.cleaned_data["rating"]],
+    }
     return render(request, "web/portal/track.html", context)

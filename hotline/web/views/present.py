@@ -13,8 +13,6 @@ from hotline.tickets.actions.intake import REJECT_CATEGORIES
 from hotline.tickets.lifecycle import STATE_LABELS, action_label
 from hotline.tickets.models import Channel
 
-RATINGS = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
-
 # Payload key → label, in display order. Keys not listed are internal bookkeeping.
 PAYLOAD_LABELS: dict[str, str] = {
     "channel": "渠道",
@@ -55,7 +53,7 @@ _VALUE_MAPS: dict[str, dict[str, str]] = {
     "category": REJECT_CATEGORIES,
     "reason": ARCHIVE_REASONS,
     "satisfaction": SATISFACTION,
-    "rating": RATINGS,
+    "rating": SATISFACTION,
     "share": {"lead": "主办", "assist": "协办"},
     "decision": {"redispatch": "改派", "overrule": "驳回退单"},
     "deadline": KIND_LABELS,

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,11 +20,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from hotline import clock
 from hotline.audit.models import Event
-from hotline.audit.record import record
+from hotline.errors import ActionError, InvalidInput
 from hotline.org.models import Level, Role, Unit
 from hotline.org.scope import DataScope
 from hotline.sla.deadlines import near_q, overdue_q
 from hotline.tickets import actions
+from hotline.tickets.actions.feedback import complain, complaint_problems
 from hotline.tickets.models import Ticket
 from hotline.tickets.selectors import scoped_tickets
 from hotline.web.consoles.access import (
@@ -199,43 +199,25 @@ def escalate(request: HttpRequest, number: str, step: str) -> HttpResponse:
 @console(Role.SUPERVISOR)
 def file_complaint(request: HttpRequest) -> HttpResponse:
     """督办投诉: a complaint against a unit (and optionally a named staff member) on a ticket."""
-    scope = scope_of(request)
     form = {k: (request.POST.get(k) or "").strip() for k in ("ticket", "unit", "person", "content")}
-    errors: dict[str, str] = {}
-    ticket = scoped_tickets(scope).filter(number=form["ticket"]).first() if form["ticket"] else None
+    actor = actor_of(request)
+    errors = complaint_problems(actor, unit=form["unit"], content=form["content"], person=form["person"])
     if not form["ticket"]:
         errors["ticket"] = "请填写工单编号"
-    elif ticket is None:
-        errors["ticket"] = f"工单 {form['ticket']} 不存在或不在您的数据范围内"
-    unit = scope.units().filter(code=form["unit"]).first() if form["unit"] else None
-    if not form["unit"]:
-        errors["unit"] = "请选择被投诉单位"
-    elif unit is None:
-        errors["unit"] = "被投诉单位不存在或不在您的数据范围内"
-    if len(form["person"]) > 50:
-        errors["person"] = "被投诉人姓名不能超过 50 个字"
-    if not form["content"]:
-        errors["content"] = "请填写投诉内容"
-    elif len(form["content"]) > 2000:
-        errors["content"] = "投诉内容不能超过 2000 字"
-    if errors or ticket is None or unit is None:
+    elif not errors:
+        try:
+            ticket = complain(
+                actor, form["ticket"], unit=form["unit"], person=form["person"], content=form["content"]
+            )
+        except InvalidInput as exc:
+            errors[exc.field] = exc.message
+        except ActionError:  # missing or out of scope: one answer, so numbers cannot be probed
+            errors["ticket"] = f"工单 {form['ticket']} 不存在或不在您的数据范围内"
+    if errors:
         messages.error(request, "投诉未保存:请按提示修改后重新提交")
         return render_supervise(request, "complaints", status=422, errors=errors, form=form)
-    with transaction.atomic():
-        record(
-            action=COMPLAINT,
-            ticket=ticket,
-            actor=actor_of(request),
-            from_state=ticket.state,
-            to_state=ticket.state,
-            payload={
-                "unit": unit.code,
-                "unit_name": unit.name,
-                "person": form["person"],
-                "content": form["content"],
-            },
-        )
-    messages.success(request, f"已登记对「{unit.name}」的督办投诉(工单 {ticket.number})")
+    unit_name = Unit.objects.filter(code=form["unit"]).values_list("name", flat=True).first()
+    messages.success(request, f"已登记对「{unit_name}」的督办投诉(工单 {ticket.number})")
     return redirect("/supervise/?tab=complaints")
 
 
