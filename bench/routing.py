@@ -13,7 +13,7 @@ lead units, states and deadlines (so the batched load query has rows to count). 
 times, per request:
 
 * ``suggest(fields)`` — a suggestion computed from a dict (no write),
-* ``suggest(ticket)`` — from a stored ticket, including storing the suggestion,
+* ``suggest(ticket)`` + ``record_suggestion`` — from a stored ticket, storing the suggestion,
 * the baseline: ``Ticket.objects.get(number=...)``, one indexed read of one row.
 
 and prints p50 / p99 / max of each and the ratio to the baseline. Nothing is written
@@ -182,7 +182,7 @@ def main() -> None:
         numbers = build_tickets(args.tickets, rng)
         from hotline.org.models import Unit
         from hotline.routing.catalogue import catalogue, read_default, seed_duty_catalogue
-        from hotline.routing.suggest import suggest
+        from hotline.routing.suggest import record_suggestion, suggest
         from hotline.tickets.models import Ticket
 
         seeded = seed_duty_catalogue()
@@ -198,7 +198,7 @@ def main() -> None:
         for i, req in enumerate(requests[: min(500, len(requests))]):
             stored.append(Ticket.objects.create(number=f"R{i:012d}", channel="phone", created_at=rng_now(),
                                                 updated_at=rng_now(), **req))  # fmt: skip
-        suggest(requests[0], record=False)  # warm the caches (unit index, catalogue)
+        suggest(requests[0])  # warm the caches (unit index, catalogue)
         assert len(catalogue()) == seeded["total"]
         base, plain, with_ticket = [], [], []
         for req in requests:
@@ -207,12 +207,12 @@ def main() -> None:
             Ticket.objects.get(number=number)
             base.append(time.perf_counter() - s)
             s = time.perf_counter()
-            result = suggest(req, record=False)
+            result = suggest(req)
             plain.append(time.perf_counter() - s)
             assert result.lead is not None
         for ticket in stored:
             s = time.perf_counter()
-            suggest(ticket)
+            record_suggestion(ticket, suggest(ticket))
             with_ticket.append(time.perf_counter() - s)
         b50 = statistics.median(base)
         print(f"{'':34s}{'p50 ms':>9s}{'p99 ms':>9s}{'max ms':>9s}{'p50/baseline':>14s}")
@@ -277,7 +277,7 @@ def demo(url: str) -> None:
             reset_all()
             for tid in order:
                 ticket, right = tickets[tid], truth[tid]
-                s = suggest(ticket, record=False)
+                s = suggest(ticket)
                 codes = [c.unit.code for c in s.leads]
                 tallies[mode][0] += bool(codes) and codes[0] == right
                 tallies[mode][1] += right in codes[:3]
@@ -304,7 +304,7 @@ def demo(url: str) -> None:
             Ticket.objects.get(number=random.choice(numbers))
             base.append(time.perf_counter() - start)
             start = time.perf_counter()
-            suggest(t, record=False)
+            suggest(t)
             lat.append(time.perf_counter() - start)
         print(f"latency on the demo org: suggest p50 {statistics.median(lat) * 1e3:.3f} ms, p99 "
               f"{pct(lat, 0.99) * 1e3:.3f} ms; Ticket.objects.get p50 {statistics.median(base) * 1e3:.3f} ms, "

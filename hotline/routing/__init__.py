@@ -4,7 +4,8 @@ first-time-right rate.
 
 Public functions, imported from their modules::
 
-    from hotline.routing.suggest import suggest            # -> Suggestion
+    from hotline.routing.suggest import suggest            # -> Suggestion (a pure read)
+    from hotline.routing.suggest import record_suggestion  # remember what was suggested
     from hotline.routing.auto import maybe_auto_dispatch   # -> Ticket | None
     from hotline.routing.catalogue import seed_duty_catalogue
     from hotline.routing.metrics import first_time_right

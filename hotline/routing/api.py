@@ -13,7 +13,7 @@ from ninja import Router, Schema
 from hotline.org.models import User
 from hotline.org.scope import DataScope
 from hotline.routing.auto import auto_dispatch_threshold, eligible
-from hotline.routing.suggest import suggest
+from hotline.routing.suggest import record_suggestion, suggest
 from hotline.tickets.selectors import get_ticket
 
 router = Router(tags=["智能派单"])
@@ -66,6 +66,8 @@ def suggestions(request: HttpRequest, number: str) -> dict[str, Any]:
     scope = DataScope.of(user)
     ticket = get_ticket(scope, number)  # 404 outside the caller's scope
     result = suggest(ticket, scope=scope)
+    if scope.everything:  # what a dispatcher was shown: a later choice of another unit is an override
+        record_suggestion(ticket, result)
     return {
         "number": ticket.number,
         **result.to_dict(),

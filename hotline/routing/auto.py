@@ -59,7 +59,7 @@ def maybe_auto_dispatch(number: str) -> Ticket | None:
     off or not reached, ticket not eligible, or the dispatch was refused). Call it after
     the ticket's creation has committed; it never raises for a refusal.
     """
-    from hotline.routing.suggest import suggest
+    from hotline.routing.suggest import record_suggestion, suggest
 
     threshold = auto_dispatch_threshold()
     if threshold is None:
@@ -68,6 +68,7 @@ def maybe_auto_dispatch(number: str) -> Ticket | None:
     if ticket is None or eligible(ticket):
         return None
     result = suggest(ticket)
+    record_suggestion(ticket, result)  # remembered as any shown suggestion: learning reads it
     if result.lead is None or result.confidence < threshold:
         return None
     note = (

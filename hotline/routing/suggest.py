@@ -19,16 +19,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 from hotline import clock
 from hotline.org.models import Level
 from hotline.org.scope import DataScope
 from hotline.routing.catalogue import Rule, catalogue, norm_topic, split_topic
 from hotline.routing.index import UnitIndex, UnitInfo, unit_index
-from hotline.routing.learning import preferences
 from hotline.routing.models import ShareRole, SuggestionRecord, Territory
 from hotline.routing.places import PlaceResolution, resolve_place
+from hotline.routing.preferences import preferences
 
 DEPTH_FACTOR = {0: 0.85, 1: 0.92, 2: 0.98, 3: 1.0}
 OPEN_LOAD_STATES = ("dispatched", "handling", "suspended")
@@ -465,12 +465,14 @@ def _assists(
     return ranked
 
 
-def suggest(source: Any, *, scope: DataScope | None = None, record: bool = True) -> Suggestion:
+def suggest(source: Any, *, scope: DataScope | None = None, record: Literal[False] = False) -> Suggestion:
     """Ranked lead candidates and assisting units for a ticket (or a dict of its fields).
 
-    ``scope`` limits the candidates to the caller's units. With a Ticket and the full
-    scope, the suggestion is stored (``SuggestionRecord``) so that a later dispatch to
-    another unit is recognised as an override and learned from.
+    ``scope`` limits the candidates to the caller's units. A pure read: nothing is
+    stored — a caller that wants the suggestion remembered (so that a later dispatch to
+    another unit is learned from as an override) calls ``record_suggestion``.
+    (``record`` is accepted, and must be False, only until the last caller that still
+    passes ``record=False`` stops doing so.)
     """
     req = Request.of(source)
     idx = unit_index()
@@ -505,13 +507,13 @@ def suggest(source: Any, *, scope: DataScope | None = None, record: bool = True)
         place=place,
         notes=notes,
     )
-    is_ticket = not isinstance(source, dict | Request) and getattr(source, "pk", None)
-    if record and is_ticket and (scope is None or scope.everything):
-        _record(source, result)
     return result
 
 
-def _record(ticket: Any, s: Suggestion) -> None:
+def record_suggestion(ticket: Any, s: Suggestion) -> None:
+    """Store ``s`` as the suggestion made for ``ticket`` (one per ticket, the latest wins):
+    ``routing.learning`` compares a dispatcher's choice with it. Record only suggestions
+    made with the full scope: a suggestion limited to some units is not the engine's."""
     SuggestionRecord.objects.update_or_create(
         ticket_id=ticket.pk,
         defaults={

@@ -19,7 +19,7 @@ def test_a_ticket_from_intake_is_routed_to_its_place(rorg: Any, settings: Any) -
         Actor.of(rorg.operator),
         NewContact(channel="phone", text="城关镇河西村路口的路灯坏了一个多月,晚上很黑", phone="13812345678"),
     )
-    s = suggest(ticket, record=False)
+    s = suggest(ticket)
 
     assert s.lead is not None
     assert s.place.township is not None and s.place.township.code == "A-CG"

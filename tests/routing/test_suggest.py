@@ -10,7 +10,7 @@ import pytest
 from hotline.org.models import Level, UnitKind
 from hotline.org.scope import DataScope
 from hotline.routing.models import SuggestionRecord
-from hotline.routing.suggest import suggest
+from hotline.routing.suggest import record_suggestion, suggest
 from tests.conftest import make_unit
 from tests.routing.conftest import NOW, PROPERTY, make_ticket, triage
 
@@ -26,6 +26,8 @@ def test_property_complaint_goes_to_the_county_housing_bureau_of_the_place(rorg:
         text="城关镇幸福小区物业不作为,电梯坏了没人修", topic=PROPERTY, type="投诉类", triage=triage()
     )
     s = suggest(ticket)
+    assert not SuggestionRecord.objects.exists()  # a pure read
+    record_suggestion(ticket, s)
     assert codes(s.leads)[:2] == ["A-ZJ", "A-CG"]
     kinds = {r["kind"] for r in s.lead.reasons}  # type: ignore[union-attr]
     assert {"duty", "place", "load"} <= kinds

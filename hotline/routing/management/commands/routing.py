@@ -51,6 +51,4 @@ class Command(BaseCommand):
             ticket = Ticket.objects.filter(number=options["number"]).first()
             if ticket is None:
                 raise CommandError(f"工单 {options['number']} 不存在")
-            self.stdout.write(
-                json.dumps(suggest(ticket, record=False).to_dict(), ensure_ascii=False, indent=2)
-            )
+            self.stdout.write(json.dumps(suggest(ticket).to_dict(), ensure_ascii=False, indent=2))
