@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from hotline import clock
-from hotline.analytics import places, textvec
+from hotline.analytics import spot_names, textvec
 from hotline.audit.models import Event
 from hotline.audit.record import record
 from hotline.org.actor import Actor
@@ -283,7 +283,7 @@ def _matter(texts: list[str], avoid: Iterable[str], k: int = 3) -> str:
 def _district(found: list[list[str]]) -> str:
     """The district most of the texts name, the county rather than the city."""
     specific = [[d for d in ds if not d.endswith("市")] or ds for ds in found]
-    return places.most_common(specific, min_share=0.3)
+    return spot_names.most_common(specific, min_share=0.3)
 
 
 def _medoid(texts: list[str]) -> int:
@@ -330,7 +330,7 @@ def find_hotspots(
     docs = [_doc(r) for r in rows]
     place_names = {u.pk: (u.area or u.short_name or u.name) for u in Unit.objects.exclude(level=Level.CENTRE)}
     place_ids = _place_ids(rows, docs, place_names)
-    named_spots = [frozenset(places.spots(d[:SPOT_SCAN])) for d in docs]
+    named_spots = [frozenset(spot_names.spots(d[:SPOT_SCAN])) for d in docs]
     groups = [
         g
         for g in cluster(docs, _blocks(rows).values(), threshold, place_ids, spots=named_spots.__getitem__)
@@ -363,7 +363,7 @@ def _place_ids(rows: list[dict[str, Any]], docs: list[str], place_names: dict[in
     for row, doc in zip(rows, docs, strict=True):
         place = row["place_id"] or 0
         if not place:
-            found = places.districts(doc[:150])
+            found = spot_names.districts(doc[:150])
             district = next((d for d in found if not d.endswith("市")), found[0] if found else "")
             if district:
                 place = by_name.get(district) or -stand_in.setdefault(district, len(stand_in) + 1)
@@ -401,15 +401,19 @@ def _named(
     district = place_names.get(member_places.most_common(1)[0][0], "") if member_places else ""
     if not district:
         # Titles name the place more reliably than the story around it.
-        district = _district([places.districts(t) for t in titles]) or _district(
-            [places.districts(t) for t in texts]
+        district = _district([spot_names.districts(t) for t in titles]) or _district(
+            [spot_names.districts(t) for t in texts]
         )
     # Where citizens wrote titles, the spot comes from them: the story around a matter
     # names roads and buildings that are not where it happens.
-    spot = places.most_common((places.spots(t) for t in (titles if any(titles) else texts)), min_share=0.3)
+    spot = spot_names.most_common(
+        (spot_names.spots(t) for t in (titles if any(titles) else texts)), min_share=0.3
+    )
     typical = members[_medoid([r["title"] or r["text"][:80] for r in members[:200]])]
-    matter = places.headline(
-        typical["title"], typical["text"], drop=[district, spot, *places.districts(typical["title"] or "")]
+    matter = spot_names.headline(
+        typical["title"],
+        typical["text"],
+        drop=[district, spot, *spot_names.districts(typical["title"] or "")],
     )
     keywords = _matter([m["title"] or m["text"][:60] for m in members[:200]], [district, spot])
     leads = Counter(r["lead_unit_id"] for r in members if r["lead_unit_id"])

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from hotline import clock
-from hotline.analytics import places
+from hotline.analytics import spot_names
 from hotline.audit.models import Event
 from hotline.audit.record import record
 from hotline.errors import InvalidInput
@@ -90,11 +90,11 @@ def find_risk_spots(scope: DataScope, topic: str, *, min_cases: int = 2, top: in
     r: Any
     for r in rows.iterator(chunk_size=2000):
         doc = f"{r['title']} {r['text'][:500]}"
-        spot = next(iter(places.spots(doc)), "") or (r["address"] or "").strip()
+        spot = next(iter(spot_names.spots(doc)), "") or (r["address"] or "").strip()
         if not spot:
             continue
         unit = unit_names.get(r["place_id"]) if r["place_id"] else None
-        district = (unit.area or unit.name) if unit else next(iter(places.districts(doc)), "")
+        district = (unit.area or unit.name) if unit else next(iter(spot_names.districts(doc)), "")
         groups[f"{district} {spot}".strip()].append(r)
     out = []
     for place, members in groups.items():

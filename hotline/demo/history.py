@@ -26,9 +26,9 @@ from django.utils import timezone
 
 from hotline import clock
 from hotline.demo import requests as rq
+from hotline.demo.geography import County, address, citizen_name, estate, mobile, road
 from hotline.demo.life import Life, Place, Step, TicketPlan, mins
 from hotline.demo.orgtree import handler_name
-from hotline.demo.places import County, address, citizen_name, estate, mobile, road
 from hotline.demo.routing import Router
 from hotline.errors import ActionError
 from hotline.org.actor import Actor

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from hotline.demo import requests as rq
-from hotline.demo.places import County, Township, Village, citizen_name, mobile
+from hotline.demo.geography import County, Township, Village, citizen_name, mobile
 from hotline.org.actor import Actor
 from hotline.org.models import Role
 from hotline.sla.deadlines import max_extension_days

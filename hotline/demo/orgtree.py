@@ -34,7 +34,7 @@ import random
 from dataclasses import dataclass, field
 
 from hotline.demo import catalogue as cat
-from hotline.demo.places import PREFECTURE, PREFECTURE_CODE, County, citizen_name, geography, mobile
+from hotline.demo.geography import PREFECTURE, PREFECTURE_CODE, County, build_counties, citizen_name, mobile
 from hotline.org.models import Level, Role, UnitKind
 
 FULL_FUNCTIONAL = 755
@@ -179,7 +179,7 @@ def _bureau_name(bureau: cat.Bureau, place: str, prefix: str, prefecture: bool) 
 def plan_org(scale: str) -> OrgPlan:
     """Every unit (parents before children) and user of the demo, for ``small`` or ``full``."""
     full = scale == "full"
-    counties = geography(12, None, None) if full else geography(3, 5, 3)
+    counties = build_counties(12, None, None) if full else build_counties(3, 5, 3)
     plan = OrgPlan(scale, counties)
     b = _Builder(scale)
     b.add(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING
 
-from hotline.demo.places import PREFECTURE_CODE
+from hotline.demo.geography import PREFECTURE_CODE
 from hotline.demo.requests import Request
 
 if TYPE_CHECKING:

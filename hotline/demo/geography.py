@@ -206,7 +206,7 @@ def _unique_names(rng: random.Random, first: str, second: str, count: int, taken
     return names
 
 
-def geography(counties: int, townships: int | None, villages: int | None) -> list[County]:
+def build_counties(counties: int, townships: int | None, villages: int | None) -> list[County]:
     """The counties with their townships and villages.
 
     ``townships``/``villages`` of None mean the full-scale numbers (per-county list,

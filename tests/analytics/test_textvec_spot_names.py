@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from hotline.analytics import places, textvec
+from hotline.analytics import spot_names, textvec
 
 DOCS = [
     "滨江县河滨路夜市烧烤油烟太大,晚上噪音扰民",
@@ -52,12 +52,12 @@ def test_document_frequency_limits_drop_rare_and_common_ngrams() -> None:
     ],
 )
 def test_a_spot_keeps_its_name_when_words_follow_it(text: str, spot: str) -> None:
-    assert places.spots(text) == [spot]
+    assert spot_names.spots(text) == [spot]
 
 
 def test_bus_lines_and_generic_roads_are_not_spots() -> None:
-    assert places.spots("请求合理设置28路公交车终点站") == []
-    assert places.spots("设计公交车途经线路不合理") == []
+    assert spot_names.spots("请求合理设置28路公交车终点站") == []
+    assert spot_names.spots("设计公交车途经线路不合理") == []
 
 
 @pytest.mark.parametrize(
@@ -73,4 +73,4 @@ def test_bus_lines_and_generic_roads_are_not_spots() -> None:
 def test_headline_is_the_matter_without_lead_in_and_places(
     title: str, text: str, drop: list[str], expected: str
 ) -> None:
-    assert places.headline(title, text, drop=drop) == expected
+    assert spot_names.headline(title, text, drop=drop) == expected
