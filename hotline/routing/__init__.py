@@ -9,5 +9,5 @@ Public functions, imported from their modules::
     from hotline.routing.auto import maybe_auto_dispatch   # -> Ticket | None
     from hotline.routing.catalogue import seed_duty_catalogue
     from hotline.routing.metrics import first_time_right
-    from hotline.routing.places import resolve_place
+    from hotline.routing.locate import resolve_place
 """

@@ -3,8 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 
+from hotline.routing.locate import parse_geojson
 from hotline.routing.models import Boundary, DutyRule, RoutingFeedback, SuggestionRecord
-from hotline.routing.places import parse_geojson
 
 
 @admin.register(DutyRule)

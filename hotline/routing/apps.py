@@ -13,7 +13,7 @@ class RoutingConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from hotline.org.models import Unit
-        from hotline.routing import catalogue, index, learning, places
+        from hotline.routing import catalogue, index, locate, preferences
         from hotline.routing.models import Boundary, DutyRule, RoutingFeedback
 
         # In-process invalidation; other processes notice through the caches' stamps.
@@ -26,8 +26,8 @@ class RoutingConfig(AppConfig):
         for model, cached in (
             (Unit, index.UNITS),
             (DutyRule, catalogue.CATALOGUE),
-            (Boundary, places.BOUNDARIES),
-            (RoutingFeedback, learning.PREFERENCES),
+            (Boundary, locate.BOUNDARIES),
+            (RoutingFeedback, preferences.PREFERENCES),
         ):
             receiver = invalidator(cached)
             post_save.connect(

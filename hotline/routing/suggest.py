@@ -26,8 +26,8 @@ from hotline.org.models import Level
 from hotline.org.scope import DataScope
 from hotline.routing.catalogue import Rule, catalogue, norm_topic, split_topic
 from hotline.routing.index import UnitIndex, UnitInfo, unit_index
+from hotline.routing.locate import PlaceResolution, resolve_place
 from hotline.routing.models import ShareRole, SuggestionRecord, Territory
-from hotline.routing.places import PlaceResolution, resolve_place
 from hotline.routing.preferences import preferences
 
 DEPTH_FACTOR = {0: 0.85, 1: 0.92, 2: 0.98, 3: 1.0}

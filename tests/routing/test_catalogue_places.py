@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from hotline.routing.catalogue import catalogue, read_default, seed_duty_catalogue
+from hotline.routing.locate import resolve_place
 from hotline.routing.models import Boundary, DutyRule, RuleSource
-from hotline.routing.places import resolve_place
 
 pytestmark = pytest.mark.django_db
 

@@ -189,6 +189,16 @@ def _county_evidence(units: list[UnitInfo]) -> set[int]:
     return {c for c in counties if c is not None} if len(counties) == 1 else set()
 
 
+@dataclass
+class _Named:
+    """The places one source of names (the address, triage, the text) points at."""
+
+    units: list[UnitInfo]
+    certainty: float
+    source: str
+    why: str  # "" for triage: the reason is then said from the place chosen
+
+
 def resolve_place(
     *,
     place_id: int | None = None,
@@ -198,66 +208,111 @@ def resolve_place(
     address: str = "",
     text: str = "",
 ) -> PlaceResolution:
+    """Where it happened: the recorded place or the coordinates, else the most trusted
+    name; then narrowed down by the other names, within the territory found."""
     idx = unit_index()
     res = PlaceResolution()
-    mentioned: list[UnitInfo] = []
-    by_name: dict[str, list[UnitInfo]] = {}
-    for place in triage_places or []:
-        if isinstance(place, dict):
-            try:
-                info = idx.get(int(place["unit_id"])) if place.get("unit_id") else None
-            except (TypeError, ValueError):
-                info = None
-            if info is not None and info.active:
-                mentioned.append(info)
-                by_name.setdefault(str(place.get("name") or info.id), []).append(info)
-    addr_units, addr_names, addr_ambiguous, addr_counties = _named(idx, address or "")
-    text_units, text_names, text_ambiguous, text_counties = _named(idx, text or "")
-    res.counties |= addr_counties | text_counties
-    for units in by_name.values():
-        res.counties |= _county_evidence(units)
-    named_counties = set(res.counties)
-
-    chosen: UnitInfo | None = None
-    towns = {u.township_id for u in (*mentioned, *addr_units, *text_units) if u.township_id is not None}
-    explicit = idx.get(place_id)
-    if explicit is not None:
-        chosen, res.certainty, res.source = explicit, 1.0, "ticket"
-        res.reasons.append(f"工单属地:{explicit.name}")
-    if chosen is None and lat is not None and lng is not None:
-        unit_id = BOUNDARIES.get().locate(lat, lng)
-        located = idx.get(unit_id)
-        if located is not None:
-            chosen, res.certainty, res.source = located, 1.0, "coordinates"
-            res.reasons.append(f"坐标({lat:.5f},{lng:.5f})位于「{located.name}」辖区")
-    sources = (
-        (addr_units, 0.65 if addr_ambiguous else 0.9, "address", f"地址含地名:{'、'.join(addr_names[:3])}"),
-        (mentioned, 0.9, "triage", ""),
-        (text_units, 0.55 if text_ambiguous else 0.8, "text", f"诉求内容含地名:{'、'.join(text_names[:3])}"),
-    )
+    sources, named_counties = _sources(idx, triage_places, address, text)
+    res.counties |= named_counties
+    towns = {u.township_id for s in sources for u in s.units if u.township_id is not None}
+    chosen = _recorded(idx, place_id, lat, lng, res)
     if chosen is None:
-        for units, certainty, source, why in sorted(sources, key=lambda s: s[2] != "triage"):
-            chosen = _most_specific(units, named_counties, towns)
-            if chosen is not None:
-                res.certainty, res.source = certainty, source
-                res.reasons.append(why or f"智能分析识别地名:{chosen.area or chosen.name}")
-                break
-    # A recorded place may be coarse (the prefecture, a county) or a namesake: the
-    # address and the text may narrow it down within its territory.
-    for units, _certainty, source, why in sources:
-        if chosen is None or not units or source == res.source:
-            continue
-        finer = _most_specific(units, named_counties, towns)
-        if finer is not None and _consistent(chosen, finer):
-            chosen = finer
-            res.reasons.append(f"细化至「{finer.area or finer.name}」({why or '智能分析识别地名'})")
+        chosen = _first_named(sources, named_counties, towns, res)
     if chosen is None:
         res.reasons.append("未识别到属地")
         return res
+    chosen = _narrowed(chosen, sources, named_counties, towns, res)
     _fill(res, idx, chosen)
     if res.cross_county:
         res.reasons.append("诉求涉及多个县(市):" + "、".join(_names(idx, res.counties)))
     return res
+
+
+def _sources(
+    idx: UnitIndex, triage_places: list[Any] | None, address: str, text: str
+) -> tuple[list[_Named], set[int]]:
+    """The names of each source, in the order they narrow a place down, and the counties
+    they name unambiguously."""
+    mentioned, triage_counties = _triage_mentions(idx, triage_places)
+    addr_units, addr_names, addr_ambiguous, addr_counties = _named(idx, address or "")
+    text_units, text_names, text_ambiguous, text_counties = _named(idx, text or "")
+    sources = [
+        _Named(
+            addr_units, 0.65 if addr_ambiguous else 0.9, "address", f"地址含地名:{'、'.join(addr_names[:3])}"
+        ),
+        _Named(mentioned, 0.9, "triage", ""),
+        _Named(
+            text_units, 0.55 if text_ambiguous else 0.8, "text", f"诉求内容含地名:{'、'.join(text_names[:3])}"
+        ),
+    ]
+    return sources, addr_counties | text_counties | triage_counties
+
+
+def _triage_mentions(idx: UnitIndex, triage_places: list[Any] | None) -> tuple[list[UnitInfo], set[int]]:
+    """The active units of the places triage found, and the counties their names give."""
+    mentioned: list[UnitInfo] = []
+    by_name: dict[str, list[UnitInfo]] = {}
+    for place in triage_places or []:
+        if not isinstance(place, dict):
+            continue
+        try:
+            info = idx.get(int(place["unit_id"])) if place.get("unit_id") else None
+        except (TypeError, ValueError):
+            info = None
+        if info is not None and info.active:
+            mentioned.append(info)
+            by_name.setdefault(str(place.get("name") or info.id), []).append(info)
+    counties: set[int] = set()
+    for units in by_name.values():
+        counties |= _county_evidence(units)
+    return mentioned, counties
+
+
+def _recorded(
+    idx: UnitIndex, place_id: int | None, lat: float | None, lng: float | None, res: PlaceResolution
+) -> UnitInfo | None:
+    """The ticket's recorded place, else the unit whose boundary holds its coordinates."""
+    explicit = idx.get(place_id)
+    if explicit is not None:
+        res.certainty, res.source = 1.0, "ticket"
+        res.reasons.append(f"工单属地:{explicit.name}")
+        return explicit
+    if lat is None or lng is None:
+        return None
+    located = idx.get(BOUNDARIES.get().locate(lat, lng))
+    if located is not None:
+        res.certainty, res.source = 1.0, "coordinates"
+        res.reasons.append(f"坐标({lat:.5f},{lng:.5f})位于「{located.name}」辖区")
+    return located
+
+
+def _first_named(
+    sources: list[_Named], counties: set[int], towns: set[int], res: PlaceResolution
+) -> UnitInfo | None:
+    """The most specific place of the most trusted source that names one: triage first
+    (it read the whole request), then the address, then the text."""
+    for named in sorted(sources, key=lambda s: s.source != "triage"):
+        chosen = _most_specific(named.units, counties, towns)
+        if chosen is not None:
+            res.certainty, res.source = named.certainty, named.source
+            res.reasons.append(named.why or f"智能分析识别地名:{chosen.area or chosen.name}")
+            return chosen
+    return None
+
+
+def _narrowed(
+    chosen: UnitInfo, sources: list[_Named], counties: set[int], towns: set[int], res: PlaceResolution
+) -> UnitInfo:
+    """A recorded place may be coarse (the prefecture, a county) or a namesake: the
+    other sources may narrow it down within its territory."""
+    for named in sources:
+        if not named.units or named.source == res.source:
+            continue
+        finer = _most_specific(named.units, counties, towns)
+        if finer is not None and _consistent(chosen, finer):
+            chosen = finer
+            res.reasons.append(f"细化至「{finer.area or finer.name}」({named.why or '智能分析识别地名'})")
+    return chosen
 
 
 def _names(idx: UnitIndex, ids: Iterable[int]) -> list[str]:
