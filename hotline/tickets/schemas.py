@@ -6,7 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, create_model
+
+from hotline.tickets.action_fields import ACTION_FIELDS, ActionField
 
 
 class TicketIn(Schema):
@@ -147,138 +149,28 @@ class ActionIn(Schema):
     version: int | None = None
 
 
-class AnswerIn(ActionIn):
-    answer: str
-    article: str = ""
+def _description(field: ActionField) -> str:
+    values = [value for value, _ in field.choices if value and field.kind == "select"]
+    return f"{field.label}:{' / '.join(values)}" if values else field.label
 
 
-class RejectIn(ActionIn):
-    reason: str
-    category: str = "other"
+def _body(action: str, fields: tuple[ActionField, ...]) -> type[ActionIn]:
+    """The request body of one action, from its declared fields: each required, or
+    taking the value the action takes when it is not given."""
+    definitions: dict[str, Any] = {
+        f.name: (
+            f.type,
+            Field(description=_description(f))
+            if f.required
+            else Field(f.empty(), description=_description(f)),
+        )
+        for f in fields
+    }
+    name = "".join(part.capitalize() for part in action.split("_")) + "In"
+    return create_model(name, __base__=ActionIn, **definitions)
 
 
-class TransferPoliceIn(ActionIn):
-    reason: str
-    police_ref: str = ""
-
-
-class MergeIn(ActionIn):
-    into: str
-
-
-class DispatchIn(ActionIn):
-    lead_unit: str
-    assist_units: list[str] = Field(default_factory=list)
-    type: str = ""
-    topic: str = ""
-    urgency: str = ""
-    note: str = ""
-
-
-class EmptyIn(ActionIn):
-    pass
-
-
-class ReasonIn(ActionIn):
-    reason: str
-
-
-class RuleReturnIn(ActionIn):
-    decision: str = Field(description="redispatch(改派)或 overrule(驳回退单)")
-    lead_unit: str = ""
-    assist_units: list[str] = Field(default_factory=list)
-    reason: str = ""
-
-
-class SubdispatchIn(ActionIn):
-    unit: str
-    note: str = ""
-
-
-class RequestExtensionIn(ActionIn):
-    days: int
-    reason: str
-
-
-class DecideExtensionIn(ActionIn):
-    approve: bool
-    note: str = ""
-    days: int | None = None
-
-
-class DecideIn(ActionIn):
-    approve: bool
-    note: str = ""
-
-
-class NoteIn(ActionIn):
-    note: str = ""
-
-
-class EscalateIn(ActionIn):
-    note: str = ""
-    deadline: str = Field("", description="sign / feedback / resolve / callback(可选,所针对的时限)")
-
-
-class ProgressIn(ActionIn):
-    note: str
-
-
-class ReportIn(ActionIn):
-    result: str
-
-
-class ReviewIn(ActionIn):
-    passed: bool
-    comment: str = ""
-
-
-class CallbackIn(ActionIn):
-    reached: bool = True
-    satisfaction: str = Field("", description="satisfied / basically_satisfied / dissatisfied")
-    resolved: bool | None = None
-    note: str = ""
-
-
-class ArchiveIn(ActionIn):
-    reason: str = Field(description="unreachable / declined / no_callback_needed")
-    note: str = ""
-
-
-class RatingIn(ActionIn):
-    rating: str = Field(description="satisfied / basically_satisfied / dissatisfied")
-    comment: str = ""
-
-
-class ComplaintIn(ActionIn):
-    unit: str = Field(description="被投诉单位编码(数据范围内)")
-    content: str = Field(description="投诉内容,不超过 2000 字")
-    person: str = Field("", description="被投诉人姓名(可选)")
-
-
+# Action name → its request body (the fields are declared in ``action_fields``).
 ACTION_SCHEMAS: dict[str, type[ActionIn]] = {
-    "answer": AnswerIn,
-    "reject": RejectIn,
-    "transfer_police": TransferPoliceIn,
-    "merge": MergeIn,
-    "dispatch": DispatchIn,
-    "sign": EmptyIn,
-    "return": ReasonIn,
-    "rule_return": RuleReturnIn,
-    "subdispatch": SubdispatchIn,
-    "request_extension": RequestExtensionIn,
-    "decide_extension": DecideExtensionIn,
-    "suspend": ReasonIn,
-    "decide_suspension": DecideIn,
-    "resume": NoteIn,
-    "warn": EscalateIn,
-    "urge": EscalateIn,
-    "supervise": EscalateIn,
-    "progress": ProgressIn,
-    "report": ReportIn,
-    "review": ReviewIn,
-    "callback": CallbackIn,
-    "archive": ArchiveIn,
-    "citizen_rating": RatingIn,
-    "unit_complaint": ComplaintIn,
+    name: _body(name, fields) for name, fields in ACTION_FIELDS.items()
 }

@@ -8,9 +8,10 @@ import pytest
 
 from hotline.audit.models import Event
 from hotline.org.actor import Actor
+from hotline.tickets.action_fields import ACTION_FIELDS
 from hotline.tickets.actions import progress, report, review
 from hotline.tickets.models import State, Ticket
-from hotline.web.views.actions import ACTION_FIELDS, parse_fields
+from hotline.web.views.actions import parse_fields
 from tests.web.helpers import client_for, dispatched, new_ticket, signed
 
 pytestmark = pytest.mark.django_db
