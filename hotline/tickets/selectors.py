@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from hotline.audit.models import Event
 from hotline.errors import InvalidInput, NotFound
 from hotline.org.scope import DataScope
+from hotline.tickets.lifecycle import TRANSITIONS
 from hotline.tickets.models import Assignment, State, Ticket
 
 PAGE_SIZE = 20
@@ -21,6 +22,13 @@ def scoped_tickets(scope: DataScope) -> QuerySet[Ticket]:
     # Driven from the (unit_path, ticket) index: the tickets some unit in scope holds or held.
     in_scope = Assignment.objects.filter(unit_path__startswith=scope.unit_path).values("ticket_id")
     return qs.filter(pk__in=in_scope)
+
+
+def open_to(scope: DataScope, action: str) -> QuerySet[Ticket]:
+    """The tickets in scope that ``action`` may be taken on now: those in its source states
+    in the lifecycle table (``review``: the reported ones). A queue built on it lists
+    exactly what its action accepts."""
+    return scoped_tickets(scope).filter(state__in=TRANSITIONS[action].sources)
 
 
 def get_ticket(scope: DataScope, number: str) -> Ticket:

@@ -116,6 +116,11 @@ def run_action(fn: Callable[..., Ticket], request: HttpRequest, number: str, **k
     return Outcome(True, "", ticket=ticket)
 
 
+def state_after(outcome: Outcome) -> str:
+    """The state the action left the ticket in ("" when it was refused)."""
+    return outcome.ticket.state if outcome.ok and outcome.ticket is not None else ""
+
+
 def finish(
     request: HttpRequest,
     number: str,

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 
 from hotline.audit.models import Event
 from hotline.org.models import Level, Unit
 from hotline.org.scope import DataScope
 from hotline.tickets.models import Assignment, State, Ticket, Urgency
-from hotline.tickets.selectors import scoped_tickets
+from hotline.tickets.selectors import open_to, scoped_tickets
 
 URGENCY_RANK = Case(
     When(urgency=Urgency.CRITICAL, then=Value(0)),
@@ -24,8 +24,7 @@ URGENCY_RANK = Case(
 def dispatch_queue(scope: DataScope) -> QuerySet[Ticket]:
     """Accepted tickets waiting for dispatch: most urgent first, then oldest first."""
     return (
-        scoped_tickets(scope)
-        .filter(state=State.ACCEPTED)
+        open_to(scope, "dispatch")
         .select_related("place")
         .annotate(urgency_rank=URGENCY_RANK)
         .order_by("urgency_rank", "created_at", "id")
@@ -33,12 +32,8 @@ def dispatch_queue(scope: DataScope) -> QuerySet[Ticket]:
 
 
 def returned_tickets(scope: DataScope) -> QuerySet[Ticket]:
-    return (
-        scoped_tickets(scope)
-        .filter(state=State.RETURNED)
-        .select_related("lead_unit", "place")
-        .order_by("updated_at", "id")
-    )
+    """Returns (退单) the centre must rule on: the oldest first."""
+    return open_to(scope, "rule_return").select_related("lead_unit", "place").order_by("updated_at", "id")
 
 
 def pending_requests(scope: DataScope) -> QuerySet[Ticket]:
@@ -51,40 +46,51 @@ def pending_requests(scope: DataScope) -> QuerySet[Ticket]:
     )
 
 
-def by_state(scope: DataScope, state: str, order: str) -> QuerySet[Ticket]:
+def review_queue(scope: DataScope) -> QuerySet[Ticket]:
+    """Reported results waiting for review (质检): the earliest reported first."""
+    return _closing_queue(scope, "review", "closed_at")
+
+
+def callback_queue(scope: DataScope) -> QuerySet[Ticket]:
+    """Tickets waiting for their callback (回访): the nearest callback deadline first."""
+    return _closing_queue(scope, "callback", "callback_deadline")
+
+
+def _closing_queue(scope: DataScope, action: str, soonest: str) -> QuerySet[Ticket]:
     return (
-        scoped_tickets(scope).filter(state=state).select_related("lead_unit", "place").order_by(order, "id")
+        open_to(scope, action)
+        .select_related("lead_unit", "place")
+        .order_by(F(soonest).asc(nulls_last=True), "id")
     )
 
 
 def last_events(tickets: Iterable[Ticket], actions: Iterable[str]) -> dict[int, dict[str, Event]]:
     """For each ticket: its latest event of each of ``actions`` (one query for the page)."""
-    ids = [t.pk for t in tickets]
     out: dict[int, dict[str, Event]] = defaultdict(dict)
-    if not ids:
-        return out
-    for event in (
-        Event.objects.filter(ticket_id__in=ids, action__in=list(actions))
-        .select_related("actor", "actor_unit")
-        .order_by("seq")
-    ):
+    for event in _events(tickets, actions):
         out[event.ticket_id][event.action] = event  # type: ignore[index]
     return out
 
 
 def events_of(tickets: Iterable[Ticket], actions: Iterable[str]) -> dict[int, list[Event]]:
     """All events of ``actions`` for the tickets, oldest first (one query)."""
-    ids = [t.pk for t in tickets]
     out: dict[int, list[Event]] = defaultdict(list)
+    for event in _events(tickets, actions):
+        out[event.ticket_id].append(event)  # type: ignore[index]
+    return out
+
+
+def _events(tickets: Iterable[Ticket], actions: Iterable[str]) -> Iterable[Event]:
+    """The tickets' events of ``actions`` in chain order, with who recorded them; no query
+    for an empty page."""
+    ids = [t.pk for t in tickets]
     if not ids:
-        return out
-    for event in (
+        return []
+    return (
         Event.objects.filter(ticket_id__in=ids, action__in=list(actions))
         .select_related("actor", "actor_unit")
         .order_by("seq")
-    ):
-        out[event.ticket_id].append(event)  # type: ignore[index]
-    return out
+    )
 
 
 def assignments_of(tickets: Iterable[Ticket]) -> dict[int, list[Assignment]]:

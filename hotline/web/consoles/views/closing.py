@@ -1,10 +1,15 @@
-"""质检员 (review of reported results) and 回访员 (callback) consoles."""
+"""质检员 (review of reported results) and 回访员 (callback) consoles.
+
+The actions own the rules: which tickets may be reviewed or called back (the lifecycle's
+source states, through ``queries``), what a failed review needs and what a verdict does.
+These views turn the form into the action's arguments, say which choice is missing, and
+report what the action did from the state it left the ticket in.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.html import escape
@@ -16,7 +21,6 @@ from hotline.tickets import actions
 from hotline.tickets.actions.closing import ARCHIVE_REASONS, SATISFACTION
 from hotline.tickets.models import State
 from hotline.tickets.privacy import mask_name, mask_phone, reveal
-from hotline.tickets.selectors import scoped_tickets
 from hotline.web.consoles import queries
 from hotline.web.consoles.access import (
     Outcome,
@@ -28,7 +32,17 @@ from hotline.web.consoles.access import (
     run_action,
     scope_of,
     scoped_ticket,
+    state_after,
 )
+
+# What the action did, said by the state it left the ticket in (the lifecycle's targets).
+REVIEWED: dict[str, str] = {State.AWAITING_CALLBACK: "通过,转回访", State.HANDLING: "不通过,已退回承办单位"}
+CALLED_BACK: dict[str, str] = {
+    State.ARCHIVED: "回访完成,已归档",
+    State.AWAITING_CALLBACK: "已记录未接通,请稍后再次回访",
+    State.HANDLING: "市民不满意,已退回重办",
+    State.ACCEPTED: "市民不满意,已退回重办",  # the centre had answered it itself
+}
 
 # ---------------------------------------------------------------- review (质检)
 
@@ -36,13 +50,7 @@ from hotline.web.consoles.access import (
 def render_review(
     request: HttpRequest, *, status: int = 200, errors: dict[str, str] | None = None
 ) -> HttpResponse:
-    qs = (
-        scoped_tickets(scope_of(request))
-        .filter(state=State.REPORTED)
-        .select_related("lead_unit", "place")
-        .order_by(F("closed_at").asc(nulls_last=True), "id")
-    )
-    page = paginate(request, qs)
+    page = paginate(request, queries.review_queue(scope_of(request)))
     tickets = list(page.object_list)
     shares = queries.assignments_of(tickets)
     reviews = queries.events_of(tickets, ["review"])
@@ -73,16 +81,13 @@ def review_act(request: HttpRequest, number: str) -> HttpResponse:
     comment = request.POST.get("comment", "")
     if verdict not in ("1", "0"):
         outcome = Outcome(False, "请选择审核通过或不通过", status=422)
-    elif verdict == "0" and not comment.strip():
-        outcome = Outcome(False, "审核不通过须填写意见", status=422)
-    else:
+    else:  # a failed review without a comment is the action's refusal
         outcome = run_action(actions.review, request, number, passed=verdict == "1", comment=comment)
-    verdict_text = "通过,转回访" if verdict == "1" else "不通过,已退回承办单位"
     return finish(
         request,
         number,
         outcome,
-        success=f"工单 {number} 审核{verdict_text}",
+        success=f"工单 {number} 审核{REVIEWED.get(state_after(outcome), '')}",
         next_default="/review/",
         rerender=render_review,
     )
@@ -94,13 +99,7 @@ def review_act(request: HttpRequest, number: str) -> HttpResponse:
 def render_callback(
     request: HttpRequest, *, status: int = 200, errors: dict[str, str] | None = None
 ) -> HttpResponse:
-    qs = (
-        scoped_tickets(scope_of(request))
-        .filter(state=State.AWAITING_CALLBACK)
-        .select_related("lead_unit", "place")
-        .order_by(F("callback_deadline").asc(nulls_last=True), "id")
-    )
-    page = paginate(request, qs)
+    page = paginate(request, queries.callback_queue(scope_of(request)))
     tickets = list(page.object_list)
     calls = queries.events_of(tickets, ["callback"])
     rows: list[dict[str, Any]] = []
@@ -139,8 +138,8 @@ def _callback_kwargs(request: HttpRequest) -> dict[str, Any] | Outcome:
     if reached != "1":
         return Outcome(False, "请选择是否联系上市民", status=422)
     satisfaction = request.POST.get("satisfaction", "")
-    if satisfaction not in SATISFACTION:
-        return Outcome(False, "请选择满意度(满意/基本满意/不满意)", status=422)
+    if not satisfaction:  # which answers count is the action's rule
+        return Outcome(False, f"请选择满意度({'/'.join(SATISFACTION.values())})", status=422)
     resolved = request.POST.get("resolved", "")
     if resolved not in ("1", "0"):
         return Outcome(False, "请选择诉求是否解决", status=422)
@@ -156,20 +155,11 @@ def callback_act(request: HttpRequest, number: str) -> HttpResponse:
     outcome = (
         kwargs if isinstance(kwargs, Outcome) else run_action(actions.callback, request, number, **kwargs)
     )
-    done = ""
-    if outcome.ok and outcome.ticket is not None:
-        state = outcome.ticket.state
-        if state == State.ARCHIVED:
-            done = "回访完成,已归档"
-        elif state == State.AWAITING_CALLBACK:
-            done = "已记录未接通,请稍后再次回访"
-        else:
-            done = "市民不满意,已退回重办"
     return finish(
         request,
         number,
         outcome,
-        success=f"工单 {number}:{done}",
+        success=f"工单 {number}:{CALLED_BACK.get(state_after(outcome), '')}",
         next_default="/callback/",
         rerender=render_callback,
     )
@@ -181,7 +171,7 @@ def archive_act(request: HttpRequest, number: str) -> HttpResponse:
     """归档 without a satisfied callback (e.g. unreachable after several attempts), with reason."""
     scoped_ticket(request, number)
     reason = request.POST.get("reason", "")
-    if reason not in ARCHIVE_REASONS:
+    if not reason:  # which reasons count is the action's rule
         outcome = Outcome(False, "请选择归档原因", status=422)
     else:
         outcome = run_action(
