@@ -34,7 +34,16 @@ import random
 from dataclasses import dataclass, field
 
 from hotline.demo import catalogue as cat
-from hotline.demo.geography import PREFECTURE, PREFECTURE_CODE, County, build_counties, citizen_name, mobile
+from hotline.demo.geography import (
+    PREFECTURE,
+    PREFECTURE_CODE,
+    County,
+    Township,
+    Village,
+    build_counties,
+    citizen_name,
+    mobile,
+)
 from hotline.org.models import Level, Role, UnitKind
 
 FULL_FUNCTIONAL = 755
@@ -122,9 +131,35 @@ def _spread(total: int, weights: list[float], cap: int) -> list[int]:
     return parts
 
 
+@dataclass(frozen=True)
+class _Kinds:
+    """The kinds of unit a scale has: the whole catalogue at full scale, a few at small."""
+
+    prefecture_bureaus: list[cat.Bureau]
+    prefecture_agencies: list[cat.Agency]
+    county_agencies: list[cat.Agency]
+    stations: list[cat.Agency]
+    offices: list[cat.Agency]
+
+    @classmethod
+    def of(cls, full: bool) -> _Kinds:
+        if full:
+            return cls(cat.BUREAUS, cat.PREFECTURE_AGENCIES, cat.COUNTY_AGENCIES, cat.STATIONS, cat.OFFICES)
+        return cls(
+            cat.BUREAUS[: cat.SMALL_PREFECTURE_BUREAUS],
+            cat.PREFECTURE_AGENCIES[: cat.SMALL_PREFECTURE_AGENCIES],
+            [a for a in cat.COUNTY_AGENCIES if a.key in cat.SMALL_COUNTY_AGENCIES],
+            [s for s in cat.STATIONS if s.key in cat.SMALL_STATIONS],
+            [o for o in cat.OFFICES if o.key in cat.SMALL_OFFICES],
+        )
+
+
 class _Builder:
+    """The planned units in order (parents before children), with unique codes."""
+
     def __init__(self, scale: str) -> None:
         self.full = scale == "full"
+        self.kinds = _Kinds.of(self.full)
         self.units: list[UnitSpec] = []
         self.codes: set[str] = set()
 
@@ -147,6 +182,18 @@ class _Builder:
         )
         return code
 
+    def government(self, code: str, name: str, level: str, parent: str | None, **kw: str) -> str:
+        """A people's government or committee, with the duties of its level."""
+        return self.add(
+            code, name, level, UnitKind.GOVERNMENT, parent, duties=cat.GOVERNMENT_DUTIES[level], **kw
+        )
+
+    def executing(
+        self, code: str, name: str, level: str, parent: str, area: str, duties: str, group: str
+    ) -> str:
+        """An executing unit (agency, station, office, outpost, grid): no short name."""
+        return self.add(code, name, level, UnitKind.EXECUTING, parent, area=area, duties=duties, group=group)
+
     def agencies(self, agencies: list[cat.Agency], owner: str, place: str, level: str, area: str) -> None:
         for agency in agencies:
             bureau = f"{owner}-{agency.bureau}"
@@ -154,16 +201,8 @@ class _Builder:
                 continue
             for n in range(1, agency.count + 1):
                 suffix = f"{agency.key}{n}" if agency.count > 1 else agency.key
-                self.add(
-                    f"{bureau}-{suffix}",
-                    _numbered(agency.name, n, agency.count).replace("{c}", place),
-                    level,
-                    UnitKind.EXECUTING,
-                    bureau,
-                    area=area,
-                    duties=agency.duties,
-                    group="agency",
-                )
+                name = _numbered(agency.name, n, agency.count).replace("{c}", place)
+                self.executing(f"{bureau}-{suffix}", name, level, bureau, area, agency.duties, "agency")
 
 
 def _bureau_name(bureau: cat.Bureau, place: str, prefix: str, prefecture: bool) -> tuple[str, str]:
@@ -180,8 +219,21 @@ def plan_org(scale: str) -> OrgPlan:
     """Every unit (parents before children) and user of the demo, for ``small`` or ``full``."""
     full = scale == "full"
     counties = build_counties(12, None, None) if full else build_counties(3, 5, 3)
-    plan = OrgPlan(scale, counties)
     b = _Builder(scale)
+    q = _add_prefecture(b)
+    villages: list[str] = []
+    for county, n_bureaus in zip(counties, _bureaus_per_county(b, counties), strict=True):
+        villages += _add_county(b, county, n_bureaus, q)
+    _add_grids(b, villages, full)
+    plan = OrgPlan(scale, counties, units=b.units)
+    plan.users = plan_users(plan)
+    if full:
+        _check_full(plan)
+    return plan
+
+
+def _add_prefecture(b: _Builder) -> str:
+    """The centre, the prefecture government, its bureaus and agencies; returns its code."""
     b.add(
         "CENTRE",
         f"{PREFECTURE}12345政务服务便民热线中心",
@@ -193,19 +245,16 @@ def plan_org(scale: str) -> OrgPlan:
         duties="受理 派单 督办 回访 质检",
         group="centre",
     )
-    q = b.add(
+    q = b.government(
         PREFECTURE_CODE,
         f"{PREFECTURE}人民政府",
         Level.PREFECTURE,
-        UnitKind.GOVERNMENT,
         None,
         short="州政府",
         area=PREFECTURE,
-        duties=cat.GOVERNMENT_DUTIES["prefecture"],
         group="gov",
     )
-    pref_bureaus = cat.BUREAUS if full else cat.BUREAUS[: cat.SMALL_PREFECTURE_BUREAUS]
-    for bureau in pref_bureaus:
+    for bureau in b.kinds.prefecture_bureaus:
         name, short = _bureau_name(bureau, PREFECTURE, "州", prefecture=True)
         b.add(
             f"{q}-{bureau.abbr}",
@@ -218,147 +267,111 @@ def plan_org(scale: str) -> OrgPlan:
             duties=bureau.duties,
             group="bureau",
         )
-    b.agencies(
-        cat.PREFECTURE_AGENCIES if full else cat.PREFECTURE_AGENCIES[: cat.SMALL_PREFECTURE_AGENCIES],
-        q,
-        PREFECTURE,
-        Level.PREFECTURE,
-        PREFECTURE,
+    b.agencies(b.kinds.prefecture_agencies, q, PREFECTURE, Level.PREFECTURE, PREFECTURE)
+    return q
+
+
+def _bureaus_per_county(b: _Builder, counties: list[County]) -> list[int]:
+    """How many bureaus each county has: at full scale, what makes the study's 755 (cities a
+    little more); at small scale, the first few everywhere."""
+    if not b.full:
+        return [cat.SMALL_BUREAUS] * len(counties)
+    return _spread(
+        FULL_FUNCTIONAL - len(b.kinds.prefecture_bureaus),
+        [1.15 if c.kind == "city" else 1.0 for c in counties],
+        len(cat.BUREAUS),
     )
 
-    if full:
-        per_county = _spread(
-            FULL_FUNCTIONAL - len(pref_bureaus),
-            [1.15 if c.kind == "city" else 1.0 for c in counties],
-            len(cat.BUREAUS),
-        )
-    else:
-        per_county = [cat.SMALL_BUREAUS] * len(counties)
-    villages: list[str] = []
-    for county, n_bureaus in zip(counties, per_county, strict=True):
-        cc = b.add(
-            county.code,
-            f"{county.name}人民政府",
+
+def _add_county(b: _Builder, county: County, n_bureaus: int, prefecture_code: str) -> list[str]:
+    """A county government, its first ``n_bureaus`` bureaus, their agencies and its
+    townships; returns the codes of its villages (their grids come last)."""
+    name, short = f"{county.name}人民政府", f"{county.short}政府"
+    cc = b.government(
+        county.code, name, Level.COUNTY, prefecture_code, short=short, area=county.name, group="gov"
+    )
+    prefix = county.short[-1]
+    for bureau in cat.BUREAUS[:n_bureaus]:
+        name, short = _bureau_name(bureau, county.short, county.short, prefecture=False)
+        b.add(
+            f"{cc}-{bureau.abbr}",
+            name,
             Level.COUNTY,
-            UnitKind.GOVERNMENT,
-            q,
-            short=f"{county.short}政府",
+            UnitKind.FUNCTIONAL,
+            cc,
+            short=short.replace(prefix + prefix, prefix),
             area=county.name,
-            duties=cat.GOVERNMENT_DUTIES["county"],
-            group="gov",
+            duties=bureau.duties,
+            group="bureau",
         )
-        prefix = county.short[-1]
-        for bureau in cat.BUREAUS[:n_bureaus]:
-            name, short = _bureau_name(bureau, county.short, county.short, prefecture=False)
-            b.add(
-                f"{cc}-{bureau.abbr}",
-                name,
-                Level.COUNTY,
-                UnitKind.FUNCTIONAL,
-                cc,
-                short=short.replace(prefix + prefix, prefix),
-                area=county.name,
-                duties=bureau.duties,
-                group="bureau",
-            )
-        county_agencies = (
-            cat.COUNTY_AGENCIES
-            if full
-            else [a for a in cat.COUNTY_AGENCIES if a.key in cat.SMALL_COUNTY_AGENCIES]
+    b.agencies(b.kinds.county_agencies, cc, county.short, Level.COUNTY, county.name)
+    villages: list[str] = []
+    for town in county.townships:
+        villages += _add_township(b, county, town)
+    return villages
+
+
+def _add_township(b: _Builder, county: County, town: Township) -> list[str]:
+    """A township or street, its offices, the county bureaus' stations in it and its
+    villages; returns the villages' codes."""
+    cc = county.code
+    name = f"{county.short}{town.name}"
+    tc = b.government(
+        f"{cc}-{town.index:02d}", name, Level.TOWNSHIP, cc, short=town.name, area=town.name, group="township"
+    )
+    for office in b.kinds.offices:
+        name = office.name.replace("{t}", town.name)
+        b.executing(f"{tc}-{office.key}", name, Level.TOWNSHIP, tc, town.name, office.duties, "office")
+    for station in b.kinds.stations + (cat.STREET_STATIONS if town.is_street else []):
+        owner = f"{cc}-{station.bureau}"
+        if owner not in b.codes:
+            continue
+        name = station.name.replace("{t}", town.name).replace("{c}", county.short)
+        if station.key == "WJJ" and town.is_street:
+            name = f"{town.name}社区卫生服务中心"
+        b.executing(
+            f"{owner}-{town.index:02d}", name, Level.TOWNSHIP, owner, town.name, station.duties, "station"
         )
-        b.agencies(county_agencies, cc, county.short, Level.COUNTY, county.name)
-        stations = cat.STATIONS if full else [s for s in cat.STATIONS if s.key in cat.SMALL_STATIONS]
-        offices = cat.OFFICES if full else [o for o in cat.OFFICES if o.key in cat.SMALL_OFFICES]
-        for town in county.townships:
-            tc = b.add(
-                f"{cc}-{town.index:02d}",
-                f"{county.short}{town.name}",
-                Level.TOWNSHIP,
-                UnitKind.GOVERNMENT,
-                cc,
-                short=town.name,
-                area=town.name,
-                duties=cat.GOVERNMENT_DUTIES["township"],
-                group="township",
+    return [_add_village(b, cc, tc, town, village) for village in town.villages]
+
+
+def _add_village(b: _Builder, cc: str, tc: str, town: Township, village: Village) -> str:
+    """A village or community committee; at full scale also its service station and the
+    township stations' outposts in it (clinic, school, police post). Returns its code."""
+    committee = "居民委员会" if village.is_community else "村民委员会"
+    vc = b.government(
+        f"{tc}-{village.index:02d}",
+        f"{town.name}{village.name}{committee}",
+        Level.VILLAGE,
+        tc,
+        short=village.name,
+        area=village.name,
+        group="village",
+    )
+    if not b.full:
+        return vc
+    b.executing(
+        f"{vc}-FW",
+        f"{village.name}便民服务站",
+        Level.VILLAGE,
+        vc,
+        village.name,
+        cat.SERVICE_STATION_DUTIES,
+        "outpost",
+    )
+    outposts = [("WJJ", "卫生服务站" if village.is_community else "卫生室", cat.CLINIC_DUTIES)]
+    if village.index % 2 == 1:
+        outposts.append(("JYJ", "小学", cat.SCHOOL_DUTIES))
+    if village.index % 3 == 1:
+        outposts.append(("GAJ", "警务室", cat.POLICE_POST_DUTIES))
+    for abbr, what, duties in outposts:
+        station = f"{cc}-{abbr}-{town.index:02d}"
+        if station in b.codes:
+            code = f"{station}-{village.index:02d}"
+            b.executing(
+                code, f"{village.name}{what}", Level.VILLAGE, station, village.name, duties, "outpost"
             )
-            for office in offices:
-                b.add(
-                    f"{tc}-{office.key}",
-                    office.name.replace("{t}", town.name),
-                    Level.TOWNSHIP,
-                    UnitKind.EXECUTING,
-                    tc,
-                    area=town.name,
-                    duties=office.duties,
-                    group="office",
-                )
-            town_stations = stations + (cat.STREET_STATIONS if town.is_street else [])
-            for station in town_stations:
-                owner = f"{cc}-{station.bureau}"
-                if owner not in b.codes:
-                    continue
-                name = station.name.replace("{t}", town.name).replace("{c}", county.short)
-                if station.key == "WJJ" and town.is_street:
-                    name = f"{town.name}社区卫生服务中心"
-                b.add(
-                    f"{owner}-{town.index:02d}",
-                    name,
-                    Level.TOWNSHIP,
-                    UnitKind.EXECUTING,
-                    owner,
-                    area=town.name,
-                    duties=station.duties,
-                    group="station",
-                )
-            for village in town.villages:
-                vc = b.add(
-                    f"{tc}-{village.index:02d}",
-                    f"{town.name}{village.name}" + ("居民委员会" if village.is_community else "村民委员会"),
-                    Level.VILLAGE,
-                    UnitKind.GOVERNMENT,
-                    tc,
-                    short=village.name,
-                    area=village.name,
-                    duties=cat.GOVERNMENT_DUTIES["village"],
-                    group="village",
-                )
-                villages.append(vc)
-                if not full:
-                    continue
-                b.add(
-                    f"{vc}-FW",
-                    f"{village.name}便民服务站",
-                    Level.VILLAGE,
-                    UnitKind.EXECUTING,
-                    vc,
-                    area=village.name,
-                    duties=cat.SERVICE_STATION_DUTIES,
-                    group="outpost",
-                )
-                outposts = [("WJJ", "卫生服务站" if village.is_community else "卫生室", cat.CLINIC_DUTIES)]
-                if village.index % 2 == 1:
-                    outposts.append(("JYJ", "小学", cat.SCHOOL_DUTIES))
-                if village.index % 3 == 1:
-                    outposts.append(("GAJ", "警务室", cat.POLICE_POST_DUTIES))
-                for abbr, what, duties in outposts:
-                    station_code = f"{cc}-{abbr}-{town.index:02d}"
-                    if station_code in b.codes:
-                        b.add(
-                            f"{station_code}-{village.index:02d}",
-                            f"{village.name}{what}",
-                            Level.VILLAGE,
-                            UnitKind.EXECUTING,
-                            station_code,
-                            area=village.name,
-                            duties=duties,
-                            group="outpost",
-                        )
-    _add_grids(b, villages, full)
-    plan.units = b.units
-    plan.users = plan_users(plan)
-    if full:
-        _check_full(plan)
-    return plan
+    return vc
 
 
 def _add_grids(b: _Builder, villages: list[str], full: bool) -> None:
@@ -376,16 +389,8 @@ def _add_grids(b: _Builder, villages: list[str], full: bool) -> None:
     for vc, count in zip(villages, per_village, strict=True):
         village = by_code[vc]
         for k in range(1, count + 1):
-            b.add(
-                f"{vc}-G{k}",
-                f"{village.short_name}第{k}网格",
-                Level.VILLAGE,
-                UnitKind.EXECUTING,
-                vc,
-                area=village.area,
-                duties=cat.GRID_DUTIES,
-                group="grid",
-            )
+            name = f"{village.short_name}第{k}网格"
+            b.executing(f"{vc}-G{k}", name, Level.VILLAGE, vc, village.area, cat.GRID_DUTIES, "grid")
 
 
 def plan_users(plan: OrgPlan) -> list[UserSpec]:
