@@ -666,13 +666,10 @@ def print_profile(prof: dict[str, Any]) -> None:
     for part in prof["parts"]:
         log(f"     {part['label']:<46} {part['ms']:7.2f} ms  {part['share'] * 100:5.1f} %")
     triage = prof["triage"]
-    if triage.get("available"):
-        log(
-            f"   triage (hotline.triage.analyse) on its own: {triage['ms_per_call']:.2f} ms/call "
-            f"(first call {triage['first_call_ms']:.0f} ms)"
-        )
-    else:
-        log(f"   triage: {triage.get('reason', 'not available')}")
+    log(
+        f"   triage (hotline.triage.analyse) on its own: {triage['ms_per_call']:.2f} ms/call "
+        f"(first call {triage['first_call_ms']:.0f} ms)"
+    )
     log("   top functions by own time:")
     for row in prof["top"]:
         log(f"     {row['tottime_ms']:7.2f} ms  {row['calls']:>8}  {row['where']}")
@@ -883,11 +880,9 @@ def _short(filename: str) -> str:
 
 
 def _time_triage(count: int) -> dict[str, Any]:
-    """Time the triage engine alone on the benchmark's texts, if it exists yet."""
-    try:
-        from hotline.triage import analyse  # type: ignore[attr-defined]
-    except ImportError as exc:
-        return {"available": False, "reason": f"hotline.triage.analyse not importable ({exc})"}
+    """Time the triage engine alone on the benchmark's texts."""
+    from hotline.triage import analyse
+
     bodies = [make_request(i, "triage") for i in range(count + 1)]
     started = time.perf_counter()
     analyse(title="", text=bodies[0]["text"], channel="phone", address=bodies[0]["address"])
@@ -896,7 +891,6 @@ def _time_triage(count: int) -> dict[str, Any]:
     for b in bodies[1:]:
         analyse(title=b.get("title", ""), text=b["text"], channel=b["channel"], address=b["address"])
     return {
-        "available": True,
         "first_call_ms": first * 1000,
         "ms_per_call": (time.perf_counter() - started) * 1000 / count,
     }
