@@ -238,9 +238,9 @@ def demo(url: str) -> None:
     from django.utils import timezone
 
     from hotline.audit.models import Event
+    from hotline.cache import reset_all
     from hotline.org.models import Unit
     from hotline.routing.auto import auto_dispatch_threshold
-    from hotline.routing.cache import reset_all
     from hotline.routing.catalogue import seed_duty_catalogue
     from hotline.routing.learning import _lessons
     from hotline.routing.metrics import first_time_right

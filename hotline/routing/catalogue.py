@@ -12,8 +12,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, Max
 
+from hotline.cache import Cached
 from hotline.org.models import Level, Unit, UnitKind
-from hotline.routing.cache import Cached
 from hotline.routing.models import DutyRule, RuleSource, ShareRole, TargetLevel, Territory
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "duty_catalogue.csv"
@@ -114,7 +114,9 @@ def _stamp() -> object:
     return tuple(DutyRule.objects.aggregate(n=Count("id"), m=Max("id"), t=Max("updated_at")).values())
 
 
-CATALOGUE: Cached[Catalogue] = Cached(_compile, _stamp, check_every=5.0, max_age=300.0)
+CATALOGUE: Cached[Catalogue] = Cached(
+    "routing.catalogue", _compile, stamp=_stamp, check_every=5.0, max_age=300.0
+)
 
 
 def catalogue() -> Catalogue:

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Max
 
+from hotline.cache import Cached
 from hotline.org.models import Level, Unit, UnitKind
-from hotline.routing.cache import Cached
 
 log = logging.getLogger(__name__)
 
@@ -247,7 +247,7 @@ def _add_admin_places(aliases: dict[str, list[int]]) -> None:
                 ids.append(place.unit_id)
 
 
-UNITS: Cached[UnitIndex] = Cached(_build, _stamp, check_every=5.0, max_age=120.0)
+UNITS: Cached[UnitIndex] = Cached("routing.units", _build, stamp=_stamp, check_every=5.0, max_age=120.0)
 
 
 def unit_index() -> UnitIndex:

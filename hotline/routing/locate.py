@@ -16,8 +16,8 @@ from typing import Any
 
 from django.db.models import Count, Max
 
+from hotline.cache import Cached
 from hotline.org.models import Level
-from hotline.routing.cache import Cached
 from hotline.routing.index import UnitIndex, UnitInfo, unit_index
 from hotline.routing.models import Boundary
 
@@ -123,7 +123,9 @@ def _boundary_stamp() -> object:
     return tuple(Boundary.objects.aggregate(n=Count("id"), m=Max("id"), t=Max("updated_at")).values())
 
 
-BOUNDARIES: Cached[Boundaries] = Cached(_build_boundaries, _boundary_stamp, check_every=10.0, max_age=600.0)
+BOUNDARIES: Cached[Boundaries] = Cached(
+    "routing.boundaries", _build_boundaries, stamp=_boundary_stamp, check_every=10.0, max_age=600.0
+)
 
 
 # --- resolution ----------------------------------------------------------------------

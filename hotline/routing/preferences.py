@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Max, Sum
 
-from hotline.routing.cache import Cached
+from hotline.cache import Cached
 from hotline.routing.models import RoutingFeedback
 
 MAX_ADJUST = 0.3
@@ -66,7 +66,9 @@ def _stamp() -> object:
     return tuple(RoutingFeedback.objects.aggregate(n=Count("id"), m=Max("id")).values())
 
 
-PREFERENCES: Cached[Preferences] = Cached(_build, _stamp, check_every=5.0, max_age=600.0)
+PREFERENCES: Cached[Preferences] = Cached(
+    "routing.preferences", _build, stamp=_stamp, check_every=5.0, max_age=600.0
+)
 
 
 def preferences() -> Preferences:

@@ -18,12 +18,12 @@ Rules (from practice; every figure is in ``Policy``):
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 from typing import Any
 
 from django.db.models import Q
 
+from hotline.cache import Cached
 from hotline.sla import calendar
 from hotline.sla.models import Policy
 from hotline.tickets.models import State, Ticket
@@ -47,26 +47,23 @@ KIND_LABELS = {"sign": "签收", "feedback": "首次反馈", "resolve": "办结"
 STEPS = ("warn", "urge", "supervise")
 LIGHT_LABELS = {"green": "正常", "yellow": "临期", "red": "超期"}
 
-_policy_cache: tuple[float, list[Policy]] | None = None
+
+def _active_policies() -> list[Policy]:
+    return list(Policy.objects.filter(active=True))
 
 
-def _policies() -> list[Policy]:
-    global _policy_cache
-    now = time.monotonic()
-    if _policy_cache is None or now - _policy_cache[0] > 5:
-        _policy_cache = (now, list(Policy.objects.filter(active=True)))
-    return _policy_cache[1]
+# Read at every action; an admin's edit reaches other processes within 5 s.
+POLICIES: Cached[list[Policy]] = Cached("sla.policies", _active_policies, check_every=5.0)
 
 
 def invalidate_policies() -> None:
-    global _policy_cache
-    _policy_cache = None
+    POLICIES.invalidate()
 
 
 def policy_for(ticket_type: str, urgency: str) -> Policy | None:
     """The most specific active policy: type+urgency, urgency, type, default."""
     best: tuple[int, Policy] | None = None
-    for p in _policies():
+    for p in POLICIES.get():
         if (p.type and p.type != ticket_type) or (p.urgency and p.urgency != urgency):
             continue
         rank = (2 if p.urgency else 0) + (1 if p.type else 0)

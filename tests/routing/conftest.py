@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from hotline.cache import reset_all
 from hotline.org.models import Level, UnitKind
-from hotline.routing.cache import reset_all
 from hotline.routing.catalogue import seed_duty_catalogue
 from hotline.tickets.models import Ticket
 from tests.conftest import Org, make_unit

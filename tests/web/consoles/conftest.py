@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from hotline.cache import reset_all
 from hotline.org.actor import Actor
 from hotline.org.models import User
-from hotline.routing.cache import reset_all
 from hotline.routing.catalogue import seed_duty_catalogue
 from hotline.tickets import actions
 from hotline.tickets.actions import NewContact
