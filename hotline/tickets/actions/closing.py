@@ -7,6 +7,7 @@ from typing import Any
 
 from hotline.errors import InvalidInput
 from hotline.org.actor import Actor
+from hotline.tickets import events
 from hotline.tickets.actions.base import perform
 from hotline.tickets.actions.handling import _reopen_lead
 from hotline.tickets.models import Satisfaction, State, Ticket
@@ -38,15 +39,15 @@ def callback(
             raise InvalidInput("resolved", "请填写诉求是否解决")
 
     def change(ticket: Ticket, actor: Actor, now: datetime) -> dict[str, Any]:
-        payload: dict[str, Any] = {"reached": bool(reached), "note": (note or "").strip()}
+        said = (note or "").strip()
         if not reached:
-            return payload
-        payload.update(satisfaction=satisfaction, resolved=bool(resolved))
+            return events.called_back(reached=False, note=said)
         ticket.satisfaction = satisfaction
         ticket.resolved = bool(resolved)
+        rehandle = None
         if satisfaction == "dissatisfied":
             ticket.rehandle_count += 1
-            payload["rehandle"] = ticket.rehandle_count
+            rehandle = ticket.rehandle_count
             if ticket.lead_unit_id:
                 _reopen_lead(ticket)
             else:
@@ -54,7 +55,9 @@ def callback(
                 ticket.closed_at = None
         else:
             ticket.state = State.ARCHIVED
-        return payload
+        return events.called_back(
+            reached=True, note=said, satisfaction=satisfaction, resolved=bool(resolved), rehandle=rehandle
+        )
 
     return perform("callback", number, actor, change, expected_version=expected_version)
 
@@ -68,6 +71,6 @@ def archive(
 
     def change(ticket: Ticket, actor: Actor, now: datetime) -> dict[str, Any]:
         ticket.state = State.ARCHIVED
-        return {"reason": reason, "note": (note or "").strip()}
+        return events.archived(reason=reason, note=(note or "").strip())
 
     return perform("archive", number, actor, change, expected_version=expected_version)

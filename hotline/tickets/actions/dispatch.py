@@ -8,6 +8,7 @@ from typing import Any
 from hotline.errors import Conflict, Forbidden, InvalidInput
 from hotline.org.actor import Actor
 from hotline.org.models import Level, Unit
+from hotline.tickets import events
 from hotline.tickets.actions.base import perform, require_unit_share
 from hotline.tickets.models import (
     Assignment,
@@ -61,7 +62,7 @@ def _withdraw_active(ticket: Ticket) -> None:
     ticket.assignments.filter(active=True).update(active=False, status=AssignmentStatus.WITHDRAWN)
 
 
-def _send(ticket: Ticket, lead: Unit, assisting: list[Unit], now: datetime) -> dict[str, Any]:
+def _send(ticket: Ticket, lead: Unit, assisting: list[Unit], now: datetime) -> None:
     _assign(ticket, lead, AssignmentRole.LEAD, now)
     for unit in assisting:
         _assign(ticket, unit, AssignmentRole.ASSIST, now)
@@ -69,7 +70,6 @@ def _send(ticket: Ticket, lead: Unit, assisting: list[Unit], now: datetime) -> d
     ticket.state = State.DISPATCHED
     # The clock starts at dispatch, not at sign-on: units gain nothing by signing late.
     ticket.dispatched_at = now
-    return {"lead_unit": lead.code, "lead_unit_name": lead.name, "assist_units": [u.code for u in assisting]}
 
 
 def dispatch(
@@ -92,17 +92,19 @@ def dispatch(
 
     def change(ticket: Ticket, actor: Actor, now: datetime) -> dict[str, Any]:
         lead, assisting = _units(lead_unit, assist_units, actor)
-        decided = {}
+        decided: dict[str, str] = {}
         for name, value in (("type", type), ("topic", topic.strip()), ("urgency", urgency)):
             if value and getattr(ticket, name) != value:
                 decided[name] = value
                 setattr(ticket, name, value)
-        payload = _send(ticket, lead, assisting, now)
-        if decided:
-            payload["decided"] = decided
-        if note.strip():
-            payload["note"] = note.strip()
-        return payload
+        _send(ticket, lead, assisting, now)
+        return events.dispatched(
+            lead_unit=lead.code,
+            lead_unit_name=lead.name,
+            assist_units=[u.code for u in assisting],
+            decided=decided,
+            note=note.strip(),
+        )
 
     return perform("dispatch", number, actor, change, expected_version=expected_version)
 
@@ -121,7 +123,7 @@ def sign(actor: Actor, number: str, *, expected_version: int | None = None) -> T
         share.save(update_fields=["status", "signed_at"])
         if share.role == AssignmentRole.LEAD:
             ticket.state = State.HANDLING
-        return {"unit": share.unit.code, "share": share.role}
+        return events.signed(unit=share.unit.code, share=share.role)
 
     return perform("sign", number, actor, change, expected_version=expected_version)
 
@@ -143,20 +145,19 @@ def return_ticket(actor: Actor, number: str, *, reason: str, expected_version: i
         share.status = AssignmentStatus.RETURNED
         share.active = False
         share.save(update_fields=["status", "active"])
-        payload: dict[str, Any] = {"reason": reason, "unit": share.unit.code, "share": share.role}
-        if share.role != AssignmentRole.LEAD:
-            return payload
-        parent = share.parent
-        if parent is not None:
-            parent.status = AssignmentStatus.SIGNED
-            parent.active = True
-            parent.save(update_fields=["status", "active"])
-            ticket.lead_unit = parent.unit
-            ticket.state = State.HANDLING
-            payload["back_to"] = parent.unit.code
-        else:
-            ticket.state = State.RETURNED
-        return payload
+        back_to = ""
+        if share.role == AssignmentRole.LEAD:
+            parent = share.parent
+            if parent is not None:
+                parent.status = AssignmentStatus.SIGNED
+                parent.active = True
+                parent.save(update_fields=["status", "active"])
+                ticket.lead_unit = parent.unit
+                ticket.state = State.HANDLING
+                back_to = parent.unit.code
+            else:
+                ticket.state = State.RETURNED
+        return events.returned(reason=reason, unit=share.unit.code, share=share.role, back_to=back_to)
 
     return perform("return", number, actor, change, expected_version=expected_version)
 
@@ -173,9 +174,9 @@ def rule_return(
 ) -> Ticket:
     """退单审核: the centre re-dispatches the returned ticket, or overrules the return
     and sends it back to the unit that returned it."""
-    if decision not in ("redispatch", "overrule"):
+    if decision not in events.DECISIONS:
         raise InvalidInput("decision", "decision 须为 redispatch(改派)或 overrule(驳回退单)")
-    if decision == "overrule" and not (reason or "").strip():
+    if decision == events.OVERRULE and not (reason or "").strip():
         raise InvalidInput("reason", "驳回退单须填写理由")
 
     def change(ticket: Ticket, actor: Actor, now: datetime) -> dict[str, Any]:
@@ -184,14 +185,16 @@ def rule_return(
             .order_by("-id")
             .first()
         )
-        if decision == "redispatch":
+        if decision == events.REDISPATCH:
             lead, assisting = _units(lead_unit, assist_units, actor)
             _withdraw_active(ticket)
-            payload = _send(ticket, lead, assisting, now)
-            payload["decision"] = "redispatch"
-            if returned is not None:
-                payload["returned_by"] = returned.unit.code
-            return payload
+            _send(ticket, lead, assisting, now)
+            return events.return_redispatched(
+                lead_unit=lead.code,
+                lead_unit_name=lead.name,
+                assist_units=[u.code for u in assisting],
+                returned_by=returned.unit.code if returned is not None else "",
+            )
         if returned is None:
             raise Conflict("找不到被退回的承办记录", code="invalid_state")
         returned.active = True
@@ -200,7 +203,7 @@ def rule_return(
         returned.save(update_fields=["active", "status"])
         ticket.lead_unit = returned.unit
         ticket.state = State.HANDLING if had_signed else State.DISPATCHED
-        return {"decision": "overrule", "reason": reason.strip(), "unit": returned.unit.code}
+        return events.return_overruled(reason=reason.strip(), unit=returned.unit.code)
 
     return perform("rule_return", number, actor, change, expected_version=expected_version)
 
@@ -222,9 +225,8 @@ def subdispatch(
         _assign(ticket, target, AssignmentRole.LEAD, now, parent=share)
         ticket.lead_unit = target
         ticket.state = State.DISPATCHED
-        payload = {"from_unit": share.unit.code, "unit": target.code, "unit_name": target.name}
-        if note.strip():
-            payload["note"] = note.strip()
-        return payload
+        return events.subdispatched(
+            from_unit=share.unit.code, unit=target.code, unit_name=target.name, note=note.strip()
+        )
 
     return perform("subdispatch", number, actor, change, expected_version=expected_version)

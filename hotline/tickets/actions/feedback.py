@@ -11,6 +11,7 @@ from typing import Any
 from hotline.audit.models import Event
 from hotline.errors import Conflict, InvalidInput
 from hotline.org.actor import Actor
+from hotline.tickets import events
 from hotline.tickets.actions.base import perform
 from hotline.tickets.actions.closing import SATISFACTION as RATINGS
 from hotline.tickets.models import Ticket
@@ -34,7 +35,7 @@ def rate(
         # Under the row lock: of two concurrent ratings the second sees the first.
         if Event.objects.filter(ticket=ticket, action="citizen_rating").exists():
             raise Conflict("该工单已评价过,感谢您的反馈。", code="already_rated")
-        return {"rating": rating, "comment": comment}
+        return events.rated(rating=rating, comment=comment)
 
     return perform("citizen_rating", number, actor, change, expected_version=expected_version)
 
@@ -75,6 +76,6 @@ def complain(
     person, content = person.strip(), content.strip()
 
     def change(ticket: Ticket, actor: Actor, now: datetime) -> dict[str, Any]:
-        return {"unit": found.code, "unit_name": found.name, "person": person, "content": content}
+        return events.complained(unit=found.code, unit_name=found.name, person=person, content=content)
 
     return perform("unit_complaint", number, actor, change, expected_version=expected_version)

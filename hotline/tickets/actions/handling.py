@@ -11,6 +11,7 @@ from hotline.errors import Conflict, Forbidden, InvalidInput
 from hotline.org.actor import Actor
 from hotline.org.models import Role
 from hotline.sla import deadlines
+from hotline.tickets import events
 from hotline.tickets.actions.base import perform, require_unit_share
 from hotline.tickets.models import AssignmentRole, AssignmentStatus, State, Ticket
 
@@ -49,7 +50,7 @@ def request_extension(
         if ticket.resolve_deadline is not None and now > ticket.resolve_deadline:
             raise Conflict("已超过办结时限,不能再申请延期", code="deadline_passed")
         ticket.pending_request = {"kind": "extension", "days": days, "reason": reason, "at": now.isoformat()}
-        return {"days": days, "reason": reason}
+        return events.extension_requested(days=days, reason=reason)
 
     return perform("request_extension", number, actor, change, expected_version=expected_version)
 
@@ -73,10 +74,7 @@ def decide_extension(
         if approve:
             _check_days(granted, deadlines.max_extension_days(ticket))
         ticket.pending_request = {}
-        payload: dict[str, Any] = {"approve": bool(approve), "note": note.strip()}
-        if approve:
-            payload["days"] = granted
-        return payload
+        return events.extension_decided(approve=bool(approve), note=note.strip(), days=granted)
 
     return perform("decide_extension", number, actor, change, expected_version=expected_version)
 
@@ -96,10 +94,10 @@ def suspend(actor: Actor, number: str, *, reason: str, expected_version: int | N
             raise Conflict("已有待审批的申请", code="request_pending", pending=ticket.pending_request)
         if actor.role == Role.DISPATCHER:
             _freeze(ticket, now)
-            return {"reason": reason, "direct": True}
+            return events.suspended(reason=reason, direct=True)
         _signed_lead(ticket, actor)
         ticket.pending_request = {"kind": "suspension", "reason": reason, "at": now.isoformat()}
-        return {"reason": reason, "requested": True}
+        return events.suspended(reason=reason, direct=False)
 
     return perform("suspend", number, actor, change, expected_version=expected_version)
 
@@ -114,7 +112,7 @@ def decide_suspension(
         ticket.pending_request = {}
         if approve:
             _freeze(ticket, now)
-        return {"approve": bool(approve), "reason": reason, "note": note.strip()}
+        return events.suspension_decided(approve=bool(approve), reason=reason, note=note.strip())
 
     return perform("decide_suspension", number, actor, change, expected_version=expected_version)
 
@@ -128,11 +126,7 @@ def resume(actor: Actor, number: str, *, note: str = "", expected_version: int |
         suspended_from = ticket.suspended_at or now
         ticket.state = State.HANDLING
         ticket.suspended_at = None
-        return {
-            "suspended_from": suspended_from.isoformat(),
-            "frozen_seconds": int((now - suspended_from).total_seconds()),
-            "note": note.strip(),
-        }
+        return events.resumed(suspended_from=suspended_from, now=now, note=note.strip())
 
     return perform("resume", number, actor, change, expected_version=expected_version)
 
@@ -149,12 +143,10 @@ def _escalate(
         elif step == "supervise":
             ticket.supervise_count += 1
         unit = ticket.lead_unit
-        payload: dict[str, Any] = {"note": note.strip(), "unit": unit.code if unit else ""}
-        if step != "warn":
-            payload["count"] = ticket.urge_count if step == "urge" else ticket.supervise_count
-        if deadline:
-            payload["deadline"] = deadline
-        return payload
+        count = {"warn": None, "urge": ticket.urge_count, "supervise": ticket.supervise_count}[step]
+        return events.escalated(
+            note=note.strip(), unit=unit.code if unit else "", count=count, deadline=deadline
+        )
 
     return perform(step, number, actor, change, expected_version=expected_version)
 
@@ -190,7 +182,7 @@ def progress(actor: Actor, number: str, *, note: str, expected_version: int | No
         share = require_unit_share(ticket, actor)
         if share.status != AssignmentStatus.SIGNED:
             raise Conflict("须先签收才能反馈", code="not_signed")
-        return {"note": note, "unit": share.unit.code, "share": share.role}
+        return events.progressed(note=note, unit=share.unit.code, share=share.role)
 
     return perform("progress", number, actor, change, expected_version=expected_version)
 
@@ -215,7 +207,7 @@ def report(actor: Actor, number: str, *, result: str, expected_version: int | No
             ticket.state = State.REPORTED
             ticket.result = result
             ticket.closed_at = now
-        return {"share": share.role, "unit": share.unit.code, "result": result}
+        return events.reported(share=share.role, unit=share.unit.code, result=result)
 
     return perform("report", number, actor, change, expected_version=expected_version)
 
@@ -232,7 +224,7 @@ def review(
             ticket.state = State.AWAITING_CALLBACK
         else:
             _reopen_lead(ticket)
-        return {"passed": bool(passed), "comment": comment.strip()}
+        return events.reviewed(passed=bool(passed), comment=comment.strip())
 
     return perform("review", number, actor, change, expected_version=expected_version)
 

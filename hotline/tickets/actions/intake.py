@@ -19,6 +19,7 @@ from hotline.db import write_gate, write_transaction
 from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hotline.org.actor import CITIZEN_ROLE, SYSTEM_ROLE, Actor
 from hotline.org.models import Role, Unit
+from hotline.tickets import events
 from hotline.tickets.actions.base import perform, record_on, ticket_visible
 from hotline.tickets.followers import TicketChange, follow
 from hotline.tickets.lifecycle import END_STATES
@@ -217,7 +218,7 @@ def _write_new_ticket(
         ticket=ticket,
         actor=actor,
         to_state=State.ACCEPTED,
-        payload={"channel": contact.channel, "contact": first.pk},
+        payload=events.created(channel=contact.channel, contact=first.pk),
         at=now,
     )
     follow(TicketChange(ticket=ticket, action="create", from_state="", event=event, actor=actor))
@@ -261,7 +262,7 @@ def answer(
         ticket.state = State.AWAITING_CALLBACK
         ticket.result = answer
         ticket.closed_at = now
-        return {"answer": answer, "article": article}
+        return events.answered(answer=answer, article=article)
 
     return perform("answer", number, actor, change, expected_version=expected_version)
 
@@ -289,7 +290,7 @@ def reject(
     def change(ticket: Ticket, actor: Actor, now: datetime) -> dict[str, Any]:
         ticket.state = State.REJECTED
         ticket.closed_at = now
-        return {"reason": reason, "category": category}
+        return events.rejected(reason=reason, category=category)
 
     return perform("reject", number, actor, change, expected_version=expected_version)
 
@@ -306,7 +307,7 @@ def transfer_police(
         ticket.state = State.TRANSFERRED
         ticket.type = ticket.type or "警务类"
         ticket.closed_at = now
-        return {"reason": reason, "police_ref": police_ref.strip()}
+        return events.transferred_to_police(reason=reason, police_ref=police_ref.strip())
 
     return perform("transfer_police", number, actor, change, expected_version=expected_version)
 
@@ -341,12 +342,12 @@ def merge(actor: Actor, number: str, *, into: str, expected_version: int | None 
         ticket.merged_into = master
         ticket.closed_at = now
         absorbed[:] = [master, moved]
-        return {"into": master.number, "contacts": moved}
+        return events.merged(into=master.number, contacts=moved)
 
     with write_transaction():
         repeat = perform("merge", number, actor, change, expected_version=expected_version)
         # The master's own record of what it gained (its followers, e.g. the rollups'
         # repeat count, see it too). ``change`` row-locked it.
         master, moved = absorbed
-        record_on(master, "merged_in", actor, {"from": repeat.number, "contacts": moved})
+        record_on(master, "merged_in", actor, events.merged_in(repeat=repeat.number, contacts=moved))
     return repeat
