@@ -107,6 +107,27 @@ class Life:
     def sign(self, number: str, unit: str) -> Callable[[], Ticket]:
         return lambda: act.sign(self.h.handler(unit), number)
 
+    def report(self, number: str, unit: str, result: str) -> Callable[[], Ticket]:
+        return lambda: act.report(self.h.handler(unit), number, result=result)
+
+    def dispatch(self, disp: Actor, number: str, lead: str, helpers: list[str]) -> Callable[[], Ticket]:
+        request = self.request
+        return lambda: act.dispatch(
+            disp,
+            number,
+            lead_unit=lead,
+            assist_units=helpers,
+            type=request.type,
+            topic=request.topic,
+            urgency=request.urgency,
+        )
+
+    def urge(self, sup: Actor, number: str, after_hours: float, before_hours: float) -> Step:
+        """The supervisor urges the unit: optional (a refusal is noted, the life goes on)."""
+        note = self.rng.choice(rq.URGE_NOTES)
+        delay = hours(self.rng, after_hours, before_hours)
+        return self.step(delay, "office", "urge", lambda: act.urge(sup, number, note=note), optional=True)
+
     def create(self) -> Ticket:
         p, rng = self.p, self.rng
         if p.scenario == "merge":
@@ -174,115 +195,208 @@ class Life:
             return
         yield from self.handle(number)
 
+    # ----- the dispatched request, from dispatch to the review
+    @property
+    def request(self) -> rq.Request:
+        """The matter being handled: every ticket that is dispatched has one."""
+        assert self.p.request is not None
+        return self.p.request
+
+    @property
+    def urgent(self) -> bool:
+        """Urgent matters are signed and handled at once, evenings and weekends included."""
+        return self.request.urgency != "一般"
+
+    @property
+    def duty(self) -> str:
+        """The hours in which the units work on this ticket."""
+        return "centre" if self.urgent else "office"
+
+    def sign_delay(self) -> timedelta:
+        return mins(self.rng, 5, 40) if self.urgent else mins(self.rng, 10, 240)
+
     def handle(self, number: str) -> Generator[Step, Ticket, None]:
+        """Dispatch, signing down the chain of units, handling, reports, review, closing."""
         p, rng, h = self.p, self.rng, self.h
-        assert p.request is not None
-        request = p.request
         disp = h.staff(Role.DISPATCHER, rng)
-        chain = h.router.chain(request, p.place, rng)
-        assist = h.router.assist(request, p.place, chain, rng)
-        # Urgent matters are signed and handled at once, evenings and weekends included.
-        urgent = request.urgency != "一般"
-        duty = "centre" if urgent else "office"
-        quick = (5, 40) if urgent else (10, 240)
-
-        def send(lead: str, helpers: list[str]) -> Callable[[], Ticket]:
-            return lambda: act.dispatch(
-                disp,
-                number,
-                lead_unit=lead,
-                assist_units=helpers,
-                type=request.type,
-                topic=request.topic,
-                urgency=request.urgency,
-            )
-
-        signed = False
+        chain = h.router.chain(self.request, p.place, rng)
+        assist = h.router.assist(self.request, p.place, chain, rng)
         if p.scenario in ("return", "overrule") or p.stop == S.RETURNED:
-            overrule = p.scenario == "overrule"
-            first = chain[0] if overrule else h.router.wrong(chain[0], p.place, rng)
-            yield self.step(mins(rng, 5, 90), "centre", "dispatch", send(first, []))
-            if rng.random() < 0.4:
-                signed = True
-                yield self.step(
-                    mins(rng, 10, 180), "office", "sign", lambda: act.sign(h.handler(first), number)
-                )
-            reason = rng.choice(rq.RETURN_REASONS).format(right=h.router.name(chain[0]))
-            yield self.step(
-                hours(rng, 0.5, 20),
-                "office",
-                "return",
-                lambda: act.return_ticket(h.handler(first), number, reason=reason),
-            )
-            if p.stop == S.RETURNED:
+            after_return = yield from self.returned(number, disp, chain, assist)
+            if after_return is None:
                 return
-            if overrule:
-                why = rng.choice(rq.OVERRULE_REASONS)
-                yield self.step(
-                    hours(rng, 0.5, 6),
-                    "centre",
-                    "rule_return",
-                    lambda: act.rule_return(disp, number, decision="overrule", reason=why),
-                )
-                chain = chain[:1]
-            else:
-                lead, helpers = chain[0], [assist] if assist else []
-                yield self.step(
-                    hours(rng, 0.5, 6),
-                    "centre",
-                    "rule_return",
-                    lambda: act.rule_return(
-                        disp, number, decision="redispatch", lead_unit=lead, assist_units=helpers
-                    ),
-                )
-                signed = False
+            chain, signed = after_return
         else:
             helpers = [assist] if assist else []
-            yield self.step(mins(rng, 5, 120), "centre", "dispatch", send(chain[0], helpers))
+            yield self.step(
+                mins(rng, 5, 120), "centre", "dispatch", self.dispatch(disp, number, chain[0], helpers)
+            )
+            signed = False
         sup = h.staff(Role.SUPERVISOR, rng)
         if p.stop == S.DISPATCHED:
             if rng.random() < 0.4:
-                note = rng.choice(rq.URGE_NOTES)
-                yield self.step(
-                    hours(rng, 20, 30),
-                    "office",
-                    "urge",
-                    lambda: act.urge(sup, number, note=note),
-                    optional=True,
-                )
+                yield self.urge(sup, number, 20, 30)
             return
-        if not signed:
-            yield self.step(mins(rng, *quick), duty, "sign", lambda: act.sign(h.handler(chain[0]), number))
-        for upper, lower in zip(chain, chain[1:], strict=False):
-            note = f"请{h.router.name(lower)}核实处理并按时反馈。"
-            yield self.step(
-                hours(rng, 0.2, 2 if urgent else 20),
-                duty,
-                "subdispatch",
-                self.pass_down(number, upper, lower, note),
-            )
-            yield self.step(mins(rng, *quick), duty, "sign", self.sign(number, lower))
+        yield from self.sign_down(number, chain, first_signed=signed)
         lead = chain[-1]
-        if assist and p.scenario != "overrule":
-            yield self.step(mins(rng, 20, 300), "office", "sign", lambda: act.sign(h.handler(assist), number))
+        # An overruled return keeps the first dispatch, which had no assisting unit.
+        helper = assist if assist and p.scenario != "overrule" else ""
+        if helper:
+            yield self.step(mins(rng, 20, 300), "office", "sign", self.sign(number, helper))
         yield from self.while_handling(number, lead, disp, sup)
         if p.stop in (S.HANDLING, S.SUSPENDED):
             return
-        if assist and p.scenario != "overrule":
-            part = f"已配合{h.router.name(lead)}开展现场核查。"
-            yield self.step(
-                hours(rng, 4, 60),
-                "office",
-                "report",
-                lambda: act.report(h.handler(assist), number, result=part),
-            )
-        result = rng.choice(request.results).format_map(p.fields)
-        delay = {"特急": (2, 8), "紧急": (6, 30)}.get(request.urgency, (20, 140))
-        yield self.step(
-            hours(rng, *delay), duty, "report", lambda: act.report(h.handler(lead), number, result=result)
-        )
+        result = yield from self.results(number, lead, helper)
         if p.stop == S.REPORTED:
             return
+        yield from self.review(number, lead, result)
+        if p.stop == S.AWAITING_CALLBACK:
+            return
+        yield from self.closing(number, lead=lead)
+
+    def returned(
+        self, number: str, disp: Actor, chain: list[str], assist: str
+    ) -> Generator[Step, Ticket, tuple[list[str], bool] | None]:
+        """A first dispatch that comes back: to a wrong unit, which returns it and the
+        dispatcher redispatches; or to the right one, which returns it anyway and the
+        dispatcher overrules. Returns the chain of units to sign down and whether its first
+        unit has signed already; None when the ticket is planned to stay returned."""
+        p, rng, h = self.p, self.rng, self.h
+        overrule = p.scenario == "overrule"
+        first = chain[0] if overrule else h.router.wrong(chain[0], p.place, rng)
+        yield self.step(mins(rng, 5, 90), "centre", "dispatch", self.dispatch(disp, number, first, []))
+        signed = rng.random() < 0.4
+        if signed:
+            yield self.step(mins(rng, 10, 180), "office", "sign", self.sign(number, first))
+        reason = rng.choice(rq.RETURN_REASONS).format(right=h.router.name(chain[0]))
+        yield self.step(
+            hours(rng, 0.5, 20),
+            "office",
+            "return",
+            lambda: act.return_ticket(h.handler(first), number, reason=reason),
+        )
+        if p.stop == S.RETURNED:
+            return None
+        if overrule:
+            why = rng.choice(rq.OVERRULE_REASONS)
+            yield self.step(
+                hours(rng, 0.5, 6),
+                "centre",
+                "rule_return",
+                lambda: act.rule_return(disp, number, decision="overrule", reason=why),
+            )
+            return chain[:1], signed
+        lead, helpers = chain[0], [assist] if assist else []
+        yield self.step(
+            hours(rng, 0.5, 6),
+            "centre",
+            "rule_return",
+            lambda: act.rule_return(
+                disp, number, decision="redispatch", lead_unit=lead, assist_units=helpers
+            ),
+        )
+        return chain, False
+
+    def sign_down(self, number: str, chain: list[str], first_signed: bool) -> Generator[Step, Ticket, None]:
+        """The first unit of the chain signs, then each passes the ticket to the next, which signs."""
+        rng, h = self.rng, self.h
+        if not first_signed:
+            yield self.step(self.sign_delay(), self.duty, "sign", self.sign(number, chain[0]))
+        for upper, lower in zip(chain, chain[1:], strict=False):
+            note = f"请{h.router.name(lower)}核实处理并按时反馈。"
+            yield self.step(
+                hours(rng, 0.2, 2 if self.urgent else 20),
+                self.duty,
+                "subdispatch",
+                self.pass_down(number, upper, lower, note),
+            )
+            yield self.step(self.sign_delay(), self.duty, "sign", self.sign(number, lower))
+
+    def while_handling(
+        self, number: str, lead: str, disp: Actor, sup: Actor
+    ) -> Generator[Step, Ticket, None]:
+        """While the lead unit works on it: urging and supervision, an extension, a suspension."""
+        p, rng = self.p, self.rng
+        if p.stop == S.HANDLING:
+            if rng.random() < 0.5:
+                yield self.urge(sup, number, 24, 60)
+            return
+        if p.scenario == "urge":
+            yield self.urge(sup, number, 24, 72)
+            if rng.random() < 0.5:
+                note = rng.choice(rq.SUPERVISE_NOTES)
+                yield self.step(
+                    hours(rng, 24, 48),
+                    "office",
+                    "supervise",
+                    lambda: act.supervise(sup, number, note=note),
+                    optional=True,
+                )
+        # Urgent tickets have a 24-hour limit: too short to ask for more time.
+        if p.scenario == "extension" and not self.urgent:
+            yield from self.extension(number, lead, disp)
+        if p.scenario == "suspend" or p.stop == S.SUSPENDED:
+            yield from self.suspension(number, lead, disp)
+
+    def extension(self, number: str, lead: str, disp: Actor) -> Generator[Step, Ticket, None]:
+        """The lead unit asks for more days (at most what the policy allows); mostly granted."""
+        rng, h = self.rng, self.h
+        days, why = rng.choice([2, 3, 5, 7, 10]), rng.choice(rq.EXTENSION_REASONS)
+        yield self.step(
+            hours(rng, 1, 8),
+            "office",
+            "request_extension",
+            lambda: act.request_extension(
+                h.handler(lead), number, days=_allowed_days(number, days), reason=why
+            ),
+            optional=True,
+        )
+        approve = rng.random() < 0.85
+        note = "同意延期" if approve else "理由不充分,请按时办结"
+        yield self.step(
+            hours(rng, 0.5, 8),
+            "centre",
+            "decide_extension",
+            lambda: act.decide_extension(disp, number, approve=approve, note=note),
+            optional=True,
+        )
+
+    def suspension(self, number: str, lead: str, disp: Actor) -> Generator[Step, Ticket, None]:
+        """Suspended (approved) and, unless planned to stay so, resumed."""
+        p, rng, h = self.p, self.rng, self.h
+        why = rng.choice(rq.SUSPEND_REASONS)
+        yield self.step(
+            hours(rng, 2, 30), "office", "suspend", lambda: act.suspend(h.handler(lead), number, reason=why)
+        )
+        yield self.step(
+            hours(rng, 0.5, 8),
+            "centre",
+            "decide_suspension",
+            lambda: act.decide_suspension(disp, number, approve=True, note="同意挂起"),
+        )
+        if p.stop == S.SUSPENDED:
+            return
+        yield self.step(
+            hours(rng, 30, 120),
+            "office",
+            "resume",
+            lambda: act.resume(h.handler(lead), number, note="条件具备,恢复办理"),
+        )
+
+    def results(self, number: str, lead: str, helper: str) -> Generator[Step, Ticket, str]:
+        """The assisting unit reports its part, then the lead unit the result (returned)."""
+        p, rng, h = self.p, self.rng, self.h
+        if helper:
+            part = f"已配合{h.router.name(lead)}开展现场核查。"
+            yield self.step(hours(rng, 4, 60), "office", "report", self.report(number, helper, part))
+        result = rng.choice(self.request.results).format_map(p.fields)
+        delay = {"特急": (2, 8), "紧急": (6, 30)}.get(self.request.urgency, (20, 140))
+        yield self.step(hours(rng, *delay), self.duty, "report", self.report(number, lead, result))
+        return result
+
+    def review(self, number: str, lead: str, result: str) -> Generator[Step, Ticket, None]:
+        """The centre reviews the result; a failed review sends the lead unit back to report better."""
+        p, rng, h = self.p, self.rng, self.h
         rev = h.staff(Role.REVIEWER, rng)
         if p.scenario == "review_fail":
             comment = rng.choice(rq.REVIEW_FAIL)
@@ -293,91 +407,10 @@ class Life:
                 lambda: act.review(rev, number, passed=False, comment=comment),
             )
             better = f"{result}已电话回复市民并说明处理情况。"
-            yield self.step(
-                hours(rng, 3, 30),
-                "office",
-                "report",
-                lambda: act.report(h.handler(lead), number, result=better),
-            )
+            yield self.step(hours(rng, 3, 30), "office", "report", self.report(number, lead, better))
         yield self.step(hours(rng, 0.5, 10), "centre", "review", lambda: act.review(rev, number, passed=True))
-        if p.stop == S.AWAITING_CALLBACK:
-            return
-        yield from self.closing(number, lead=lead)
 
-    def while_handling(
-        self, number: str, lead: str, disp: Actor, sup: Actor
-    ) -> Generator[Step, Ticket, None]:
-        p, rng, h = self.p, self.rng, self.h
-        if p.stop == S.HANDLING:
-            if rng.random() < 0.5:
-                note = rng.choice(rq.URGE_NOTES)
-                yield self.step(
-                    hours(rng, 24, 60),
-                    "office",
-                    "urge",
-                    lambda: act.urge(sup, number, note=note),
-                    optional=True,
-                )
-            return
-        if p.scenario == "urge":
-            note = rng.choice(rq.URGE_NOTES)
-            yield self.step(
-                hours(rng, 24, 72), "office", "urge", lambda: act.urge(sup, number, note=note), optional=True
-            )
-            if rng.random() < 0.5:
-                snote = rng.choice(rq.SUPERVISE_NOTES)
-                yield self.step(
-                    hours(rng, 24, 48),
-                    "office",
-                    "supervise",
-                    lambda: act.supervise(sup, number, note=snote),
-                    optional=True,
-                )
-        # Urgent tickets have a 24-hour limit: too short to ask for more time.
-        if p.scenario == "extension" and p.request is not None and p.request.urgency == "一般":
-            days, why = rng.choice([2, 3, 5, 7, 10]), rng.choice(rq.EXTENSION_REASONS)
-            yield self.step(
-                hours(rng, 1, 8),
-                "office",
-                "request_extension",
-                lambda: act.request_extension(
-                    h.handler(lead), number, days=_allowed_days(number, days), reason=why
-                ),
-                optional=True,
-            )
-            approve = rng.random() < 0.85
-            yield self.step(
-                hours(rng, 0.5, 8),
-                "centre",
-                "decide_extension",
-                lambda: act.decide_extension(
-                    disp, number, approve=approve, note="同意延期" if approve else "理由不充分,请按时办结"
-                ),
-                optional=True,
-            )
-        if p.scenario == "suspend" or p.stop == S.SUSPENDED:
-            why = rng.choice(rq.SUSPEND_REASONS)
-            yield self.step(
-                hours(rng, 2, 30),
-                "office",
-                "suspend",
-                lambda: act.suspend(h.handler(lead), number, reason=why),
-            )
-            yield self.step(
-                hours(rng, 0.5, 8),
-                "centre",
-                "decide_suspension",
-                lambda: act.decide_suspension(disp, number, approve=True, note="同意挂起"),
-            )
-            if p.stop == S.SUSPENDED:
-                return
-            yield self.step(
-                hours(rng, 30, 120),
-                "office",
-                "resume",
-                lambda: act.resume(h.handler(lead), number, note="条件具备,恢复办理"),
-            )
-
+    # ----- after the review (or the operator's answer): the callback
     def closing(self, number: str, lead: str) -> Generator[Step, Ticket, None]:
         p, rng, h = self.p, self.rng, self.h
         cb = h.staff(Role.CALLBACK, rng)
@@ -405,12 +438,7 @@ class Life:
                 lambda: act.callback(cb, number, satisfaction="dissatisfied", resolved=False, note=note),
             )
             again = "重新安排人员到现场处理,问题已彻底解决,已当面向市民说明。"
-            yield self.step(
-                hours(rng, 20, 100),
-                "office",
-                "report",
-                lambda: act.report(h.handler(lead), number, result=again),
-            )
+            yield self.step(hours(rng, 20, 100), "office", "report", self.report(number, lead, again))
             rev = h.staff(Role.REVIEWER, rng)
             yield self.step(
                 hours(rng, 0.5, 8), "centre", "review", lambda: act.review(rev, number, passed=True)
