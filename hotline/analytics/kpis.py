@@ -28,12 +28,12 @@ from typing import Any
 from django.utils import timezone
 
 from hotline.analytics.models import COUNTER_NAMES
+from hotline.tickets.events import is_dispatch, review_passed
 from hotline.tickets.models import Satisfaction, State
 
 CLOSED_BY_UNIT = (State.REPORTED, State.AWAITING_CALLBACK, State.ARCHIVED)
 NOT_VALID = (State.REJECTED, State.TRANSFERRED, State.MERGED)
 SATISFIED = (Satisfaction.SATISFIED, Satisfaction.BASICALLY)
-REDISPATCH = "redispatch"
 
 # Counter → (中文名, what is counted). The unit of every counter is one ticket, except
 # ``reviewed``/``review_passed`` (review events) and ``handling_seconds`` (seconds).
@@ -194,12 +194,7 @@ def facts_of(
             c["resolved_on_time"] = int(on_time)
             c["resolved_late"] = int(not on_time)
             c["handling_seconds"] = max(0, int((ticket.closed_at - ticket.created_at).total_seconds()))
-        sends = sum(
-            1
-            for e in ev
-            if e.action == "dispatch"
-            or (e.action == "rule_return" and e.payload.get("decision") == REDISPATCH)
-        )
+        sends = sum(1 for e in ev if is_dispatch(e.action, e.payload))
         returns = sum(1 for e in ev if e.action == "return")
         c["returned"] = int(returns > 0)
         c["first_time_right"] = int(sends == 1 and returns == 0)
@@ -211,7 +206,7 @@ def facts_of(
     c["solved"] = int(reached and ticket.resolved is True)
     reviews = [e for e in ev if e.action == "review"]
     c["reviewed"] = len(reviews)
-    c["review_passed"] = sum(1 for e in reviews if e.payload.get("passed"))
+    c["review_passed"] = sum(1 for e in reviews if review_passed(e.action, e.payload))
     c["repeat"] = int(merged_in > 0)
     c["rehandled"] = int((ticket.rehandle_count or 0) > 0)
     c["urged"] = int((ticket.urge_count or 0) > 0)

@@ -26,6 +26,7 @@ from django.db.models import Q
 from hotline.cache import Cached
 from hotline.sla import calendar
 from hotline.sla.models import Policy
+from hotline.tickets import events
 from hotline.tickets.models import State, Ticket
 
 KINDS = ("sign", "feedback", "resolve", "callback")
@@ -218,9 +219,10 @@ def on_action(ticket: Ticket, action: str, from_state: str, now: datetime, paylo
     sla.setdefault("start", {})
     sla.setdefault("done", [])
     policy = policy_for(ticket.type, ticket.urgency)
-    redispatch = action == "rule_return" and payload.get("decision") == "redispatch"
+    frozen_from = events.suspended_from(action, payload)
+    granted = events.extension_granted(action, payload)
 
-    if action == "dispatch" or redispatch:
+    if events.is_dispatch(action, payload):
         sla["done"] = []
         sla.pop("feedback_at", None)
         for kind in ("sign", "feedback", "resolve"):
@@ -237,34 +239,27 @@ def on_action(ticket: Ticket, action: str, from_state: str, now: datetime, paylo
             ticket.sign_deadline = ticket.resolve_deadline
     elif action in ("progress", "report") and not sla.get("feedback_at"):
         sla["feedback_at"] = now.isoformat()
-    elif action == "answer" or (action == "review" and payload.get("passed")):
+    elif action == "answer" or events.review_passed(action, payload):
         _set(ticket, sla, "callback", now, *_limit(policy, "callback"))
-    elif (
-        action == "callback"
-        and payload.get("satisfaction") == "dissatisfied"
-        and ticket.state == State.HANDLING
-    ):
+    elif events.callback_dissatisfied(action, payload) and ticket.state == State.HANDLING:
         # 重办: a fresh resolution limit and first-feedback limit for the re-handling.
         sla.pop("feedback_at", None)
         for kind in ("feedback", "resolve"):
             _set(ticket, sla, kind, now, *_limit(policy, kind))
         ticket.callback_deadline = None
-    elif action == "resume" and payload.get("suspended_from"):
-        frozen_from = datetime.fromisoformat(payload["suspended_from"])
+    elif frozen_from is not None:
         cal = calendar.current()
         for kind in KINDS:
             deadline = getattr(ticket, f"{kind}_deadline")
             if deadline is not None:
                 unit = sla["units"].get(kind, "working_days")
                 setattr(ticket, f"{kind}_deadline", cal.shift(deadline, frozen_from, now, unit))
-    elif action == "decide_extension" and payload.get("approve") and ticket.resolve_deadline:
-        ticket.resolve_deadline = calendar.current().add_working_days(
-            ticket.resolve_deadline, payload["days"]
-        )
-        payload["resolve_deadline"] = ticket.resolve_deadline.isoformat()
+    elif granted is not None and ticket.resolve_deadline:
+        ticket.resolve_deadline = calendar.current().add_working_days(ticket.resolve_deadline, granted)
+        events.set_resolve_deadline(payload, ticket.resolve_deadline)
         sla["done"] = [d for d in sla["done"] if not d.endswith(":resolve")]
-    if action in STEPS and payload.get("deadline"):
-        marker = f"{action}:{payload['deadline']}"
+    if about := events.escalated_deadline(action, payload):
+        marker = f"{action}:{about}"
         if marker not in sla["done"]:
             sla["done"].append(marker)
     ticket.sla = sla
