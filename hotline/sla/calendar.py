@@ -15,14 +15,14 @@ Definitions (also in docs/sla.md):
 from __future__ import annotations
 
 import os
-import threading
-import time
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from zoneinfo import ZoneInfo
+
+from hotline.cache import Cached
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -176,9 +176,6 @@ class WorkingCalendar:
 
 
 # -- the per-process cache ----------------------------------------------------------
-_lock = threading.Lock()
-_cached: tuple[int, WorkingCalendar] | None = None
-_checked_at = 0.0
 RECHECK_SECONDS = 5.0
 
 
@@ -197,24 +194,17 @@ def load() -> WorkingCalendar:
     return WorkingCalendar(exceptions=exceptions, known_years=years)
 
 
+# Reloaded when ``CalendarRevision`` moves (an admin edited the calendar somewhere).
+CALENDAR: Cached[WorkingCalendar] = Cached("sla.calendar", load, stamp=_revision, check_every=RECHECK_SECONDS)
+
+
 def current() -> WorkingCalendar:
     """The calendar of this process, reloaded when an admin has edited it."""
-    global _cached, _checked_at
-    now = time.monotonic()
-    with _lock:
-        if _cached is not None and now - _checked_at < RECHECK_SECONDS:
-            return _cached[1]
-        revision = _revision()
-        if _cached is None or _cached[0] != revision:
-            _cached = (revision, load())
-        _checked_at = now
-        return _cached[1]
+    return CALENDAR.get()
 
 
 def invalidate() -> None:
-    global _cached
-    with _lock:
-        _cached = None
+    CALENDAR.invalidate()
 
 
 def bump_revision() -> None:

@@ -8,11 +8,11 @@ process and re-checked cheaply (row count + max id + last update) at most every
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from django.apps import apps
 
+from hotline.cache import Cached
 from hotline.triage.lexicon import Lexicon
 from hotline.triage.text import SAME_LENGTH_TABLE, to_str
 
@@ -87,7 +87,6 @@ class Gazetteer:
 
 
 EMPTY = Gazetteer({})
-_cache: dict[str, object] = {"gaz": None, "checked": 0.0, "stamp": None}
 
 
 def _stamp() -> tuple[object, ...] | None:
@@ -137,27 +136,21 @@ def _load() -> Gazetteer:
     return Gazetteer(entries)
 
 
-def get_gazetteer() -> Gazetteer:
-    now = time.monotonic()
-    gaz = _cache["gaz"]
-    if gaz is not None and now - float(_cache["checked"]) < CHECK_EVERY:  # type: ignore[arg-type]
-        return gaz  # type: ignore[return-value]
-    _cache["checked"] = now
-    if not apps.ready:
-        return EMPTY
-    stamp = _stamp()
-    if stamp is None:
-        _cache.update(gaz=EMPTY, stamp=None)
-        return EMPTY
-    if gaz is not None and stamp == _cache["stamp"]:
-        return gaz  # type: ignore[return-value]
+def _build() -> Gazetteer:
     try:
-        new = _load()
-    except Exception:  # the tables went away between the stamp and the read: no places
-        new = EMPTY
-    _cache.update(gaz=new, stamp=stamp)
-    return new
+        return _load()
+    except Exception:  # no usable database, or the tables went away since the stamp: no places
+        return EMPTY
+
+
+GAZETTEER: Cached[Gazetteer] = Cached("triage.gazetteer", _build, stamp=_stamp, check_every=CHECK_EVERY)
+
+
+def get_gazetteer() -> Gazetteer:
+    if not apps.ready:  # imported while Django loads its apps: no places yet, nothing kept
+        return EMPTY
+    return GAZETTEER.get()
 
 
 def reset_cache() -> None:
-    _cache.update(gaz=None, checked=0.0, stamp=None)
+    GAZETTEER.invalidate()

@@ -16,9 +16,8 @@ import json
 import logging
 import os
 import re
-import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 
+from hotline.cache import Cached
 from hotline.triage.datafiles import DATA_DIR
 from hotline.triage.text import join_fields
 
@@ -448,8 +448,6 @@ def _fit_temperature(margins: np.ndarray, target: float = 0.85) -> float:
 
 
 # --- the serving model (lazy, once per process) ----------------------------------------
-_lock = threading.Lock()
-_state: dict[str, Any] = {"model": None, "path": None, "checked": 0.0, "mtime": None}
 CHECK_EVERY = 60.0
 
 
@@ -473,33 +471,32 @@ def serving_dir() -> Path | None:
     return None
 
 
-def get_model(loader: Callable[[Path], TextModel] = TextModel.load) -> TextModel | None:
+def _serving_file() -> tuple[Path, float] | None:
+    """Which model file serves, and when it was written: a retrained model changes it."""
+    path = serving_dir()
+    return None if path is None else (path, model_file(path).stat().st_mtime)  # type: ignore[union-attr]
+
+
+def _load_serving() -> TextModel | None:
+    path = serving_dir()
+    return TextModel.load(path) if path is not None else None
+
+
+# A broken or half-written file keeps the model we have serving (keep_on_error).
+MODEL: Cached[TextModel | None] = Cached(
+    "triage.model", _load_serving, stamp=_serving_file, check_every=CHECK_EVERY, keep_on_error=True
+)
+
+
+def get_model() -> TextModel | None:
     """The serving model, loaded once; a retrained model replaces it within a minute."""
-    now = time.monotonic()
-    if _state["model"] is not None and now - _state["checked"] < CHECK_EVERY:
-        return _state["model"]  # type: ignore[no-any-return]
-    with _lock:
-        _state["checked"] = now
-        path = serving_dir()
-        if path is None:
-            _state.update(model=None, path=None, mtime=None)
-            return None
-        mtime = model_file(path).stat().st_mtime  # type: ignore[union-attr]
-        if _state["model"] is not None and _state["path"] == path and _state["mtime"] == mtime:
-            return _state["model"]  # type: ignore[no-any-return]
-        try:
-            model = loader(path)
-        except Exception:  # a broken or half-written file: keep serving what we have
-            log.exception("triage model %s failed to load", path)
-            return _state["model"]  # type: ignore[no-any-return]
-        _state.update(model=model, path=path, mtime=mtime)
-        return model
+    return MODEL.get()
 
 
 def set_model(model: TextModel | None) -> None:
     """Serve ``model`` in this process (tests, CLI ``predict --model``)."""
-    _state.update(model=model, path=None, mtime=None, checked=time.monotonic() + 10**9)
+    MODEL.pin(model)
 
 
 def reset_model() -> None:
-    _state.update(model=None, path=None, mtime=None, checked=0.0)
+    MODEL.invalidate()

@@ -7,12 +7,12 @@ The default ships as ``data/taxonomy.csv`` (written by the project). Admins edit
 from __future__ import annotations
 
 import csv
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.apps import apps
 
+from hotline.cache import Cached
 from hotline.triage.datafiles import DATA_DIR
 from hotline.triage.lexicon import Lexicon
 
@@ -92,7 +92,6 @@ class Taxonomy:
         return self.first_path(level1)
 
 
-_cache: dict[str, object] = {"tax": None, "checked": 0.0, "stamp": None}
 CHECK_EVERY = 30.0
 
 
@@ -122,29 +121,24 @@ def _from_db() -> list[TopicNode]:
     ]
 
 
-def get_taxonomy() -> Taxonomy:
-    """The current taxonomy: the admin-edited table if it has rows, else the shipped file.
-    Re-checked at most every ``CHECK_EVERY`` seconds."""
-    now = time.monotonic()
-    tax = _cache["tax"]
-    if tax is not None and now - float(_cache["checked"]) < CHECK_EVERY:  # type: ignore[arg-type]
-        return tax  # type: ignore[return-value]
-    stamp = _db_stamp()
-    _cache["checked"] = now
-    if tax is not None and stamp == _cache["stamp"]:
-        return tax  # type: ignore[return-value]
+def _build() -> Taxonomy:
+    """The admin-edited table if it has rows, else the shipped file."""
     nodes: list[TopicNode] = []
-    if stamp is not None and stamp[0] > 0:
+    if apps.ready:
         try:
             nodes = _from_db()
-        except Exception:  # the table went away between the two reads: the file serves
+        except Exception:  # no usable database, or the table went away: the file serves
             nodes = []
-    if not nodes:
-        nodes = read_csv()
-    new = Taxonomy(nodes)
-    _cache.update(tax=new, stamp=stamp)
-    return new
+    return Taxonomy(nodes or read_csv())
+
+
+TAXONOMY: Cached[Taxonomy] = Cached("triage.taxonomy", _build, stamp=_db_stamp, check_every=CHECK_EVERY)
+
+
+def get_taxonomy() -> Taxonomy:
+    """The current taxonomy, re-checked at most every ``CHECK_EVERY`` seconds."""
+    return TAXONOMY.get()
 
 
 def reset_cache() -> None:
-    _cache.update(tax=None, checked=0.0, stamp=None)
+    TAXONOMY.invalidate()
