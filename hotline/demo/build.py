@@ -9,11 +9,13 @@ the hash shared by every user.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from typing import TypeVar
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Max
 
 from hotline import clock
@@ -22,6 +24,7 @@ from hotline.org.models import Unit, User
 
 BATCH = 2000
 Progress = Callable[[int], None]
+M = TypeVar("M", bound=models.Model)
 
 
 def _noop(n: int) -> None:
@@ -32,33 +35,36 @@ def create_units(plan: OrgPlan, advance: Progress = _noop) -> dict[str, Unit]:
     """Insert every planned unit; returns them by code. Parents come before children."""
     next_pk = (Unit.objects.aggregate(m=Max("id"))["m"] or 0) + 1
     by_code: dict[str, Unit] = {}
-    batch: list[Unit] = []
-    for spec in plan.units:
-        parent = by_code[spec.parent] if spec.parent else None
-        unit = Unit(
-            id=next_pk,
-            code=spec.code,
-            name=spec.name,
-            short_name=spec.short_name,
-            level=spec.level,
-            kind=spec.kind,
-            parent=parent,
-            path=f"{parent.path if parent else '/'}{next_pk}/",
-            area=spec.area,
-            duties=spec.duties,
-        )
-        next_pk += 1
-        by_code[spec.code] = unit
-        batch.append(unit)
-        if len(batch) >= BATCH:
-            Unit.objects.bulk_create(batch)
-            advance(len(batch))
-            batch = []
-    if batch:
-        Unit.objects.bulk_create(batch)
-        advance(len(batch))
+
+    def rows() -> Iterator[Unit]:
+        for pk, spec in enumerate(plan.units, start=next_pk):
+            parent = by_code[spec.parent] if spec.parent else None
+            unit = Unit(
+                id=pk,
+                code=spec.code,
+                name=spec.name,
+                short_name=spec.short_name,
+                level=spec.level,
+                kind=spec.kind,
+                parent=parent,
+                path=f"{parent.path if parent else '/'}{pk}/",
+                area=spec.area,
+                duties=spec.duties,
+            )
+            by_code[spec.code] = unit
+            yield unit
+
+    _insert(Unit, rows(), advance)
     _reset_sequence(Unit)
     return by_code
+
+
+def _insert(model: type[M], rows: Iterable[M], advance: Progress) -> None:
+    """``bulk_create`` in batches of ``BATCH``, advancing the progress after each."""
+    pending = iter(rows)
+    while batch := list(islice(pending, BATCH)):
+        model._default_manager.bulk_create(batch)
+        advance(len(batch))
 
 
 def _reset_sequence(model: type[Unit]) -> None:
@@ -73,26 +79,19 @@ def create_users(plan: OrgPlan, units: dict[str, Unit], advance: Progress = _noo
     """Insert every planned user with the one demo password (hashed once)."""
     password = make_password(DEMO_PASSWORD)
     joined = clock.now()
-    batch: list[User] = []
-    for spec in plan.users:
-        batch.append(
-            User(
-                username=spec.username,
-                password=password,
-                display_name=spec.display_name,
-                role=spec.role,
-                unit_id=units[spec.unit].pk,
-                phone=spec.phone,
-                is_staff=spec.is_staff,
-                is_superuser=spec.is_superuser,
-                date_joined=joined,
-            )
+    users = (
+        User(
+            username=spec.username,
+            password=password,
+            display_name=spec.display_name,
+            role=spec.role,
+            unit_id=units[spec.unit].pk,
+            phone=spec.phone,
+            is_staff=spec.is_staff,
+            is_superuser=spec.is_superuser,
+            date_joined=joined,
         )
-        if len(batch) >= BATCH:
-            User.objects.bulk_create(batch)
-            advance(len(batch))
-            batch = []
-    if batch:
-        User.objects.bulk_create(batch)
-        advance(len(batch))
+        for spec in plan.users
+    )
+    _insert(User, users, advance)
     return len(plan.users)
