@@ -2,8 +2,8 @@
 
 An action function (``tickets.actions.ACTIONS[name]``) takes these as keyword arguments.
 The API's request bodies (``schemas.ACTION_SCHEMAS``) and the forms on the ticket page
-(``web.views.actions``) are both derived from this table, so a field is added here, and
-``tests/core/test_action_fields.py`` fails when a function and this table disagree.
+(``web.views.actions``) are both derived from this table. A new keyword argument is
+declared here too: ``tests/core/test_action_fields.py`` fails when the two disagree.
 
 Besides its fields, every body and form carries ``version``: the ticket version the
 client saw (see ``schemas.ActionIn``).
@@ -21,10 +21,11 @@ from hotline.tickets.models import Satisfaction, TicketType, Urgency
 
 Choices = tuple[tuple[str, str], ...]
 
-# The widgets of the page form; each implies the value's type (see ``ActionField.type``).
-TEXT_KINDS = ("text", "textarea", "select", "unit")
-KINDS = (*TEXT_KINDS, "bool", "int", "units")
+# The widgets of the page form; each implies the value's type (see ``ActionField.type``):
+# a unit is one unit code, units a list of them.
+KINDS = ("text", "textarea", "select", "unit", "bool", "int", "units")
 
+# ``default`` not given: the kind's own empty value (a given default may even be None).
 _UNSET: Any = object()
 
 
@@ -35,7 +36,7 @@ class ActionField:
 
     name: str
     label: str
-    kind: str = "text"  # text | textarea | select | unit (a unit code) | bool | int | units
+    kind: str = "text"
     required: bool = False
     # Offered on the form; the action itself checks the value (the API does not).
     choices: Choices = ()
@@ -48,6 +49,8 @@ class ActionField:
             raise ValueError(f"{self.name}: unknown kind {self.kind!r}")
         if self.kind in ("select", "bool") and not self.choices:
             raise ValueError(f"{self.name}: a {self.kind} offers choices")
+        if self.required and self.default is not _UNSET:
+            raise ValueError(f"{self.name}: a required field has no default")
 
     @property
     def type(self) -> Any:
