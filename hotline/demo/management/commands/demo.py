@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from hotline import clock
-from hotline.audit.chain import verify
+from hotline.audit.chain import Verification, verify
 from hotline.demo.build import create_units, create_users
 from hotline.demo.history import History, no_outbound_notifications
 from hotline.demo.orgtree import OrgPlan, plan_org
@@ -55,29 +55,49 @@ class Command(BaseCommand):
         history = options["history"] if options["history"] is not None else DEFAULT_HISTORY[scale]
         if history < 0:
             raise CommandError("--history 不能为负数")
-
-        units, tickets = Unit.objects.count(), Ticket.objects.count()
-        if units or tickets:
-            if options["if_empty"]:
-                demo = Unit.objects.filter(code="CENTRE").exists()
-                console.print(
-                    "演示数据已载入,跳过。" if demo else f"数据库已有 {units} 个单位,跳过演示数据。"
-                )
-                console.print(logins_table())
-                return
-            raise CommandError(
-                f"数据库中已有 {units} 个单位、{tickets} 张工单,演示数据只能载入空数据库"
-                "(审计链只增不删,本命令不会清除任何数据)。"
-                "如只想确保演示数据存在,请加 --if-empty;如要重新载入,请换一个新的数据库。"
-            )
+        if self._database_has_data(console, if_empty=options["if_empty"]):
+            return
 
         started = time.perf_counter()
         plan = plan_org(scale)
         clash = {u.username for u in plan.users} & set(User.objects.values_list("username", flat=True))
         if clash:
             raise CommandError(f"用户名已被占用,无法载入演示数据:{'、'.join(sorted(clash)[:10])}")
-
         elapsed: dict[str, float] = {}
+        sim = self._load(plan, history, options["seed"], console, started, elapsed)
+        t0 = time.perf_counter()
+        check = verify()
+        elapsed["审计链校验"] = time.perf_counter() - t0
+        elapsed["合计"] = time.perf_counter() - started
+        self._report(console, scale, check, sim, elapsed)
+
+    @staticmethod
+    def _database_has_data(console: Console, *, if_empty: bool) -> bool:
+        """False for an empty database; else True with ``--if-empty`` (the logins printed), a refusal without."""
+        units, tickets = Unit.objects.count(), Ticket.objects.count()
+        if not (units or tickets):
+            return False
+        if if_empty:
+            demo = Unit.objects.filter(code="CENTRE").exists()
+            console.print("演示数据已载入,跳过。" if demo else f"数据库已有 {units} 个单位,跳过演示数据。")
+            console.print(logins_table())
+            return True
+        raise CommandError(
+            f"数据库中已有 {units} 个单位、{tickets} 张工单,演示数据只能载入空数据库"
+            "(审计链只增不删,本命令不会清除任何数据)。"
+            "如只想确保演示数据存在,请加 --if-empty;如要重新载入,请换一个新的数据库。"
+        )
+
+    def _load(
+        self,
+        plan: OrgPlan,
+        history: int,
+        seed: int,
+        console: Console,
+        started: float,
+        elapsed: dict[str, float],
+    ) -> History | None:
+        """Units, users, the duty catalogue and the history, in one transaction, with progress bars."""
         columns = (
             TextColumn("{task.description}"),
             BarColumn(),
@@ -97,14 +117,15 @@ class Command(BaseCommand):
                 seed_duty_catalogue()
                 elapsed["组织与用户"] = time.perf_counter() - started
                 if history:
-                    sim = self._history(plan, by_code, history, options["seed"], progress, elapsed)
+                    sim = self._history(plan, by_code, history, seed, progress, elapsed)
                 t0 = time.perf_counter()
             elapsed["提交事务"] = time.perf_counter() - t0
+        return sim
 
-        t0 = time.perf_counter()
-        check = verify()
-        elapsed["审计链校验"] = time.perf_counter() - t0
-        elapsed["合计"] = time.perf_counter() - started
+    @staticmethod
+    def _report(
+        console: Console, scale: str, check: Verification, sim: History | None, elapsed: dict[str, float]
+    ) -> None:
         extra: dict[str, Any] = {
             "规模": "调研规模(full)" if scale == "full" else "小规模(small)",
             "审计链": "完整" if check.ok else f"异常:{check.reason}",
