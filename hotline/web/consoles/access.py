@@ -1,9 +1,10 @@
 """Who may open a console, and how an action's outcome becomes a page.
 
 Every console view is wrapped in ``console(*roles)``: anonymous users go to the login
-page, users of another role get the 403 page. ``run_action`` calls one lifecycle action
-function with ``expected_version`` and turns its ``ActionError`` into a zh-CN message —
-the action itself guarantees that a refusal saves nothing.
+page, users of another role get the 403 page; ``console_page`` is the GET view that shows
+a console's page. ``run_action`` calls one lifecycle action function with
+``expected_version`` and turns its ``ActionError`` into a zh-CN message — the action itself
+guarantees that a refusal saves nothing — and ``finish`` turns that outcome into a page.
 """
 
 from __future__ import annotations
@@ -13,16 +14,14 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from functools import wraps
 from typing import Any, TypeVar, cast
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.core.paginator import Page as DjangoPage
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET
 
 from hotline.errors import ActionError, Conflict, NotFound
 from hotline.org.actor import Actor
@@ -32,7 +31,6 @@ from hotline.tickets.models import Ticket
 from hotline.tickets.selectors import get_ticket
 
 F = TypeVar("F", bound=Callable[..., HttpResponse])
-PAGE_SIZE = 20
 ROLE_LABELS = dict(Role.choices)
 
 
@@ -55,6 +53,18 @@ def console(*roles: str) -> Callable[[F], F]:
         return cast(F, wrapper)
 
     return decorate
+
+
+def console_page(render_page: Callable[..., HttpResponse], *roles: str) -> Callable[..., HttpResponse]:
+    """A console's GET view: its page as first shown, to the users of ``roles``. The
+    console's actions come back to the same ``render_page`` with their refusals."""
+
+    @require_GET
+    @console(*roles)
+    def show(request: HttpRequest) -> HttpResponse:
+        return render_page(request)
+
+    return show
 
 
 def forbidden(request: HttpRequest, roles: tuple[str, ...]) -> HttpResponse:
@@ -149,20 +159,3 @@ def safe_next(request: HttpRequest, default: str) -> str:
     ):
         return target
     return default
-
-
-def paginate(request: HttpRequest, items: Any, param: str = "page", per_page: int = PAGE_SIZE) -> DjangoPage:
-    """One page of a queryset (COUNT + LIMIT/OFFSET) or a list; bad page numbers → the nearest page."""
-    paginator = Paginator(items, per_page)
-    try:
-        return paginator.page(request.GET.get(param) or 1)
-    except PageNotAnInteger:
-        return paginator.page(1)
-    except EmptyPage:
-        return paginator.page(paginator.num_pages)
-
-
-def query_without(request: HttpRequest, *drop: str) -> str:
-    """The current query string without ``drop`` keys, for building pager links."""
-    params = [(k, v) for k, values in request.GET.lists() if k not in drop for v in values]
-    return urlencode(params)

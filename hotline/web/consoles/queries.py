@@ -104,6 +104,12 @@ def assignments_of(tickets: Iterable[Ticket]) -> dict[int, list[Assignment]]:
     return out
 
 
+def page_tickets(ids: Iterable[int]) -> dict[int, Ticket]:
+    """The tickets of one page of a classified list (ids taken from a scoped query), by id,
+    with the lead unit and place their rows show."""
+    return {t.pk: t for t in Ticket.objects.filter(pk__in=list(ids)).select_related("lead_unit", "place")}
+
+
 def unit_search(units: QuerySet[Unit], q: str, limit: int = 30) -> list[Unit]:
     """Active dispatchable units matching ``q`` by name, short name, code or area."""
     qs = units.filter(active=True).exclude(level=Level.CENTRE)

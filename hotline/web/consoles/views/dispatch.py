@@ -14,18 +14,7 @@ from hotline.org.models import Role
 from hotline.tickets import actions
 from hotline.tickets.models import Ticket
 from hotline.tickets.selectors import scoped_tickets
-from hotline.web.consoles import queries
-from hotline.web.consoles.access import (
-    Outcome,
-    actor_of,
-    console,
-    finish,
-    paginate,
-    query_without,
-    run_action,
-    scope_of,
-    scoped_ticket,
-)
+from hotline.web.consoles import access, listing, queries
 from hotline.web.consoles.suggestions import advise
 
 TABS = {"queue": "待派单", "returns": "退单审核", "requests": "延期/挂起审批"}
@@ -33,7 +22,7 @@ BULK_LIMIT = 50
 
 
 def _tab_querysets(request: HttpRequest) -> dict[str, Any]:
-    scope = scope_of(request)
+    scope = access.scope_of(request)
     return {
         "queue": queries.dispatch_queue(scope),
         "returns": queries.returned_tickets(scope),
@@ -49,13 +38,11 @@ def render_dispatch(
     errors: dict[str, str] | None = None,
     bulk: list[dict[str, Any]] | None = None,
 ) -> HttpResponse:
-    tab = tab or request.GET.get("tab") or "queue"
-    if tab not in TABS:
-        tab = "queue"
+    tab = listing.chosen(request, "tab", TABS, "queue", given=tab)
     sets = _tab_querysets(request)
-    page = paginate(request, sets[tab])
-    rows: list[dict[str, Any]] = []
-    scope = scope_of(request)
+    page = listing.paginate(request, sets[tab])
+    scope = access.scope_of(request)
+    rows: listing.Rows
     if tab == "queue":
         rows = [{"t": t, "advice": advise(t, scope)} for t in page.object_list]
     elif tab == "returns":
@@ -63,30 +50,24 @@ def render_dispatch(
         rows = [{"t": t, "ret": last.get(t.pk, {}).get("return")} for t in page.object_list]
     else:
         rows = [{"t": t, "req": t.pending_request} for t in page.object_list]
-    for row in rows:
-        row["error"] = (errors or {}).get(row["t"].number, "")
     counts = {name: qs.count() if name != tab else page.paginator.count for name, qs in sets.items()}
     context = {
         "tab": tab,
         "tabs": [(k, v, counts[k]) for k, v in TABS.items()],
-        "page": page,
-        "rows": rows,
+        **listing.pager(request, page),
+        "rows": listing.with_refusals(rows, errors),
         "errors": errors or {},
         "bulk": bulk,
-        "pager_query": query_without(request, "page"),
         "here": request.get_full_path(),
     }
     return render(request, "web/consoles/dispatch.html", context, status=status)
 
 
-@require_GET
-@console(Role.DISPATCHER)
-def dispatch_console(request: HttpRequest) -> HttpResponse:
-    return render_dispatch(request)
+dispatch_console = access.console_page(render_dispatch, Role.DISPATCHER)
 
 
-def _done(request: HttpRequest, outcome: Outcome, number: str, tab: str, success: str) -> HttpResponse:
-    return finish(
+def _done(request: HttpRequest, outcome: access.Outcome, number: str, tab: str, success: str) -> HttpResponse:
+    return access.finish(
         request,
         number,
         outcome,
@@ -97,13 +78,13 @@ def _done(request: HttpRequest, outcome: Outcome, number: str, tab: str, success
 
 
 @require_POST
-@console(Role.DISPATCHER)
+@access.console(Role.DISPATCHER)
 def dispatch_one(request: HttpRequest, number: str) -> HttpResponse:
     """派单: confirm the suggestion (its units arrive as hidden fields) or a changed choice."""
-    scoped_ticket(request, number)
+    access.scoped_ticket(request, number)
     lead = (request.POST.get("lead_unit") or "").strip()
     assist = [c for c in request.POST.getlist("assist_units") if c.strip() and c.strip() != lead]
-    outcome = run_action(
+    outcome = access.run_action(
         actions.dispatch,
         request,
         number,
@@ -116,7 +97,7 @@ def dispatch_one(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @require_POST
-@console(Role.DISPATCHER)
+@access.console(Role.DISPATCHER)
 def dispatch_bulk(request: HttpRequest) -> HttpResponse:
     """批量派单: each selected ticket to its top suggestion; one outcome per ticket.
 
@@ -130,7 +111,7 @@ def dispatch_bulk(request: HttpRequest) -> HttpResponse:
     if len(numbers) > BULK_LIMIT:
         messages.error(request, f"一次最多批量派单 {BULK_LIMIT} 件")
         return render_dispatch(request, "queue", status=400)
-    scope, actor = scope_of(request), actor_of(request)
+    scope, actor = access.scope_of(request), access.actor_of(request)
     found = {t.number: t for t in _scoped_many(request, numbers)}
     results: list[dict[str, Any]] = []
     for number in numbers:
@@ -171,52 +152,52 @@ def dispatch_bulk(request: HttpRequest) -> HttpResponse:
 
 
 def _scoped_many(request: HttpRequest, numbers: list[str]) -> list[Ticket]:
-    return list(scoped_tickets(scope_of(request)).filter(number__in=numbers).select_related("place"))
+    return list(scoped_tickets(access.scope_of(request)).filter(number__in=numbers).select_related("place"))
 
 
 @require_POST
-@console(Role.DISPATCHER)
+@access.console(Role.DISPATCHER)
 def rule_return(request: HttpRequest, number: str) -> HttpResponse:
     """退单审核: 改派 to another unit, or 驳回退单 with a reason."""
-    scoped_ticket(request, number)
+    access.scoped_ticket(request, number)
     decision = request.POST.get("decision", "")
     kwargs: dict[str, Any] = {"decision": decision, "reason": request.POST.get("reason", "")}
     if decision == "redispatch":
         kwargs["lead_unit"] = (request.POST.get("lead_unit") or "").strip()
         kwargs["assist_units"] = [c for c in request.POST.getlist("assist_units") if c.strip()]
-    outcome = run_action(actions.rule_return, request, number, **kwargs)
+    outcome = access.run_action(actions.rule_return, request, number, **kwargs)
     done = "已改派" if decision == "redispatch" else "已驳回退单,退回原单位办理"
     return _done(request, outcome, number, "returns", f"工单 {number} {done}")
 
 
 @require_POST
-@console(Role.DISPATCHER)
+@access.console(Role.DISPATCHER)
 def decide(request: HttpRequest, number: str) -> HttpResponse:
     """延期审批 / 挂起审批: approve or refuse the unit's request."""
-    ticket = scoped_ticket(request, number)
+    ticket = access.scoped_ticket(request, number)
     kind = (ticket.pending_request or {}).get("kind", "")
     verdict = request.POST.get("approve", "")
     if verdict not in ("1", "0"):
-        outcome = Outcome(False, "请选择批准或不批准", status=422, field="approve")
+        outcome = access.Outcome(False, "请选择批准或不批准", status=422, field="approve")
         return _done(request, outcome, number, "requests", "")
     approve = verdict == "1"
     note = request.POST.get("note", "")
     if not approve and not note.strip():
-        outcome = Outcome(False, "不批准须填写意见", status=422, field="note")
+        outcome = access.Outcome(False, "不批准须填写意见", status=422, field="note")
         return _done(request, outcome, number, "requests", "")
     if kind == "extension":
         kwargs: dict[str, Any] = {"approve": approve, "note": note}
         raw_days = (request.POST.get("days") or "").strip()
         if approve and raw_days:
             if not raw_days.isdigit():
-                outcome = Outcome(False, "延期天数须为正整数", status=422, field="days")
+                outcome = access.Outcome(False, "延期天数须为正整数", status=422, field="days")
                 return _done(request, outcome, number, "requests", "")
             kwargs["days"] = int(raw_days)
-        outcome = run_action(actions.decide_extension, request, number, **kwargs)
+        outcome = access.run_action(actions.decide_extension, request, number, **kwargs)
         what = "延期申请"
     else:
         # No pending request (or a suspension): the action itself refuses what is not pending.
-        outcome = run_action(actions.decide_suspension, request, number, approve=approve, note=note)
+        outcome = access.run_action(actions.decide_suspension, request, number, approve=approve, note=note)
         what = "挂起申请"
     return _done(
         request, outcome, number, "requests", f"工单 {number} 的{what}已{'批准' if approve else '不予批准'}"
@@ -224,13 +205,13 @@ def decide(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @require_GET
-@console(Role.DISPATCHER)
+@access.console(Role.DISPATCHER)
 def unit_options(request: HttpRequest) -> HttpResponse:
     """htmx: <option>s of active units in the dispatcher's scope matching ``q``.
 
     Units already chosen (``assist_units`` / ``lead_unit`` sent along) stay listed and selected.
     """
-    scope = scope_of(request)
+    scope = access.scope_of(request)
     field = request.GET.get("field", "lead_unit")
     chosen = [c for c in request.GET.getlist(field) if c]
     units = queries.unit_search(scope.units(), request.GET.get("q", ""))

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 
 from hotline import clock
 from hotline.org.models import Role
-from hotline.web.consoles import metrics
+from hotline.web.consoles import listing, metrics
 from hotline.web.consoles.access import console, scope_of
 
 PERIODS = {7: "近7天", 30: "近30天", 90: "近90天"}
@@ -31,9 +31,7 @@ def leader_console(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("days", "30")
     days = int(raw) if raw.isdigit() and int(raw) in PERIODS else 30
     start = now - timedelta(days=days)
-    rank_key = request.GET.get("rank", "score")
-    if rank_key not in RANK_KEYS:
-        rank_key = "score"
+    rank_key = listing.chosen(request, "rank", RANK_KEYS, "score")
     rates = metrics.unit_rates(scope, metrics.period_of(now, days))
     rows = metrics.rank(rates.rows, rank_key)
     overdue_total, overdue = metrics.overdue_by_unit(scope, now)

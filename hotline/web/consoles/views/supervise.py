@@ -28,22 +28,15 @@ from hotline.tickets import actions
 from hotline.tickets.actions.feedback import complain, complaint_problems
 from hotline.tickets.models import Ticket
 from hotline.tickets.selectors import scoped_tickets
-from hotline.web.consoles.access import (
-    actor_of,
-    console,
-    finish,
-    paginate,
-    query_without,
-    run_action,
-    scope_of,
-    scoped_ticket,
-)
-from hotline.web.consoles.lights import LIGHT_FIELDS, earliest_deadline, light_of
+from hotline.web.consoles import access, listing, queries
+from hotline.web.consoles.lights import Lit, earliest_deadline, lit
 
 TABS = {"red": "超期", "yellow": "临期", "complaints": "督办投诉"}
 LEVEL_LABELS = dict(Level.choices)
 MAX_ROWS = 5000
 COMPLAINT = "unit_complaint"
+# Open tickets per lead unit (None: not dispatched), as {"red": n, "yellow": m}.
+ByUnit = dict[int | None, Counter[str]]
 
 
 def _red(scope: DataScope, now: datetime) -> QuerySet[Ticket]:
@@ -51,21 +44,11 @@ def _red(scope: DataScope, now: datetime) -> QuerySet[Ticket]:
     return scoped_tickets(scope).filter(overdue_q(now))
 
 
-def _yellow(scope: DataScope, now: datetime) -> list[tuple[int, str, datetime | None, int | None]]:
-    """(id, "yellow", next deadline, lead unit id) of the near-deadline (临期) tickets in
-    scope: the rule applied to the narrowed, non-overdue rows (at most MAX_ROWS)."""
-    qs = (
-        scoped_tickets(scope)
-        .filter(near_q(now))
-        .exclude(overdue_q(now))
-        .only(*LIGHT_FIELDS)
-        .order_by("next_due_at", "id")
-    )
-    out = []
-    for t in qs[:MAX_ROWS]:
-        if light_of(t, now) == "yellow":
-            out.append((t.pk, "yellow", earliest_deadline(t), t.lead_unit_id))
-    return out
+def _yellow(scope: DataScope, now: datetime) -> list[Lit]:
+    """The near-deadline (临期) tickets in scope: the rule applied to the narrowed,
+    non-overdue rows (at most MAX_ROWS)."""
+    near = scoped_tickets(scope).filter(near_q(now)).exclude(overdue_q(now))
+    return [row for row in lit(near, now, MAX_ROWS) if row.light == "yellow"]
 
 
 def complaints(scope: DataScope) -> Any:
@@ -83,21 +66,12 @@ def render_supervise(
     errors: dict[str, str] | None = None,
     form: dict[str, str] | None = None,
 ) -> HttpResponse:
-    scope = scope_of(request)
+    """The console's page. ``errors`` are the complaint form's on the complaints tab and
+    the refused tickets' on the others."""
+    scope = access.scope_of(request)
     now = clock.now()
-    tab = tab or request.GET.get("tab") or "red"
-    if tab not in TABS:
-        tab = "red"
-    drill: Unit | None = None
-    code = request.GET.get("unit", "").strip()
-    if code:
-        drill = scope.units().filter(code=code).first()
-        if drill is None:
-            raise Http404("单位不存在或不在您的数据范围内")
-    red_qs = _red(scope, now)
-    red_by: dict[int | None, int] = {
-        r["lead_unit_id"]: r["n"] for r in red_qs.values("lead_unit_id").annotate(n=Count("id")).order_by()
-    }
+    tab = listing.chosen(request, "tab", TABS, "red", given=tab)
+    drill = _drill(request, scope)
     context: dict[str, Any] = {
         "tab": tab,
         "drill": drill,
@@ -105,87 +79,144 @@ def render_supervise(
         "form": form or {},
         "here": request.get_full_path(),
     }
-    if tab == "complaints":  # no classification: the tab lists complaints only
-        context["tabs"] = [(k, v, sum(red_by.values()) if k == "red" else None) for k, v in TABS.items()]
-        page = paginate(request, complaints(scope))
-        context.update(page=page, rows=list(page.object_list), pager_query=query_without(request, "page"))
-        return render(request, "web/consoles/supervise.html", context, status=status)
+    if tab == "complaints":
+        context.update(_complaints_tab(request, scope, now))
+    else:
+        context.update(_lights_tab(request, tab, scope, now, drill, errors))
+    return render(request, "web/consoles/supervise.html", context, status=status)
+
+
+def _drill(request: HttpRequest, scope: DataScope) -> Unit | None:
+    """The unit the lists are narrowed to (``?unit=`` its code); it must lie in scope."""
+    code = request.GET.get("unit", "").strip()
+    if not code:
+        return None
+    drill = scope.units().filter(code=code).first()
+    if drill is None:
+        raise Http404("单位不存在或不在您的数据范围内")
+    return drill
+
+
+def _complaints_tab(request: HttpRequest, scope: DataScope, now: datetime) -> dict[str, Any]:
+    """Complaints only: no light is classified, so only the red badge has a count."""
+    red_total = _red(scope, now).count()
+    page = listing.paginate(request, complaints(scope))
+    return {
+        "tabs": [(k, v, red_total if k == "red" else None) for k, v in TABS.items()],
+        **listing.pager(request, page),
+        "rows": list(page.object_list),
+    }
+
+
+def _lights_tab(
+    request: HttpRequest,
+    tab: str,
+    scope: DataScope,
+    now: datetime,
+    drill: Unit | None,
+    errors: dict[str, str] | None,
+) -> dict[str, Any]:
+    """超期 or 临期: the counts by unit and by level, and one page of that light's tickets."""
+    red = _red(scope, now)
     yellow = _yellow(scope, now)
-    by_unit: dict[int | None, Counter[str]] = {uid: Counter(red=n) for uid, n in red_by.items()}
-    for _, _, _, uid in yellow:
-        by_unit.setdefault(uid, Counter())["yellow"] += 1
+    by_unit = _by_unit(red, yellow)
     units = {
         u.pk: u
         for u in Unit.objects.filter(pk__in=[uid for uid in by_unit if uid]).only(
             "id", "code", "name", "level", "path"
         )
     }
-    by_level: dict[str, Counter[str]] = {}
-    for uid, c in by_unit.items():
-        level = units[uid].level if uid in units else ""
-        by_level.setdefault(level, Counter()).update(c)
+    counts = {"red": sum(c["red"] for c in by_unit.values()), "yellow": len(yellow)}
+    if tab == "red":
+        page, rows = _red_page(request, red, drill)
+    else:
+        page, rows = _yellow_page(request, yellow, units, drill)
+    return {
+        "tabs": [(k, v, counts.get(k)) for k, v in TABS.items()],
+        "unit_table": _unit_table(by_unit, units)[:30],
+        "level_table": _level_table(by_unit, units),
+        **listing.pager(request, page),
+        "rows": listing.with_refusals(rows, errors),
+    }
+
+
+def _by_unit(red: QuerySet[Ticket], yellow: list[Lit]) -> ByUnit:
+    """How many overdue (counted in SQL) and near-deadline tickets each lead unit has."""
+    red_by = red.values("lead_unit_id").annotate(n=Count("id")).order_by()
+    by_unit: ByUnit = {r["lead_unit_id"]: Counter(red=r["n"]) for r in red_by}
+    for row in yellow:
+        by_unit.setdefault(row.lead_unit_id, Counter())["yellow"] += 1
+    return by_unit
+
+
+def _unit_table(by_unit: ByUnit, units: dict[int, Unit]) -> list[dict[str, Any]]:
+    """Units with the most overdue first, then the most near-deadline, then tree order."""
     ordered = sorted(
         by_unit.items(),
         key=lambda kv: (-kv[1]["red"], -kv[1]["yellow"], units[kv[0]].path if kv[0] in units else ""),
     )
-    unit_table = [
+    return [
         {"unit": units.get(uid) if uid else None, "red": c["red"], "yellow": c["yellow"]}
         for uid, c in ordered
     ]
-    level_table = [
+
+
+def _level_table(by_unit: ByUnit, units: dict[int, Unit]) -> list[dict[str, Any]]:
+    """The unit counts summed by the lead unit's level, top level first; undispatched last."""
+    by_level: dict[str, Counter[str]] = {}
+    for uid, c in by_unit.items():
+        level = units[uid].level if uid in units else ""
+        by_level.setdefault(level, Counter()).update(c)
+    order = list(LEVEL_LABELS)
+    return [
         {"label": LEVEL_LABELS.get(lv, "未派单"), "red": c["red"], "yellow": c["yellow"]}
-        for lv, c in sorted(
-            by_level.items(), key=lambda kv: list(LEVEL_LABELS).index(kv[0]) if kv[0] in LEVEL_LABELS else 99
-        )
+        for lv, c in sorted(by_level.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99)
     ]
-    counts = {"red": sum(red_by.values()), "yellow": len(yellow)}
-    context.update(
-        tabs=[(k, v, counts.get(k)) for k, v in TABS.items()],
-        unit_table=unit_table[:30],
-        level_table=level_table,
-        pager_query=query_without(request, "page"),
-    )
-    rows: list[dict[str, Any]] = []
-    if tab == "red":  # paginated in SQL
-        qs = red_qs.select_related("lead_unit", "place").order_by("next_due_at", "id")
-        if drill is not None:
-            qs = qs.filter(lead_unit__path__startswith=drill.path)
-        page = paginate(request, qs)
-        rows = [{"t": t, "deadline": earliest_deadline(t), "light": "red"} for t in page.object_list]
-    else:
-        chosen = yellow
-        if drill is not None:
-            chosen = [r for r in chosen if r[3] in units and units[r[3]].path.startswith(drill.path)]
-        page = paginate(request, chosen)
-        ids = [r[0] for r in page.object_list]
-        tickets = {t.pk: t for t in Ticket.objects.filter(pk__in=ids).select_related("lead_unit", "place")}
-        rows = [
-            {"t": tickets[r[0]], "deadline": r[2], "light": r[1]} for r in page.object_list if r[0] in tickets
+
+
+def _red_page(request: HttpRequest, red: QuerySet[Ticket], drill: Unit | None) -> tuple[Any, listing.Rows]:
+    """One page of the overdue tickets, paginated in SQL."""
+    qs = red.select_related("lead_unit", "place").order_by("next_due_at", "id")
+    if drill is not None:
+        qs = qs.filter(lead_unit__path__startswith=drill.path)
+    page = listing.paginate(request, qs)
+    return page, [{"t": t, "deadline": earliest_deadline(t), "light": "red"} for t in page.object_list]
+
+
+def _yellow_page(
+    request: HttpRequest, yellow: list[Lit], units: dict[int, Unit], drill: Unit | None
+) -> tuple[Any, listing.Rows]:
+    """One page of the near-deadline tickets, classified in Python, then loaded by id."""
+    chosen = yellow
+    if drill is not None:
+        chosen = [
+            r for r in yellow if r.lead_unit_id in units and units[r.lead_unit_id].path.startswith(drill.path)
         ]
-    for row in rows:
-        row["error"] = (errors or {}).get(row["t"].number, "")
-    context.update(page=page, rows=rows)
-    return render(request, "web/consoles/supervise.html", context, status=status)
+    page = listing.paginate(request, chosen)
+    tickets = queries.page_tickets(r.id for r in page.object_list)
+    rows = [
+        {"t": tickets[r.id], "deadline": r.deadline, "light": r.light}
+        for r in page.object_list
+        if r.id in tickets
+    ]
+    return page, rows
 
 
-@require_GET
-@console(Role.SUPERVISOR)
-def supervise_console(request: HttpRequest) -> HttpResponse:
-    return render_supervise(request)
+supervise_console = access.console_page(render_supervise, Role.SUPERVISOR)
 
 
 @require_POST
-@console(Role.SUPERVISOR)
+@access.console(Role.SUPERVISOR)
 def escalate(request: HttpRequest, number: str, step: str) -> HttpResponse:
     """催办 / 督办 with the supervisor's note."""
     if step not in ("urge", "supervise"):
         raise Http404("未知操作")
-    scoped_ticket(request, number)
+    access.scoped_ticket(request, number)
     fn = actions.urge if step == "urge" else actions.supervise
     note = request.POST.get("note", "").strip()
-    outcome = run_action(fn, request, number, note=note)
+    outcome = access.run_action(fn, request, number, note=note)
     label = "催办" if step == "urge" else "督办"
-    return finish(
+    return access.finish(
         request,
         number,
         outcome,
@@ -196,11 +227,11 @@ def escalate(request: HttpRequest, number: str, step: str) -> HttpResponse:
 
 
 @require_POST
-@console(Role.SUPERVISOR)
+@access.console(Role.SUPERVISOR)
 def file_complaint(request: HttpRequest) -> HttpResponse:
     """督办投诉: a complaint against a unit (and optionally a named staff member) on a ticket."""
     form = {k: (request.POST.get(k) or "").strip() for k in ("ticket", "unit", "person", "content")}
-    actor = actor_of(request)
+    actor = access.actor_of(request)
     errors = complaint_problems(actor, unit=form["unit"], content=form["content"], person=form["person"])
     if not form["ticket"]:
         errors["ticket"] = "请填写工单编号"
@@ -222,9 +253,7 @@ def file_complaint(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@console(Role.SUPERVISOR)
+@access.console(Role.SUPERVISOR)
 def unit_options(request: HttpRequest) -> HttpResponse:
-    from hotline.web.consoles import queries
-
-    units = queries.unit_search(scope_of(request).units(), request.GET.get("q", ""))
+    units = queries.unit_search(access.scope_of(request).units(), request.GET.get("q", ""))
     return render(request, "web/consoles/_unit_options.html", {"kept": [], "units": units, "chosen": set()})

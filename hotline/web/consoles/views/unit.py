@@ -2,61 +2,45 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from hotline import clock
+from hotline.audit.models import Event
 from hotline.org.models import Role, Unit
 from hotline.sla.deadlines import LIGHT_LABELS
 from hotline.tickets import actions
 from hotline.tickets.models import Assignment, AssignmentRole, AssignmentStatus, State, Ticket
 from hotline.tickets.selectors import scoped_tickets
-from hotline.web.consoles import queries
-from hotline.web.consoles.access import (
-    Outcome,
-    console,
-    finish,
-    me,
-    paginate,
-    query_without,
-    run_action,
-    scope_of,
-    scoped_ticket,
-)
-from hotline.web.consoles.lights import LIGHT_FIELDS, earliest_deadline, light_of
+from hotline.web.consoles import access, listing, queries
+from hotline.web.consoles.lights import Lit, lit
 
 OPEN = (State.DISPATCHED, State.HANDLING, State.SUSPENDED)
 # A unit's open workload is bounded; beyond this the list says it shows the most urgent part.
 MAX_ROWS = 3000
 VIEWS = {"mine": "本单位承办", "below": "下级单位承办"}
+PRESSING = {"red": 0, "yellow": 1, "green": 2}
 
 
 def _unit_or_none(request: HttpRequest) -> Unit | None:
-    return me(request).unit
+    return access.me(request).unit
 
 
-def _base(request: HttpRequest, unit: Unit, view: str) -> Any:
+def _base(request: HttpRequest, unit: Unit, view: str) -> QuerySet[Ticket]:
     if view == "below":
         held = Assignment.objects.filter(
             ticket=OuterRef("pk"), active=True, unit_path__startswith=unit.path
         ).exclude(unit=unit)
     else:
         held = Assignment.objects.filter(ticket=OuterRef("pk"), active=True, unit=unit)
-    return scoped_tickets(scope_of(request)).filter(Exists(held), state__in=OPEN)
-
-
-def _classify(qs: Any, now: datetime) -> list[tuple[int, str, datetime | None]]:
-    """(id, light, next deadline) for the unit's open tickets, from the light columns only."""
-    out = []
-    for t in qs.only(*LIGHT_FIELDS).order_by("next_due_at", "id")[:MAX_ROWS]:
-        out.append((t.pk, light_of(t, now), earliest_deadline(t)))
-    return out
+    return scoped_tickets(access.scope_of(request)).filter(Exists(held), state__in=OPEN)
 
 
 def render_unit(
@@ -66,45 +50,12 @@ def render_unit(
     if unit is None:
         return render(request, "web/consoles/unit.html", {"no_unit": True}, status=status)
     now = clock.now()
-    view = request.GET.get("view") or "mine"
-    if view not in VIEWS:
-        view = "mine"
-    light = request.GET.get("light", "")
-    if light not in LIGHT_LABELS:
-        light = ""
-    classified = _classify(_base(request, unit, view), now)
-    counts = {k: sum(1 for _, lt, _ in classified if lt == k) for k in LIGHT_LABELS}
-    chosen = [c for c in classified if not light or c[1] == light]
-    # Most pressing first: red, then yellow, then green; within a light by the next deadline.
-    rank = {"red": 0, "yellow": 1, "green": 2}
-    far = datetime.max.replace(tzinfo=now.tzinfo)
-    chosen.sort(key=lambda c: (rank[c[1]], c[2] or far, c[0]))
-    page = paginate(request, chosen)
-    ids = [c[0] for c in page.object_list]
-    lights = {c[0]: (c[1], c[2]) for c in page.object_list}
-    tickets = {t.pk: t for t in Ticket.objects.filter(pk__in=ids).select_related("lead_unit", "place")}
-    ordered = [tickets[i] for i in ids if i in tickets]
-    shares = queries.assignments_of(ordered)
-    notes = queries.events_of(ordered, ["progress", "report", "subdispatch"])
-    rows = []
-    for t in ordered:
-        mine = [a for a in shares[t.pk] if a.active and a.unit_id == unit.pk]
-        mine.sort(key=lambda a: a.role != AssignmentRole.LEAD)
-        share = mine[0] if mine else None
-        rows.append(
-            {
-                "t": t,
-                "light": lights[t.pk][0],
-                "light_label": LIGHT_LABELS[lights[t.pk][0]],
-                "deadline": lights[t.pk][1],
-                "shares": [a for a in shares[t.pk] if a.active or a.status == AssignmentStatus.PASSED_DOWN],
-                "notes": notes[t.pk][-4:],
-                "share": share,
-                "can": _allowed(t, share),
-                "error": (errors or {}).get(t.number, ""),
-            }
-        )
-    children = list(Unit.objects.filter(parent=unit, active=True).order_by("path")[:30])
+    view = listing.chosen(request, "view", VIEWS, "mine")
+    light = listing.chosen(request, "light", LIGHT_LABELS, "")
+    classified = lit(_base(request, unit, view), now, MAX_ROWS)
+    counts = Counter(c.light for c in classified)
+    shown = [c for c in classified if not light or c.light == light]
+    page = listing.paginate(request, _most_pressing_first(shown, now))
     context = {
         "unit": unit,
         "view": view,
@@ -113,14 +64,47 @@ def render_unit(
         "lights": [(k, v, counts[k]) for k, v in LIGHT_LABELS.items()],
         "total": len(classified),
         "capped": len(classified) >= MAX_ROWS,
-        "page": page,
-        "rows": rows,
-        "children": children,
-        "pager_query": query_without(request, "page"),
+        **listing.pager(request, page),
+        "rows": listing.with_refusals(_rows(unit, list(page.object_list)), errors),
+        "children": list(Unit.objects.filter(parent=unit, active=True).order_by("path")[:30]),
         "here": request.get_full_path(),
         "now": now,
     }
     return render(request, "web/consoles/unit.html", context, status=status)
+
+
+def _most_pressing_first(tickets: list[Lit], now: datetime) -> list[Lit]:
+    """Red, then yellow, then green; within a light by the next deadline (none: last)."""
+    far = datetime.max.replace(tzinfo=now.tzinfo)
+    return sorted(tickets, key=lambda c: (PRESSING[c.light], c.deadline or far, c.id))
+
+
+def _rows(unit: Unit, page: list[Lit]) -> listing.Rows:
+    """The page's tickets with their shares, latest notes and what the unit may do."""
+    tickets = queries.page_tickets(c.id for c in page)
+    ordered = [tickets[c.id] for c in page if c.id in tickets]
+    lights = {c.id: c for c in page}
+    shares = queries.assignments_of(ordered)
+    notes = queries.events_of(ordered, ["progress", "report", "subdispatch"])
+    return [_row(t, lights[t.pk], shares[t.pk], notes[t.pk], unit) for t in ordered]
+
+
+def _row(t: Ticket, light: Lit, shares: list[Assignment], notes: list[Event], unit: Unit) -> dict[str, Any]:
+    # The unit's own share; the lead share first when it holds both.
+    mine = sorted(
+        (a for a in shares if a.active and a.unit_id == unit.pk), key=lambda a: a.role != AssignmentRole.LEAD
+    )
+    share = mine[0] if mine else None
+    return {
+        "t": t,
+        "light": light.light,
+        "light_label": LIGHT_LABELS[light.light],
+        "deadline": light.deadline,
+        "shares": [a for a in shares if a.active or a.status == AssignmentStatus.PASSED_DOWN],
+        "notes": notes[-4:],
+        "share": share,
+        "can": _allowed(t, share),
+    }
 
 
 def _allowed(t: Ticket, share: Assignment | None) -> set[str]:
@@ -144,20 +128,17 @@ def _allowed(t: Ticket, share: Assignment | None) -> set[str]:
     return can
 
 
-@require_GET
-@console(Role.HANDLER)
-def unit_console(request: HttpRequest) -> HttpResponse:
-    return render_unit(request)
+unit_console = access.console_page(render_unit, Role.HANDLER)
 
 
-def _days(request: HttpRequest) -> int | Outcome:
+def _days(request: HttpRequest) -> int | access.Outcome:
     raw = (request.POST.get("days") or "").strip()
     if not raw.isdigit() or int(raw) < 1:
-        return Outcome(False, "延期天数须为正整数(工作日)", status=422, field="days")
+        return access.Outcome(False, "延期天数须为正整数(工作日)", status=422, field="days")
     return int(raw)
 
 
-UnitAction = tuple[Callable[..., Ticket], Callable[[HttpRequest], dict[str, Any] | Outcome], str]
+UnitAction = tuple[Callable[..., Ticket], Callable[[HttpRequest], dict[str, Any] | access.Outcome], str]
 
 UNIT_ACTIONS: dict[str, UnitAction] = {
     "sign": (actions.sign, lambda r: {}, "已签收"),
@@ -172,7 +153,9 @@ UNIT_ACTIONS: dict[str, UnitAction] = {
     "request_extension": (
         actions.request_extension,
         lambda r: (
-            d if isinstance(d := _days(r), Outcome) else {"days": d, "reason": r.POST.get("reason", "")}
+            d
+            if isinstance(d := _days(r), access.Outcome)
+            else {"days": d, "reason": r.POST.get("reason", "")}
         ),
         "已提交延期申请",
     ),
@@ -182,21 +165,23 @@ UNIT_ACTIONS: dict[str, UnitAction] = {
 
 
 @require_POST
-@console(Role.HANDLER)
+@access.console(Role.HANDLER)
 def unit_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     if action not in UNIT_ACTIONS:
         raise Http404("未知操作")
-    scoped_ticket(request, number)
+    access.scoped_ticket(request, number)
     fn, build, done = UNIT_ACTIONS[action]
     kwargs = build(request)
-    outcome = kwargs if isinstance(kwargs, Outcome) else run_action(fn, request, number, **kwargs)
-    return finish(
+    outcome = (
+        kwargs if isinstance(kwargs, access.Outcome) else access.run_action(fn, request, number, **kwargs)
+    )
+    return access.finish(
         request, number, outcome, success=f"工单 {number} {done}", next_default="/unit/", rerender=render_unit
     )
 
 
 @require_GET
-@console(Role.HANDLER)
+@access.console(Role.HANDLER)
 def below_options(request: HttpRequest) -> HttpResponse:
     """htmx: <option>s of active units below the user's unit matching ``q`` (for 下派)."""
     unit = _unit_or_none(request)
