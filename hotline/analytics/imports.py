@@ -122,6 +122,60 @@ def _bulk_replay() -> Iterator[None]:
         yield
 
 
+class _Batches:
+    """The new rows of one import, written ``BATCH`` at a time, each in its own savepoint."""
+
+    def __init__(
+        self,
+        key_of: Callable[[dict[str, str]], str],
+        one: Callable[[dict[str, str], str], None],
+        progress: Callable[[int], None] | None,
+        units: _Units,
+        replay: ExitStack,
+        result: ImportResult,
+    ) -> None:
+        self.key_of, self.one, self.progress, self.units = key_of, one, progress, units
+        self.replay = replay
+        self.replaying = False
+        self.result = result
+        self.rows: list[tuple[int, dict[str, str]]] = []
+
+    def add(self, line: int, row: dict[str, str]) -> None:
+        self.rows.append((line, row))
+        if len(self.rows) >= BATCH:
+            self.flush()  # advances the progress to this line
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        if not self.replaying:
+            # Entered at the first batch: a re-run with nothing new leaves the
+            # receivers alone, and the rollups are not rebuilt for nothing.
+            self.replay.enter_context(_bulk_replay())
+            self.replaying = True
+        with write_transaction():
+            for line, row in self.rows:
+                self._write(line, row)
+        self.rows.clear()
+
+    def _write(self, line: int, row: dict[str, str]) -> None:
+        try:
+            with transaction.atomic():
+                self.one(row, self.key_of(row))
+        except Exception as exc:  # one bad line must not stop the import
+            self.units.row_done(ok=False)
+            self.result.errors.append((line, _message(exc)))
+        else:
+            self.units.row_done(ok=True)
+            self.result.created += 1
+        self.advance(line)
+
+    def advance(self, line: int) -> None:
+        # In lines of the file (a record may span several), as the command counts.
+        if self.progress is not None:
+            self.progress(line - 1)
+
+
 def _run(
     path: Path,
     prefix: str,
@@ -130,40 +184,11 @@ def _run(
     progress: Callable[[int], None] | None,
     units: _Units,
 ) -> ImportResult:
+    """Every row of the file whose key is new becomes a ticket; known keys are skipped."""
     result = ImportResult()
     done = _existing(prefix)
-    batch: list[tuple[int, dict[str, str]]] = []
-    replaying = False
     with ExitStack() as replay:
-
-        def flush() -> None:
-            nonlocal replaying
-            if not batch:
-                return
-            if not replaying:
-                # Entered at the first batch: a re-run with nothing new leaves the
-                # receivers alone, and the rollups are not rebuilt for nothing.
-                replay.enter_context(_bulk_replay())
-                replaying = True
-            with write_transaction():
-                for line, row in batch:
-                    try:
-                        with transaction.atomic():
-                            one(row, key_of(row))
-                    except Exception as exc:  # one bad line must not stop the import
-                        units.row_done(ok=False)
-                        result.errors.append((line, _message(exc)))
-                    else:
-                        units.row_done(ok=True)
-                        result.created += 1
-                    advance(line)
-            batch.clear()
-
-        def advance(line: int) -> None:
-            # In lines of the file (a record may span several), as the command counts.
-            if progress is not None:
-                progress(line - 1)
-
+        batches = _Batches(key_of, one, progress, units, replay, result)
         line = 1
         for line, row in _rows(path):
             result.rows += 1
@@ -174,16 +199,14 @@ def _run(
                 key = ""
             if key and key not in done:
                 done.add(key)
-                batch.append((line, row))
-                if len(batch) >= BATCH:
-                    flush()  # advances the progress to this line
+                batches.add(line, row)
                 continue
             if key:
                 result.skipped += 1
-            if not batch:  # else the batch's flush advances past this line
-                advance(line)
-        flush()
-        advance(line)
+            if not batches.rows:  # else the batch's flush advances past this line
+                batches.advance(line)
+        batches.flush()
+        batches.advance(line)
     return result
 
 
