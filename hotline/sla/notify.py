@@ -4,6 +4,7 @@ webhook) with a log backend as the default.
 In-app messages are written by ``tell_next_actors``, a follower of every ticket change
 that runs once the action has committed (``tickets.followers``), so a refused or
 rolled-back action never tells anyone; the outbound copies are sent right after.
+Which action tells whom is the table ``_TELLERS`` at the end, one teller per kind of step.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import json
 import logging
 import os
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from django.db import transaction
@@ -22,8 +23,9 @@ from hotline import clock
 from hotline.db import write_transaction
 from hotline.org.models import Level, Role, Unit, User
 from hotline.sla.models import Notification
+from hotline.tickets import events
 from hotline.tickets.followers import TicketChange
-from hotline.tickets.models import Ticket
+from hotline.tickets.models import State, Ticket
 
 log = logging.getLogger("hotline.notify")
 
@@ -134,92 +136,106 @@ def _active_units(ticket: Ticket) -> list[Unit]:
 
 def tell_next_actors(change: TicketChange) -> None:
     """Tell the people who must act next. Runs after the action committed."""
+    teller = _TELLERS.get(change.action)
+    if teller is None:
+        return
     with write_transaction():
-        _tell(change.ticket, change.action, change.event.payload or {})
+        teller(change.ticket, change.action, change.event.payload or {})
 
 
-def _tell(ticket: Ticket, action: str, p: dict[str, Any]) -> None:
-    title_of = f"工单 {ticket.number}"
-    match action:
-        case "dispatch" | "subdispatch" | "rule_return":
-            if action == "rule_return" and p.get("decision") != "redispatch":
-                notify(
-                    unit_users([ticket.lead_unit]),
-                    kind="overruled",
-                    title=f"{title_of} 退单未获批准,请继续办理",
-                    body=p.get("reason", ""),
-                    ticket=ticket,
-                )
-                return
-            notify(
-                unit_users(_active_units(ticket)),
-                kind="new_ticket",
-                title=f"新工单待签收:{ticket.number}",
-                body=ticket.title,
-                ticket=ticket,
-            )
-        case "warn" | "urge" | "supervise":
-            label = {"warn": "临期预警", "urge": "催办", "supervise": "督办"}[action]
-            notify(
-                unit_users([ticket.lead_unit]),
-                kind=action,
-                title=f"【{label}】{title_of}",
-                body=p.get("note", ""),
-                ticket=ticket,
-            )
-            if action == "supervise":
-                notify(
-                    centre_users(Role.SUPERVISOR),
-                    kind=action,
-                    title=f"【督办】{title_of}",
-                    body=p.get("note", ""),
-                    ticket=ticket,
-                )
-        case "return":
-            if ticket.state == "returned":
-                notify(
-                    centre_users(Role.DISPATCHER),
-                    kind="returned",
-                    title=f"{title_of} 被退回,待审核",
-                    body=p.get("reason", ""),
-                    ticket=ticket,
-                )
-            else:
-                notify(
-                    unit_users([ticket.lead_unit]),
-                    kind="returned",
-                    title=f"{title_of} 被下级退回",
-                    body=p.get("reason", ""),
-                    ticket=ticket,
-                )
-        case "request_extension" | "suspend" if ticket.pending_request:
-            what = "延期" if action == "request_extension" else "挂起"
-            notify(
-                centre_users(Role.DISPATCHER),
-                kind="request",
-                title=f"{title_of} 申请{what},待审批",
-                body=p.get("reason", ""),
-                ticket=ticket,
-            )
-        case "decide_extension" | "decide_suspension":
-            verdict = "已批准" if p.get("approve") else "未批准"
-            what = "延期" if action == "decide_extension" else "挂起"
-            notify(
-                unit_users([ticket.lead_unit]),
-                kind="decision",
-                title=f"{title_of} {what}申请{verdict}",
-                body=p.get("note", ""),
-                ticket=ticket,
-            )
-        case "report" if ticket.state == "reported":
-            notify(
-                centre_users(Role.REVIEWER), kind="review", title=f"{title_of} 已办结,待审核", ticket=ticket
-            )
-        case "review" | "callback" if ticket.state == "handling":
-            notify(
-                unit_users([ticket.lead_unit]),
-                kind="rehandle",
-                title=f"{title_of} 退回重办",
-                body=p.get("comment") or p.get("note", ""),
-                ticket=ticket,
-            )
+def _tell_lead(ticket: Ticket, kind: str, title: str, body: str = "") -> None:
+    """Tell the handlers of the ticket's lead unit."""
+    notify(unit_users([ticket.lead_unit]), kind=kind, title=title, body=body, ticket=ticket)
+
+
+def _tell_centre(ticket: Ticket, role: str, kind: str, title: str, body: str = "") -> None:
+    """Tell the centre's staff of one role."""
+    notify(centre_users(role), kind=kind, title=title, body=body, ticket=ticket)
+
+
+def _title(ticket: Ticket, what: str) -> str:
+    return f"工单 {ticket.number} {what}"
+
+
+def _tell_sent(ticket: Ticket, action: str, p: dict[str, Any]) -> None:
+    """Dispatch, sub-dispatch, ruled return: the units that hold it now must sign —
+    unless the return was overruled, when the unit that returned it carries on."""
+    if events.is_overruled_return(action, p):
+        _tell_lead(ticket, "overruled", _title(ticket, "退单未获批准,请继续办理"), p.get("reason", ""))
+        return
+    notify(
+        unit_users(_active_units(ticket)),
+        kind="new_ticket",
+        title=f"新工单待签收:{ticket.number}",
+        body=ticket.title,
+        ticket=ticket,
+    )
+
+
+ESCALATION_LABELS = {"warn": "临期预警", "urge": "催办", "supervise": "督办"}
+
+
+def _tell_escalated(ticket: Ticket, action: str, p: dict[str, Any]) -> None:
+    """Warn, urge, supervise: the lead unit; a supervision the centre's supervisors too."""
+    label = ESCALATION_LABELS[action]
+    _tell_lead(ticket, action, f"【{label}】工单 {ticket.number}", p.get("note", ""))
+    if action == "supervise":
+        _tell_centre(ticket, Role.SUPERVISOR, action, f"【督办】工单 {ticket.number}", p.get("note", ""))
+
+
+def _tell_returned(ticket: Ticket, action: str, p: dict[str, Any]) -> None:
+    """A return: to the centre's dispatchers, or to the unit above that gets it back."""
+    if ticket.state == State.RETURNED:
+        _tell_centre(
+            ticket, Role.DISPATCHER, "returned", _title(ticket, "被退回,待审核"), p.get("reason", "")
+        )
+    else:
+        _tell_lead(ticket, "returned", _title(ticket, "被下级退回"), p.get("reason", ""))
+
+
+def _tell_requested(ticket: Ticket, action: str, p: dict[str, Any]) -> None:
+    """A request for an extension or a suspension waits for the centre's dispatchers (a
+    dispatcher's own suspension is no request)."""
+    if not ticket.pending_request:
+        return
+    what = "延期" if action == "request_extension" else "挂起"
+    _tell_centre(
+        ticket, Role.DISPATCHER, "request", _title(ticket, f"申请{what},待审批"), p.get("reason", "")
+    )
+
+
+def _tell_decided(ticket: Ticket, action: str, p: dict[str, Any]) -> None:
+    verdict = "已批准" if p.get("approve") else "未批准"
+    what = "延期" if action == "decide_extension" else "挂起"
+    _tell_lead(ticket, "decision", _title(ticket, f"{what}申请{verdict}"), p.get("note", ""))
+
+
+def _tell_reported(ticket: Ticket, action: str, p: dict[str, Any]) -> None:
+    """The lead unit's report waits for review (an assisting unit's does not)."""
+    if ticket.state == State.REPORTED:
+        _tell_centre(ticket, Role.REVIEWER, "review", _title(ticket, "已办结,待审核"))
+
+
+def _tell_rehandle(ticket: Ticket, action: str, p: dict[str, Any]) -> None:
+    """A failed review or a dissatisfied callback sends it back to the lead unit."""
+    if ticket.state == State.HANDLING:
+        _tell_lead(ticket, "rehandle", _title(ticket, "退回重办"), p.get("comment") or p.get("note", ""))
+
+
+# Action → who must hear of it; an action not listed tells nobody.
+_TELLERS: dict[str, Callable[[Ticket, str, dict[str, Any]], None]] = {
+    "dispatch": _tell_sent,
+    "subdispatch": _tell_sent,
+    "rule_return": _tell_sent,
+    "warn": _tell_escalated,
+    "urge": _tell_escalated,
+    "supervise": _tell_escalated,
+    "return": _tell_returned,
+    "request_extension": _tell_requested,
+    "suspend": _tell_requested,
+    "decide_extension": _tell_decided,
+    "decide_suspension": _tell_decided,
+    "report": _tell_reported,
+    "review": _tell_rehandle,
+    "callback": _tell_rehandle,
+}

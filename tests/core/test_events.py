@@ -9,6 +9,8 @@ the same history did to the ticket (its state, units, counters and deadlines).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,8 +35,9 @@ class History:
     """Drives the API at one replayed moment per step (an hour apart) and keeps, for each
     step, the ticket as the response showed it."""
 
-    def __init__(self, api_as: Any) -> None:
+    def __init__(self, api_as: Any, around: Callable[[], AbstractContextManager[Any]] = nullcontext) -> None:
         self.api_as = api_as
+        self.around = around  # e.g. ``committed``: each step then commits, followers and all
         self.clients: dict[str, Any] = {}
         self.moment = START
         self.after: list[tuple[str, dict[str, Any]]] = []  # (number, ticket) per step
@@ -49,11 +52,11 @@ class History:
         return self.moment
 
     def new(self, text: str) -> str:
-        with clock.replaying_at(self.tick()):
+        with self.around(), clock.replaying_at(self.tick()):
             return str(new_ticket(self.client("operator"), text=text)["number"])
 
     def act(self, user: str, number: str, action: str, **fields: Any) -> dict[str, Any]:
-        with clock.replaying_at(self.tick()):
+        with self.around(), clock.replaying_at(self.tick()):
             response = self.client(user).act(number, action, **fields)
         assert response.status_code == 200, (action, response.content)
         body: dict[str, Any] = response.json()
@@ -62,10 +65,12 @@ class History:
         return body
 
 
-def _drive(api_as: Any) -> tuple[dict[str, str], list[tuple[str, dict[str, Any]]]]:
+def drive(
+    api_as: Any, around: Callable[[], AbstractContextManager[Any]] = nullcontext
+) -> tuple[dict[str, str], list[tuple[str, dict[str, Any]]]]:
     """Every action, and every variant of its payload, on six tickets. Returns their
     numbers and, per step through the API, (number, the ticket after the step)."""
-    h = History(api_as)
+    h = History(api_as, around)
     main = h.new("城关镇河西村路口的路灯坏了一个多月,晚上很黑")
     h.act(
         "dispatcher", main, "dispatch", lead_unit="A", assist_units=["A-ZJ"], urgency="特急", note=" 请尽快 "
@@ -97,7 +102,7 @@ def _drive(api_as: Any) -> tuple[dict[str, str], list[tuple[str, dict[str, Any]]
     h.act("a_gov", main, "report", result="更换整套灯具")
     h.act("reviewer", main, "review", passed=True)
     h.act("callback", main, "callback", satisfaction="satisfied", resolved=True)
-    with clock.replaying_at(h.tick()):
+    with h.around(), clock.replaying_at(h.tick()):
         rate(Actor.citizen(own_ticket=main), main, rating="satisfied", comment=" 很好 ")
     h.act("supervisor", main, "unit_complaint", unit="A-ZJ", person="李四", content="推诿")
 
@@ -134,7 +139,7 @@ def test_every_action_records_the_payload_the_platform_always_stored(
     org: Any, api_as: Any, settings: Any
 ) -> None:
     settings.HOTLINE_AUTO_DISPATCH_CONFIDENCE = "off"
-    n, _ = _drive(api_as)
+    n, _ = drive(api_as)
     main_contact, ruled_contact, repeat_contact = (_contacts(n[k])[0] for k in ("main", "ruled", "repeat"))
     moved = _contacts(n["ruled"])[1:]
     assert _history(n["main"]) == [
@@ -239,7 +244,7 @@ def _moment(value: str | None) -> datetime | None:
 
 def test_the_readers_tell_what_the_history_did_to_the_ticket(org: Any, api_as: Any, settings: Any) -> None:
     settings.HOTLINE_AUTO_DISPATCH_CONFIDENCE = "off"
-    n, steps = _drive(api_as)
+    n, steps = drive(api_as)
     for number in (n["main"], n["ruled"]):
         # One event per step through the API (the rating and the master's merged_in were not).
         history = [
