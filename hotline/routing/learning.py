@@ -28,6 +28,7 @@ from hotline.routing.index import unit_index
 from hotline.routing.models import FeedbackKind, RoutingFeedback, SuggestionRecord
 from hotline.routing.preferences import PREFERENCES
 from hotline.routing.suggest import resolve_for, suggest
+from hotline.tickets import events
 from hotline.tickets.followers import TicketChange
 
 log = logging.getLogger(__name__)
@@ -79,22 +80,24 @@ def _top_suggested(ticket: Any) -> int | None:
 def learn_from(change: TicketChange) -> None:
     """Remember overrides and accepted returns. Runs after the action committed; a
     failure is logged by the followers' runner and never touches the dispatch."""
-    if change.action not in ("dispatch", "rule_return"):
-        return
+    payload = change.event.payload or {}
+    if not events.is_dispatch(change.action, payload):
+        return  # only the centre's choice of a lead unit teaches anything
     with write_transaction():
-        _learn(change.ticket, change.action, change.event.payload or {}, change.actor)
+        _learn(change.ticket, change.action, payload, change.actor)
 
 
 def _learn(ticket: Any, action: str, payload: dict[str, Any], actor: Any) -> None:
     if action == "dispatch":
         if getattr(actor, "is_system", False):
             return  # our own auto-dispatch: nothing to learn
-        chosen = _unit_id(payload.get("lead_unit"))
+        chosen = _unit_id(events.dispatched_lead(action, payload))
         suggested = _top_suggested(ticket)
         if chosen is not None and suggested is not None and chosen != suggested:
             _lessons(ticket, FeedbackKind.OVERRIDE, chosen, suggested)
-    elif payload.get("decision") == "redispatch":
-        chosen = _unit_id(payload.get("lead_unit"))
-        returned = _unit_id(payload.get("returned_by")) if payload.get("returned_by") else None
+    else:  # a re-dispatch: the centre accepted a unit's return
+        chosen = _unit_id(events.dispatched_lead(action, payload))
+        returned_by = events.returned_by(action, payload)
+        returned = _unit_id(returned_by) if returned_by else None
         if chosen is not None and chosen != returned:
             _lessons(ticket, FeedbackKind.RETURN, chosen, returned)
