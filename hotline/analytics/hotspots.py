@@ -18,14 +18,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from django.db import transaction
 from django.db.models import QuerySet
 
 from hotline import clock
-from hotline.analytics import spot_names, textvec
-from hotline.audit.models import Event
-from hotline.audit.record import record
-from hotline.org.actor import Actor
+from hotline.analytics import alerts, spot_names, textvec
 from hotline.org.models import Level, Role, Unit, User
 from hotline.org.scope import DataScope
 from hotline.tickets.models import State, Ticket
@@ -452,16 +448,10 @@ def warn_emerging(hotspots: Iterable[Hotspot], *, quiet_days: int = 7) -> list[H
     """Tell the centre's leaders and supervisors (and the responsible unit's leaders)
     about each emerging hotspot not already warned about in the last ``quiet_days``;
     each warning is an audit event ``hotspot_warning``. Returns the hotspots warned."""
-    from hotline.sla.notify import notify
-
-    now = clock.now()
+    since = clock.now() - timedelta(days=quiet_days)
     warned = []
     for h in hotspots:
-        if not h.emerging:
-            continue
-        if Event.objects.filter(
-            action="hotspot_warning", created_at__gte=now - timedelta(days=quiet_days), payload__key=h.key
-        ).exists():
+        if not h.emerging or alerts.warned_since("hotspot_warning", h.key, since):
             continue
         users = list(
             User.objects.filter(
@@ -470,26 +460,21 @@ def warn_emerging(hotspots: Iterable[Hotspot], *, quiet_days: int = 7) -> list[H
         )
         if h.unit_id:
             users += list(User.objects.filter(is_active=True, unit_id=h.unit_id, role=Role.LEADER))
-        with transaction.atomic():
-            notify(
-                users,
-                kind="hotspot",
-                title=f"【热点预警】{h.name}",
-                body=f"责任单位:{h.unit_name or '待定'};涉及工单:{'、'.join(h.tickets[:10])}"
-                + (" 等" if len(h.tickets) > 10 else ""),
-            )
-            record(
-                action="hotspot_warning",
-                ticket=None,
-                actor=Actor.system(),
-                payload={
-                    "key": h.key,
-                    "name": h.name,
-                    "count": h.count,
-                    "recent": h.recent,
-                    "unit": h.unit_id,
-                    "tickets": h.tickets[:100],
-                },
-            )
+        alerts.warn(
+            users,
+            action="hotspot_warning",
+            kind="hotspot",
+            title=f"【热点预警】{h.name}",
+            body=f"责任单位:{h.unit_name or '待定'};涉及工单:{'、'.join(h.tickets[:10])}"
+            + (" 等" if len(h.tickets) > 10 else ""),
+            payload={
+                "key": h.key,
+                "name": h.name,
+                "count": h.count,
+                "recent": h.recent,
+                "unit": h.unit_id,
+                "tickets": h.tickets[:100],
+            },
+        )
         warned.append(h)
     return warned

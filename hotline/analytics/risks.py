@@ -15,15 +15,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Q
 
 from hotline import clock
-from hotline.analytics import spot_names
-from hotline.audit.models import Event
-from hotline.audit.record import record
+from hotline.analytics import alerts, spot_names
 from hotline.errors import InvalidInput
-from hotline.org.actor import Actor
 from hotline.org.models import Role, Unit, User
 from hotline.org.scope import DataScope
 from hotline.tickets.models import State
@@ -133,41 +129,30 @@ def clock_year(moment: Any) -> int:
 def push(spots: list[RiskSpot], *, quiet_days: int = 30) -> list[RiskSpot]:
     """Warn each spot's responsible unit (handlers and leaders of the unit) and record an
     audit event ``risk_warning``; a spot pushed in the last ``quiet_days`` is skipped."""
-    from hotline.sla.notify import notify
-
-    now = clock.now()
+    since = clock.now() - timedelta(days=quiet_days)
     pushed = []
     for s in spots:
-        if s.unit_id is None:
-            continue
-        if Event.objects.filter(
-            action="risk_warning", created_at__gte=now - timedelta(days=quiet_days), payload__key=s.key
-        ).exists():
+        if s.unit_id is None or alerts.warned_since("risk_warning", s.key, since):
             continue
         users = User.objects.filter(is_active=True, unit_id=s.unit_id, role__in=(Role.HANDLER, Role.LEADER))
         label = RISK_TOPICS[s.topic][0]
-        with transaction.atomic():
-            notify(
-                users,
-                kind="risk",
-                title=f"【{label}风险预警】{s.place}",
-                body=f"{s.name}。请排查隐患、设置警示并落实防范措施。相关工单:{'、'.join(s.tickets[:10])}",
-            )
-            record(
-                action="risk_warning",
-                ticket=None,
-                actor=Actor.system(),
-                payload={
-                    "key": s.key,
-                    "topic": s.topic,
-                    "place": s.place,
-                    "cases": s.cases,
-                    "years": s.years,
-                    "unit": s.unit_id,
-                    "tickets": s.tickets[:100],
-                    "lat": s.lat,
-                    "lng": s.lng,
-                },
-            )
+        alerts.warn(
+            users,
+            action="risk_warning",
+            kind="risk",
+            title=f"【{label}风险预警】{s.place}",
+            body=f"{s.name}。请排查隐患、设置警示并落实防范措施。相关工单:{'、'.join(s.tickets[:10])}",
+            payload={
+                "key": s.key,
+                "topic": s.topic,
+                "place": s.place,
+                "cases": s.cases,
+                "years": s.years,
+                "unit": s.unit_id,
+                "tickets": s.tickets[:100],
+                "lat": s.lat,
+                "lng": s.lng,
+            },
+        )
         pushed.append(s)
     return pushed
