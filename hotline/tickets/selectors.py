@@ -24,11 +24,16 @@ def scoped_tickets(scope: DataScope) -> QuerySet[Ticket]:
     return qs.filter(pk__in=in_scope)
 
 
+def open_to_q(action: str) -> Q:
+    """The tickets ``action`` may be taken on now: those in its source states in the
+    lifecycle table (``review``: the reported ones). A queue or a counter built on it
+    lists exactly what its action accepts."""
+    return Q(state__in=TRANSITIONS[action].sources)
+
+
 def open_to(scope: DataScope, action: str) -> QuerySet[Ticket]:
-    """The tickets in scope that ``action`` may be taken on now: those in its source states
-    in the lifecycle table (``review``: the reported ones). A queue built on it lists
-    exactly what its action accepts."""
-    return scoped_tickets(scope).filter(state__in=TRANSITIONS[action].sources)
+    """The tickets in scope that ``action`` may be taken on now (``open_to_q``)."""
+    return scoped_tickets(scope).filter(open_to_q(action))
 
 
 def get_ticket(scope: DataScope, number: str) -> Ticket:

@@ -3,6 +3,7 @@ home (that role's counters and links) for staff."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,8 +21,8 @@ from hotline.org.models import Role, User
 from hotline.org.scope import DataScope
 from hotline.sla.deadlines import overdue_q
 from hotline.tickets.lifecycle import OPEN_HANDLING
-from hotline.tickets.models import Assignment, State
-from hotline.tickets.selectors import scoped_tickets
+from hotline.tickets.models import Assignment, AssignmentStatus, State
+from hotline.tickets.selectors import open_to_q, scoped_tickets
 
 
 class LoginForm(AuthenticationForm):
@@ -52,81 +53,85 @@ class Counter:
 
 
 def _counters(role: str, user: User, now: datetime) -> list[Counter]:
+    """The counters on ``role``'s home; roles without their own (leader, admin) see the
+    centre's overview."""
     today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    overdue = overdue_q(now)  # the red light: one rule for every counter and console
-    match role:
-        case Role.OPERATOR:
-            return [
-                Counter("mine_today", "我今日受理", Q(created_by=user, created_at__gte=today), "/intake/"),
-                Counter("today", "中心今日受理", Q(created_at__gte=today)),
-                Counter(
-                    "answered",
-                    "我今日即时答复",
-                    Q(
-                        created_by=user,
-                        created_at__gte=today,
-                        state=State.AWAITING_CALLBACK,
-                        lead_unit__isnull=True,
-                    ),
-                ),
-            ]
-        case Role.DISPATCHER:
-            return [
-                Counter("accepted", "待派单", Q(state=State.ACCEPTED), "/dispatch/", alert=True),
-                Counter("returned", "退单待审核", Q(state=State.RETURNED), "/dispatch/", alert=True),
-                Counter(
-                    "pending",
-                    "延期/挂起待审批",
-                    Q(state__in=OPEN_HANDLING) & ~Q(pending_request={}),
-                    "/dispatch/",
-                ),
-                Counter("today", "今日受理", Q(created_at__gte=today)),
-            ]
-        case Role.HANDLER:
-            return [
-                Counter(
-                    "to_sign",
-                    "本单位待签收",
-                    Exists(
-                        Assignment.objects.filter(
-                            ticket=OuterRef("pk"), unit=user.unit, active=True, status="pending"
-                        )
-                    ),
-                    "/unit/",
-                    alert=True,
-                ),
-                Counter("handling", "办理中", Q(state=State.HANDLING), "/unit/"),
-                Counter("overdue", "已超期", overdue, "/unit/", alert=True),
-                Counter("suspended", "已挂起", Q(state=State.SUSPENDED), "/unit/"),
-            ]
-        case Role.SUPERVISOR:
-            return [
-                Counter("overdue", "超期未办结", overdue, "/supervise/", alert=True),
-                Counter("due", "待催督(已到期)", Q(next_due_at__lte=now), "/supervise/"),
-                Counter("urged", "已催办", Q(state__in=OPEN_HANDLING, urge_count__gt=0), "/supervise/"),
-                Counter(
-                    "supervised", "已督办", Q(state__in=OPEN_HANDLING, supervise_count__gt=0), "/supervise/"
-                ),
-            ]
-        case Role.REVIEWER:
-            return [Counter("reported", "待审核", Q(state=State.REPORTED), "/review/", alert=True)]
-        case Role.CALLBACK:
-            return [
-                Counter("awaiting", "待回访", Q(state=State.AWAITING_CALLBACK), "/callback/", alert=True),
-                Counter(
-                    "overdue",
-                    "回访超期",
-                    overdue_q(now, kinds=("callback",)),
-                    "/callback/",
-                    alert=True,
-                ),
-            ]
+    return ROLE_COUNTERS.get(role, _overview)(user, now, today)
+
+
+def _operator(user: User, now: datetime, today: datetime) -> list[Counter]:
+    answered = Q(
+        created_by=user, created_at__gte=today, state=State.AWAITING_CALLBACK, lead_unit__isnull=True
+    )
+    return [
+        Counter("mine_today", "我今日受理", Q(created_by=user, created_at__gte=today), "/intake/"),
+        Counter("today", "中心今日受理", Q(created_at__gte=today)),
+        Counter("answered", "我今日即时答复", answered),
+    ]
+
+
+def _dispatcher(user: User, now: datetime, today: datetime) -> list[Counter]:
+    pending = Q(state__in=OPEN_HANDLING) & ~Q(pending_request={})
+    return [
+        Counter("accepted", "待派单", open_to_q("dispatch"), "/dispatch/", alert=True),
+        Counter("returned", "退单待审核", open_to_q("rule_return"), "/dispatch/", alert=True),
+        Counter("pending", "延期/挂起待审批", pending, "/dispatch/"),
+        Counter("today", "今日受理", Q(created_at__gte=today)),
+    ]
+
+
+def _handler(user: User, now: datetime, today: datetime) -> list[Counter]:
+    to_sign = Assignment.objects.filter(
+        ticket=OuterRef("pk"), unit=user.unit, active=True, status=AssignmentStatus.PENDING
+    )
+    return [
+        Counter("to_sign", "本单位待签收", Exists(to_sign), "/unit/", alert=True),
+        Counter("handling", "办理中", Q(state=State.HANDLING), "/unit/"),
+        Counter("overdue", "已超期", overdue_q(now), "/unit/", alert=True),
+        Counter("suspended", "已挂起", Q(state=State.SUSPENDED), "/unit/"),
+    ]
+
+
+def _supervisor(user: User, now: datetime, today: datetime) -> list[Counter]:
+    return [
+        Counter("overdue", "超期未办结", overdue_q(now), "/supervise/", alert=True),
+        Counter("due", "待催督(已到期)", Q(next_due_at__lte=now), "/supervise/"),
+        Counter("urged", "已催办", Q(state__in=OPEN_HANDLING, urge_count__gt=0), "/supervise/"),
+        Counter("supervised", "已督办", Q(state__in=OPEN_HANDLING, supervise_count__gt=0), "/supervise/"),
+    ]
+
+
+def _reviewer(user: User, now: datetime, today: datetime) -> list[Counter]:
+    return [Counter("reported", "待审核", open_to_q("review"), "/review/", alert=True)]
+
+
+def _callback(user: User, now: datetime, today: datetime) -> list[Counter]:
+    return [
+        Counter("awaiting", "待回访", open_to_q("callback"), "/callback/", alert=True),
+        Counter("overdue", "回访超期", overdue_q(now, kinds=("callback",)), "/callback/", alert=True),
+    ]
+
+
+def _overview(user: User, now: datetime, today: datetime) -> list[Counter]:
+    in_progress = Q(state__in=(State.ACCEPTED, *OPEN_HANDLING, State.REPORTED))
     return [
         Counter("today", "今日受理", Q(created_at__gte=today), "/leader/"),
-        Counter("open", "在办工单", Q(state__in=(State.ACCEPTED, *OPEN_HANDLING, State.REPORTED))),
-        Counter("overdue", "超期工单", overdue, "/leader/", alert=True),
+        Counter("open", "在办工单", in_progress),
+        Counter("overdue", "超期工单", overdue_q(now), "/leader/", alert=True),
         Counter("month_archived", "本月归档", Q(state=State.ARCHIVED, closed_at__gte=today.replace(day=1))),
     ]
+
+
+# The red light (``overdue_q``) is the one rule every counter and console shares; the
+# queues' counters take their states from the action they wait for (``open_to_q``).
+ROLE_COUNTERS: dict[str, Callable[[User, datetime, datetime], list[Counter]]] = {
+    Role.OPERATOR: _operator,
+    Role.DISPATCHER: _dispatcher,
+    Role.HANDLER: _handler,
+    Role.SUPERVISOR: _supervisor,
+    Role.REVIEWER: _reviewer,
+    Role.CALLBACK: _callback,
+}
 
 
 def home(request: HttpRequest) -> HttpResponse:
