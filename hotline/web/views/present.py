@@ -8,6 +8,7 @@ from typing import Any
 from hotline.audit.models import Event
 from hotline.org.actor import ROLE_LABELS
 from hotline.sla.deadlines import KIND_LABELS
+from hotline.tickets import events
 from hotline.tickets.actions.closing import ARCHIVE_REASONS, SATISFACTION
 from hotline.tickets.actions.intake import REJECT_CATEGORIES
 from hotline.tickets.lifecycle import STATE_LABELS, action_label
@@ -55,7 +56,7 @@ _VALUE_MAPS: dict[str, dict[str, str]] = {
     "satisfaction": SATISFACTION,
     "rating": SATISFACTION,
     "share": {"lead": "主办", "assist": "协办"},
-    "decision": {"redispatch": "改派", "overrule": "驳回退单"},
+    "decision": {events.REDISPATCH: "改派", events.OVERRULE: "驳回退单"},
     "deadline": KIND_LABELS,
     "passed": {"True": "通过", "False": "不通过"},
     "approve": {"True": "批准", "False": "不批准"},
