@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Query, Router, Schema
 
 from hotline.analytics import queries
 from hotline.analytics.kpis import COUNTERS, KPIS, LIVE_KPIS
@@ -45,62 +45,52 @@ def kpi_definitions(request: HttpRequest) -> dict[str, Any]:
     }
 
 
+class PeriodQuery(Schema):
+    """The period of a figure: ``period`` (e.g. 2025-03) or ``start``/``end`` dates."""
+
+    start: str = ""
+    end: str = ""
+    period: str = ""
+
+    def parse(self) -> queries.Period:
+        return queries.parse_period(self.period, self.start, self.end)
+
+
+def _span(p: queries.Period) -> dict[str, str]:
+    return {"start": p.start.isoformat(), "end": p.end.isoformat()}
+
+
 @router.get("/kpis", summary="各单位考核指标")
 def kpis(
-    request: HttpRequest,
-    start: str = "",
-    end: str = "",
-    period: str = "",
-    level: str = "",
-    unit: str = "",
-    subtree: bool = False,
+    request: HttpRequest, when: Query[PeriodQuery], level: str = "", unit: str = "", subtree: bool = False
 ) -> dict[str, Any]:
     """``subtree=true``: each unit's row includes every unit below it (含下级)."""
     scope = _scope(request)
-    p = queries.parse_period(period, start, end)
+    p = when.parse()
     rows = queries.kpi_rows(scope, p, level=level, unit=unit, subtree=subtree)
-    return {
-        "start": p.start.isoformat(),
-        "end": p.end.isoformat(),
-        "rows": [r.as_dict() for r in rows],
-        "total": queries.total_row(rows).as_dict(),
-    }
+    return {**_span(p), "rows": [r.as_dict() for r in rows], "total": queries.total_row(rows).as_dict()}
 
 
 @router.get("/kpis/ranking", summary="同层级单位排名")
 def kpi_ranking(
-    request: HttpRequest,
-    level: str = "",
-    period: str = "",
-    start: str = "",
-    end: str = "",
-    kpi: str = "score",
-    subtree: bool = False,
+    request: HttpRequest, when: Query[PeriodQuery], level: str = "", kpi: str = "score", subtree: bool = False
 ) -> dict[str, Any]:
-    p = queries.parse_period(period, start, end)
+    p = when.parse()
     rows = queries.ranking(_scope(request), level, p, kpi, subtree=subtree)
-    return {
-        "level": level,
-        "kpi": kpi,
-        "start": p.start.isoformat(),
-        "end": p.end.isoformat(),
-        "rows": [r.as_dict() for r in rows],
-    }
+    return {"level": level, "kpi": kpi, **_span(p), "rows": [r.as_dict() for r in rows]}
 
 
 @router.get("/kpis/drill", summary="指标穿透:构成指标的工单")
 def kpi_drill(
     request: HttpRequest,
     kpi: str,
+    when: Query[PeriodQuery],
     unit: str = "",
-    start: str = "",
-    end: str = "",
-    period: str = "",
     part: str = "numerator",
     page: int = 1,
     subtree: bool = False,
 ) -> dict[str, Any]:
-    p = queries.parse_period(period, start, end)
+    p = when.parse()
     d = queries.drill(_scope(request), kpi, p, unit=unit, part=part, page=page, subtree=subtree)
     return {
         "kpi": d.kpi,
