@@ -10,7 +10,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from hotline.errors import ActionError
+from hotline.org.actor import Actor
 from hotline.org.models import Role
+from hotline.org.scope import DataScope
 from hotline.tickets import actions
 from hotline.tickets.models import Ticket
 from hotline.tickets.selectors import scoped_tickets
@@ -113,35 +115,10 @@ def dispatch_bulk(request: HttpRequest) -> HttpResponse:
         return render_dispatch(request, "queue", status=400)
     scope, actor = access.scope_of(request), access.actor_of(request)
     found = {t.number: t for t in _scoped_many(request, numbers)}
-    results: list[dict[str, Any]] = []
-    for number in numbers:
-        ticket = found.get(number)
-        if ticket is None:
-            results.append({"number": number, "ok": False, "message": "工单不存在或不在您的数据范围内"})
-            continue
-        raw = (request.POST.get(f"version_{number}") or "").strip()
-        if not raw.isdigit():
-            results.append({"number": number, "ok": False, "message": "缺少版本号,请刷新后重试"})
-            continue
-        advice = advise(ticket, scope)
-        if advice.lead is None:
-            results.append({"number": number, "ok": False, "message": "无派单建议,请逐件选择承办单位"})
-            continue
-        try:
-            actions.dispatch(
-                actor,
-                number,
-                lead_unit=advice.lead.code,
-                assist_units=[a.code for a in advice.assists],
-                expected_version=int(raw),
-            )
-        except ActionError as exc:
-            message = exc.message
-            if getattr(exc, "code", "") == "stale":
-                message = "工单已被他人更新,未重复派单"
-            results.append({"number": number, "ok": False, "message": message})
-            continue
-        results.append({"number": number, "ok": True, "message": f"已派至「{advice.lead.name}」"})
+    results = [
+        {"number": number, **_dispatch_to_advice(request, actor, scope, number, found.get(number))}
+        for number in numbers
+    ]
     ok = sum(1 for r in results if r["ok"])
     failed = len(results) - ok
     if failed:
@@ -149,6 +126,32 @@ def dispatch_bulk(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, f"批量派单:成功 {ok} 件")
     return render_dispatch(request, "queue", bulk=results)
+
+
+def _dispatch_to_advice(
+    request: HttpRequest, actor: Actor, scope: DataScope, number: str, ticket: Ticket | None
+) -> dict[str, Any]:
+    """One ticket of a bulk dispatch: to its top suggestion, as {"ok", "message"}."""
+    if ticket is None:
+        return {"ok": False, "message": "工单不存在或不在您的数据范围内"}
+    raw = (request.POST.get(f"version_{number}") or "").strip()
+    if not raw.isdigit():
+        return {"ok": False, "message": "缺少版本号,请刷新后重试"}
+    advice = advise(ticket, scope)
+    if advice.lead is None:
+        return {"ok": False, "message": "无派单建议,请逐件选择承办单位"}
+    try:
+        actions.dispatch(
+            actor,
+            number,
+            lead_unit=advice.lead.code,
+            assist_units=[a.code for a in advice.assists],
+            expected_version=int(raw),
+        )
+    except ActionError as exc:
+        stale = getattr(exc, "code", "") == "stale"
+        return {"ok": False, "message": "工单已被他人更新,未重复派单" if stale else exc.message}
+    return {"ok": True, "message": f"已派至「{advice.lead.name}」"}
 
 
 def _scoped_many(request: HttpRequest, numbers: list[str]) -> list[Ticket]:
