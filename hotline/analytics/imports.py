@@ -179,12 +179,14 @@ class _Batches:
 def _run(
     path: Path,
     prefix: str,
-    key_of: Callable[[dict[str, str]], str],
+    key_column: str,
     one: Callable[[dict[str, str], str], None],
     progress: Callable[[int], None] | None,
     units: _Units,
 ) -> ImportResult:
-    """Every row of the file whose key is new becomes a ticket; known keys are skipped."""
+    """Every row of the file whose key (``prefix`` + its ``key_column``) is new becomes a
+    ticket; known keys are skipped."""
+    key_of = _key_of(prefix, key_column)
     result = ImportResult()
     done = _existing(prefix)
     with ExitStack() as replay:
@@ -208,6 +210,17 @@ def _run(
         batches.flush()
         batches.advance(line)
     return result
+
+
+def _key_of(prefix: str, column: str) -> Callable[[dict[str, str]], str]:
+    """The row's idempotency key: ``prefix`` + its ``column``, which must be there."""
+
+    def key_of(row: dict[str, str]) -> str:
+        if not row.get(column):
+            raise ValueError(f"缺少 {column}")
+        return f"{prefix}{row[column]}"
+
+    return key_of
 
 
 def _message(exc: Exception) -> str:
@@ -292,11 +305,6 @@ def answering_unit(reply: str) -> str:
 def import_teddy(path: Path, progress: Callable[[int], None] | None = None) -> ImportResult:
     units = _Units(_parent("IMP-TEDDY", "留言办理单位(导入)"), "IMP-T")
 
-    def key_of(row: dict[str, str]) -> str:
-        if not row.get("id"):
-            raise ValueError("缺少 id")
-        return f"teddy:{row['id']}"
-
     def one(row: dict[str, str], key: str) -> None:
         text = row.get("text", "")
         if not text:
@@ -321,7 +329,7 @@ def import_teddy(path: Path, progress: Callable[[int], None] | None = None) -> I
             a.dispatch(Actor.system(), ticket.number, lead_unit=unit.code)
         _close(ticket.number, unit, dispatched, replied, reply)
 
-    return _run(path, "teddy:", key_of, one, progress, units)
+    return _run(path, "teddy:", "id", one, progress, units)
 
 
 # ---------------------------------------------------------------------------------------
@@ -332,11 +340,6 @@ CHANNELS = {"PHONE": "phone", "ONLINE": "web", "MOBILE": "app", "OTHER": "api", 
 
 def import_nyc311(path: Path, progress: Callable[[int], None] | None = None) -> ImportResult:
     units = _Units(_parent("IMP-NYC", "NYC 311 agencies (导入)"), "NYC")
-
-    def key_of(row: dict[str, str]) -> str:
-        if not row.get("Unique Key"):
-            raise ValueError("缺少 Unique Key")
-        return f"nyc311:{row['Unique Key']}"
 
     def one(row: dict[str, str], key: str) -> None:
         at = parse_time(row.get("Created Date", ""), NEW_YORK)
@@ -381,7 +384,7 @@ def import_nyc311(path: Path, progress: Callable[[int], None] | None = None) -> 
             with clock.replaying_at(dispatched + timedelta(minutes=30)):
                 a.sign(Actor.system(unit), ticket.number)
 
-    return _run(path, "nyc311:", key_of, one, progress, units)
+    return _run(path, "nyc311:", "Unique Key", one, progress, units)
 
 
 def _closing_time(row: dict[str, str], dispatched: datetime) -> datetime:
