@@ -44,7 +44,7 @@ class Actor:
             user=None,
             role=CITIZEN_ROLE,
             unit=None,
-            scope=DataScope(everything=False, unit_path="\x00"),
+            scope=DataScope.nothing(),
             own_ticket=own_ticket,
         )
 

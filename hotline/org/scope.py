@@ -19,6 +19,11 @@ CENTRE_ROLES = frozenset(
 )
 
 
+# Unit paths all begin with "/" ("/1/7/42/"): no path starts with this one. (Not a NUL
+# byte: PostgreSQL refuses those in text.)
+NO_UNIT_PATH = "none"
+
+
 @dataclass(frozen=True)
 class DataScope:
     everything: bool
@@ -26,13 +31,17 @@ class DataScope:
     unit_path: str = ""
 
     @classmethod
+    def nothing(cls) -> DataScope:
+        """The scope of a citizen or of a user attached to no unit: no unit's data."""
+        return cls(everything=False, unit_path=NO_UNIT_PATH)
+
+    @classmethod
     def of(cls, user: User) -> DataScope:
         if user.is_superuser:
             return cls(everything=True)
         unit = user.unit
         if unit is None:
-            # A user attached to no unit sees nothing: a prefix that matches no path.
-            return cls(everything=False, unit_path="\x00")
+            return cls.nothing()
         if unit.level == Level.CENTRE and user.role in CENTRE_ROLES:
             return cls(everything=True)
         return cls(everything=False, unit_path=unit.path)
@@ -41,6 +50,8 @@ class DataScope:
         qs = Unit.objects.all() if queryset is None else queryset
         if self.everything:
             return qs
+        if self.unit_path == NO_UNIT_PATH:
+            return qs.none()
         return qs.filter(path__startswith=self.unit_path)
 
     def covers_unit(self, unit: Unit) -> bool:

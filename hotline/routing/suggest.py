@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Any
 
 from hotline import clock
 from hotline.org.models import Level
@@ -465,14 +465,12 @@ def _assists(
     return ranked
 
 
-def suggest(source: Any, *, scope: DataScope | None = None, record: Literal[False] = False) -> Suggestion:
+def suggest(source: Any, *, scope: DataScope | None = None) -> Suggestion:
     """Ranked lead candidates and assisting units for a ticket (or a dict of its fields).
 
     ``scope`` limits the candidates to the caller's units. A pure read: nothing is
     stored — a caller that wants the suggestion remembered (so that a later dispatch to
     another unit is learned from as an override) calls ``record_suggestion``.
-    (``record`` is accepted, and must be False, only until the last caller that still
-    passes ``record=False`` stops doing so.)
     """
     req = Request.of(source)
     idx = unit_index()

@@ -2,8 +2,8 @@
 
 The queue shows a suggestion per ticket; if the engine fails for one ticket the queue
 still renders (that ticket simply has no suggestion) — routing is advice, never a gate.
-Suggestions shown in lists are not recorded (``record=False``): routing's learning
-judges a dispatch against a fresh read-only suggestion when none was stored.
+Suggestions shown in lists are not recorded (no ``record_suggestion``): routing's
+learning judges a dispatch against a fresh read-only suggestion when none was stored.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def _choice(candidate: Any) -> UnitChoice:
 def advise(ticket: Ticket, scope: DataScope) -> Advice:
     """Ranked lead and assisting units for ``ticket``, limited to the dispatcher's scope."""
     try:
-        s = suggest(ticket, scope=scope, record=False)
+        s = suggest(ticket, scope=scope)
     except Exception:  # advice must never break the queue
         log.exception("routing suggestion failed for %s", ticket.number)
         return Advice(available=False, notes=["智能派单建议暂不可用"])
