@@ -3,7 +3,7 @@
 An action function (``tickets.actions.ACTIONS[name]``) takes these as keyword arguments.
 The API's request bodies (``schemas.ACTION_SCHEMAS``) and the forms on the ticket page
 (``web.views.actions``) are both derived from this table. A new keyword argument is
-declared here too: ``tests/core/test_action_fields.py`` fails when the two disagree.
+declared here too: ``tests/tickets/test_action_fields.py`` fails when the two disagree.
 
 Besides its fields, every body and form carries ``version``: the ticket version the
 client saw (see ``schemas.ActionIn``).

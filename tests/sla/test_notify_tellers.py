@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from hotline.sla.models import Notification
-from tests.core.test_events import drive
+from tests.tickets.test_events import drive
 
 pytestmark = pytest.mark.django_db
 

@@ -24,7 +24,7 @@ from hotline.org.actor import Actor
 from hotline.tickets import events
 from hotline.tickets.actions import rate
 from hotline.tickets.models import Contact, State, Ticket
-from tests.core.test_lifecycle_api import new_ticket
+from tests.tickets.test_lifecycle_api import new_ticket
 
 pytestmark = pytest.mark.django_db
 

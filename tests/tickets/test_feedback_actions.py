@@ -12,7 +12,7 @@ from hotline.errors import Conflict, Forbidden, InvalidInput
 from hotline.org.actor import Actor
 from hotline.tickets.actions import complain, rate
 from hotline.tickets.models import Ticket
-from tests.core.test_lifecycle_api import new_ticket
+from tests.tickets.test_lifecycle_api import new_ticket
 
 pytestmark = pytest.mark.django_db
 
