@@ -14,6 +14,7 @@ from django.conf import settings
 
 from hotline.errors import ActionError
 from hotline.org.actor import Actor
+from hotline.routing import suggest as suggesting
 from hotline.tickets.actions import dispatch
 from hotline.tickets.models import State, Ticket, TicketType
 
@@ -52,23 +53,21 @@ def eligible(ticket: Ticket) -> str:
     return ""
 
 
-def maybe_auto_dispatch(number: str) -> Ticket | None:
-    """Dispatch ``number`` as the platform itself if the suggestion is confident enough.
+def maybe_auto_dispatch(ticket: Ticket) -> Ticket | None:
+    """Dispatch ``ticket`` as the platform itself if the suggestion is confident enough.
 
     Returns the dispatched ticket, or None when it stays for a dispatcher (threshold
     off or not reached, ticket not eligible, or the dispatch was refused). Call it after
-    the ticket's creation has committed; it never raises for a refusal.
+    the ticket's creation has committed, with the ticket as it was written (it is not
+    read back); it never raises for a refusal.
     """
-    from hotline.routing.suggest import record_suggestion, suggest
-
     threshold = auto_dispatch_threshold()
     if threshold is None:
         return None
-    ticket = Ticket.objects.filter(number=number).first()
-    if ticket is None or eligible(ticket):
+    if eligible(ticket):
         return None
-    result = suggest(ticket)
-    record_suggestion(ticket, result)  # remembered as any shown suggestion: learning reads it
+    result = suggesting.suggest(ticket)
+    suggesting.record_suggestion(ticket, result)  # remembered as any shown suggestion: learning reads it
     if result.lead is None or result.confidence < threshold:
         return None
     note = (
@@ -78,12 +77,12 @@ def maybe_auto_dispatch(number: str) -> Ticket | None:
     try:
         return dispatch(
             Actor.system(),
-            number,
+            ticket.number,
             lead_unit=result.lead.unit.code,
             assist_units=[c.unit.code for c in result.assists],
             note=note,
             expected_version=ticket.version,
         )
     except ActionError as exc:  # e.g. a dispatcher acted first: theirs stands
-        log.info("auto-dispatch of %s refused: %s", number, exc.message)
+        log.info("auto-dispatch of %s refused: %s", ticket.number, exc.message)
         return None

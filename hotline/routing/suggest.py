@@ -22,6 +22,7 @@ from datetime import timedelta
 from typing import Any
 
 from hotline import clock
+from hotline.db import write_transaction
 from hotline.org.models import Level
 from hotline.org.scope import DataScope
 from hotline.routing.catalogue import Rule, catalogue, norm_topic, split_topic
@@ -512,6 +513,11 @@ def record_suggestion(ticket: Any, s: Suggestion) -> None:
     """Store ``s`` as the suggestion made for ``ticket`` (one per ticket, the latest wins):
     ``routing.learning`` compares a dispatcher's choice with it. Record only suggestions
     made with the full scope: a suggestion limited to some units is not the engine's."""
+    with write_transaction():  # SQLite: queue with the other writers, do not poll for the lock
+        _store(ticket, s)
+
+
+def _store(ticket: Any, s: Suggestion) -> None:
     SuggestionRecord.objects.update_or_create(
         ticket_id=ticket.pk,
         defaults={

@@ -69,7 +69,7 @@ def _offer_to_auto_dispatch(ticket: Ticket) -> Ticket:
     from hotline.routing.auto import maybe_auto_dispatch
 
     try:
-        return maybe_auto_dispatch(ticket.number) or ticket
+        return maybe_auto_dispatch(ticket) or ticket
     except Exception as exc:  # advice: the ticket is accepted whatever routing does
         log.exception("auto-dispatch of %s failed; it waits for a dispatcher", ticket.number)
         with write_transaction():

@@ -46,7 +46,7 @@ def test_auto_dispatch_above_threshold(rorg: Any, settings: Any, committed: Any)
     confidence = suggest(ticket).confidence
     settings.HOTLINE_AUTO_DISPATCH_CONFIDENCE = confidence - 0.01
     with committed():
-        done = maybe_auto_dispatch(ticket.number)
+        done = maybe_auto_dispatch(ticket)
     assert done is not None and done.state == "dispatched" and done.lead_unit_id == rorg.a_housing.pk
     event = Event.objects.get(ticket=ticket, action="dispatch")
     assert event.actor_role == "system" and event.payload["lead_unit"] == "A-ZJ"
@@ -58,7 +58,7 @@ def test_no_auto_dispatch_below_threshold_or_when_not_eligible(rorg: Any, settin
     ticket = property_ticket()
     confidence = suggest(ticket).confidence
     settings.HOTLINE_AUTO_DISPATCH_CONFIDENCE = confidence + 0.01
-    assert maybe_auto_dispatch(ticket.number) is None
+    assert maybe_auto_dispatch(ticket) is None
     ticket.refresh_from_db()
     assert ticket.state == "accepted" and not Event.objects.filter(ticket=ticket).exists()
     settings.HOTLINE_AUTO_DISPATCH_CONFIDENCE = 0.01
@@ -66,9 +66,9 @@ def test_no_auto_dispatch_below_threshold_or_when_not_eligible(rorg: Any, settin
     invalid = make_ticket(text=TEXT, topic=PROPERTY, triage=triage(valid=False))
     no_triage = make_ticket(text=TEXT, topic=PROPERTY)
     for t in (police, invalid, no_triage):
-        assert maybe_auto_dispatch(t.number) is None
+        assert maybe_auto_dispatch(t) is None
     settings.HOTLINE_AUTO_DISPATCH_CONFIDENCE = "off"
-    assert maybe_auto_dispatch(ticket.number) is None
+    assert maybe_auto_dispatch(ticket) is None
 
 
 def test_an_override_changes_the_next_suggestion(rorg: Any, committed: Any) -> None:

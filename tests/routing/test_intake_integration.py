@@ -25,5 +25,5 @@ def test_a_ticket_from_intake_is_routed_to_its_place(rorg: Any, settings: Any) -
     assert s.place.township is not None and s.place.township.code == "A-CG"
     assert s.lead.unit.code in {"A-ZJ", "A-CGJ", "A-CG"}
     settings.HOTLINE_AUTO_DISPATCH_CONFIDENCE = 0.01
-    done = maybe_auto_dispatch(ticket.number)
+    done = maybe_auto_dispatch(ticket)
     assert done is not None and done.state == "dispatched" and done.lead_unit.code == s.lead.unit.code  # type: ignore[union-attr]
