@@ -13,20 +13,31 @@ from hotline.org.models import Role
 from hotline.sla import deadlines
 from hotline.tickets import events
 from hotline.tickets.actions.base import perform, require_unit_share
-from hotline.tickets.models import AssignmentRole, AssignmentStatus, State, Ticket
+from hotline.tickets.models import Assignment, AssignmentRole, AssignmentStatus, State, Ticket
+
+
+def _required(text: str, field: str, message: str) -> str:
+    """``text`` stripped; a 400 on ``field`` saying ``message`` when nothing is left."""
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput(field, message)
+    return text
 
 
 def _require_reason(reason: str, what: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput("reason", f"请填写{what}理由")
-    return reason
+    return _required(reason, "reason", f"请填写{what}理由")
+
+
+def _signed_share(ticket: Ticket, actor: Actor, refusal: str, *, lead_only: bool = False) -> Assignment:
+    """The actor's unit's share once signed for: a unit acts only on what it took on."""
+    share = require_unit_share(ticket, actor, lead_only=lead_only)
+    if share.status != AssignmentStatus.SIGNED:
+        raise Conflict(refusal, code="not_signed")
+    return share
 
 
 def _signed_lead(ticket: Ticket, actor: Actor) -> None:
-    share = require_unit_share(ticket, actor, lead_only=True)
-    if share.status != AssignmentStatus.SIGNED:
-        raise Conflict("主办单位尚未签收", code="not_signed")
+    _signed_share(ticket, actor, "主办单位尚未签收", lead_only=True)
 
 
 def _check_days(days: object, limit: int, field: str = "days") -> int:
@@ -174,14 +185,10 @@ def supervise(
 
 def progress(actor: Actor, number: str, *, note: str, expected_version: int | None = None) -> Ticket:
     """阶段反馈: the unit tells how handling goes; the first one meets the first-feedback limit."""
-    note = (note or "").strip()
-    if not note:
-        raise InvalidInput("note", "请填写反馈内容")
+    note = _required(note, "note", "请填写反馈内容")
 
     def change(ticket: Ticket, actor: Actor, now: datetime) -> dict[str, Any]:
-        share = require_unit_share(ticket, actor)
-        if share.status != AssignmentStatus.SIGNED:
-            raise Conflict("须先签收才能反馈", code="not_signed")
+        share = _signed_share(ticket, actor, "须先签收才能反馈")
         return events.progressed(note=note, unit=share.unit.code, share=share.role)
 
     return perform("progress", number, actor, change, expected_version=expected_version)
@@ -189,14 +196,10 @@ def progress(actor: Actor, number: str, *, note: str, expected_version: int | No
 
 def report(actor: Actor, number: str, *, result: str, expected_version: int | None = None) -> Ticket:
     """办结反馈: an assisting unit reports its part; the lead unit's report closes handling."""
-    result = (result or "").strip()
-    if not result:
-        raise InvalidInput("result", "请填写办理结果")
+    result = _required(result, "result", "请填写办理结果")
 
     def change(ticket: Ticket, actor: Actor, now: datetime) -> dict[str, Any]:
-        share = require_unit_share(ticket, actor)
-        if share.status != AssignmentStatus.SIGNED:
-            raise Conflict("须先签收才能反馈办理结果", code="not_signed")
+        share = _signed_share(ticket, actor, "须先签收才能反馈办理结果")
         share.status = AssignmentStatus.REPORTED
         share.reported_at = now
         share.result = result
