@@ -78,17 +78,25 @@ def perform(
             ticket.version += 1
             ticket.updated_at = now
             ticket.save()
-        event = record(
-            action=action,
-            ticket=ticket,
-            actor=actor,
-            from_state=from_state,
-            to_state=ticket.state,
-            payload=payload,
-            at=now,
-        )
-        follow(TicketChange(ticket=ticket, action=action, from_state=from_state, event=event, actor=actor))
+        _record_and_follow(ticket, action, actor, from_state, payload, now)
     return ticket
+
+
+def _record_and_follow(
+    ticket: Ticket, action: str, actor: Actor, from_state: str, payload: dict[str, Any], now: datetime
+) -> Event:
+    """Append the change's event to the audit chain, then run the change's followers."""
+    event = record(
+        action=action,
+        ticket=ticket,
+        actor=actor,
+        from_state=from_state,
+        to_state=ticket.state,
+        payload=payload,
+        at=now,
+    )
+    follow(TicketChange(ticket=ticket, action=action, from_state=from_state, event=event, actor=actor))
+    return event
 
 
 def record_on(ticket: Ticket, action: str, actor: Actor, payload: dict[str, Any]) -> Event:
@@ -99,17 +107,7 @@ def record_on(ticket: Ticket, action: str, actor: Actor, payload: dict[str, Any]
     ticket.version += 1
     ticket.updated_at = now
     ticket.save(update_fields=["version", "updated_at"])
-    event = record(
-        action=action,
-        ticket=ticket,
-        actor=actor,
-        from_state=ticket.state,
-        to_state=ticket.state,
-        payload=payload,
-        at=now,
-    )
-    follow(TicketChange(ticket=ticket, action=action, from_state=ticket.state, event=event, actor=actor))
-    return event
+    return _record_and_follow(ticket, action, actor, ticket.state, payload, now)
 
 
 def require_unit_share(ticket: Ticket, actor: Actor, *, lead_only: bool = False) -> Assignment:
