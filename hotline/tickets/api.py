@@ -5,6 +5,7 @@ Endpoints only translate HTTP to action and selector calls.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -95,24 +96,19 @@ def _actor(request: HttpRequest) -> Actor:
     return Actor.of(user)
 
 
+# NewContact's text fields, which say "not given" with "" where the API body says None.
+_TEXT_FIELDS = frozenset(f.name for f in dataclasses.fields(NewContact) if f.default == "")
+
+
+def _contact_of(body: TicketIn) -> NewContact:
+    """The body's fields are NewContact's; a text field left out becomes ""."""
+    fields: dict[str, Any] = {k: "" if v is None and k in _TEXT_FIELDS else v for k, v in body}
+    return NewContact(**fields)
+
+
 @router.post("/tickets", response={200: TicketOut, 201: TicketOut}, summary="受理新诉求")
 def create(request: HttpRequest, body: TicketIn) -> Status[dict[str, Any]]:
-    contact = NewContact(
-        channel=body.channel,
-        text=body.text,
-        title=body.title or "",
-        citizen_name=body.citizen_name or "",
-        phone=body.phone or "",
-        address=body.address or "",
-        lat=body.lat,
-        lng=body.lng,
-        idempotency_key=body.idempotency_key,
-        type=body.type or "",
-        topic=body.topic or "",
-        urgency=body.urgency or "",
-        emotion=body.emotion or "",
-    )
-    intake = take_in(_actor(request), contact)
+    intake = take_in(_actor(request), _contact_of(body))
     # 201 for a new ticket; 200 when an idempotency key replays an earlier request.
     return Status(201 if intake.created else 200, ticket_out(intake.ticket, fresh=intake.created))
 
