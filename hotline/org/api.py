@@ -56,6 +56,10 @@ class UnitOut(Schema):
     area: str
     active: bool
 
+    @staticmethod
+    def resolve_parent(unit: Unit) -> str | None:
+        return unit.parent.code if unit.parent_id and unit.parent else None
+
 
 class MeOut(Schema):
     username: str
@@ -71,18 +75,6 @@ class UnitPage(Schema):
     page: int
     page_size: int
     total: int
-
-
-def unit_out(unit: Unit) -> dict[str, object]:
-    return {
-        "code": unit.code,
-        "name": unit.name,
-        "level": unit.level,
-        "kind": unit.kind,
-        "parent": unit.parent.code if unit.parent_id and unit.parent else None,
-        "area": unit.area,
-        "active": unit.active,
-    }
 
 
 @router.post("/auth/token", response=TokenOut, auth=None, summary="用户名密码换取令牌")
@@ -104,7 +96,7 @@ def me(request: HttpRequest) -> dict[str, object]:
         "display_name": user.display_name,
         "role": user.role,
         "role_label": user.get_role_display(),
-        "unit": unit_out(unit) if unit else None,
+        "unit": unit,
         "sees_everything": DataScope.of(user).everything,
     }
 
@@ -128,7 +120,7 @@ def units(
     total = qs.count()
     start = (page - 1) * page_size
     return {
-        "items": [unit_out(u) for u in qs.order_by("path")[start : start + page_size]],
+        "items": list(qs.order_by("path")[start : start + page_size]),
         "page": page,
         "page_size": page_size,
         "total": total,

@@ -24,24 +24,20 @@ class NotificationOut(Schema):
     created_at: datetime
     read: bool
 
+    @staticmethod
+    def resolve_ticket(n: Notification) -> str | None:
+        return n.ticket.number if n.ticket else None
+
+    @staticmethod
+    def resolve_read(n: Notification) -> bool:
+        return n.read_at is not None
+
 
 class InboxOut(Schema):
     unread: int
     items: list[NotificationOut]
     page: int
     total: int
-
-
-def _out(n: Notification) -> dict[str, Any]:
-    return {
-        "id": n.pk,
-        "kind": n.kind,
-        "title": n.title,
-        "body": n.body,
-        "ticket": n.ticket.number if n.ticket else None,
-        "created_at": n.created_at,
-        "read": n.read_at is not None,
-    }
 
 
 @router.get("/notifications", response=InboxOut, summary="我的消息")
@@ -54,15 +50,15 @@ def inbox(request: HttpRequest, unread: bool = False, page: int = 1) -> dict[str
         qs = qs.filter(read_at__isnull=True)
     total = qs.count()
     items = qs.order_by("-created_at", "-id")[(page - 1) * 20 : page * 20]
-    return {"unread": unread_count, "items": [_out(n) for n in items], "page": page, "total": total}
+    return {"unread": unread_count, "items": list(items), "page": page, "total": total}
 
 
 @router.post("/notifications/{notification_id}/read", response=NotificationOut, summary="标记已读")
-def mark_read(request: HttpRequest, notification_id: int) -> dict[str, Any]:
+def mark_read(request: HttpRequest, notification_id: int) -> Notification:
     n = Notification.objects.filter(pk=notification_id, user=request.auth).select_related("ticket").first()  # type: ignore[attr-defined]
     if n is None:
         raise NotFound("消息不存在")
     if n.read_at is None:
         n.read_at = clock.now()
         n.save(update_fields=["read_at"])
-    return _out(n)
+    return n
