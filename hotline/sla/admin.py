@@ -13,24 +13,35 @@ from hotline.sla.editing import CalendarEditError, check_feasible, check_policy,
 from hotline.sla.models import CalendarDay, CalendarYear, Notification, Policy
 
 
-class CalendarDayForm(forms.ModelForm):
+class _CheckedForm(forms.ModelForm):
+    """An admin form whose edit the calendar rules check: a refusal shows on the form."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        try:
+            self.check_rules(data)
+        except CalendarEditError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return data
+
+    def check_rules(self, data: dict[str, Any]) -> None:
+        """Raise ``CalendarEditError`` when the cleaned ``data`` would break a rule."""
+        raise NotImplementedError
+
+
+class CalendarDayForm(_CheckedForm):
     class Meta:
         model = CalendarDay
         fields = ("date", "is_workday", "name")
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
+    def check_rules(self, data: dict[str, Any]) -> None:
         day, is_workday = data.get("date"), data.get("is_workday")
         if day is not None and is_workday is not None:
             exceptions = dict(
                 CalendarDay.objects.exclude(pk=self.instance.pk).values_list("date", "is_workday")
             )
             exceptions[day] = bool(is_workday)
-            try:
-                check_feasible(exceptions)
-            except CalendarEditError as exc:
-                raise forms.ValidationError(str(exc)) from exc
-        return data
+            check_feasible(exceptions)
 
 
 @admin.register(CalendarDay)
@@ -62,20 +73,15 @@ class CalendarYearAdmin(admin.ModelAdmin):
         calendar.bump_revision()
 
 
-class PolicyForm(forms.ModelForm):
+class PolicyForm(_CheckedForm):
     class Meta:
         model = Policy
         fields = "__all__"
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
+    def check_rules(self, data: dict[str, Any]) -> None:
         trial = Policy(**{k: v for k, v in data.items() if k in {f.name for f in Policy._meta.fields}})
         trial.pk = self.instance.pk
-        try:
-            check_policy(trial)
-        except CalendarEditError as exc:
-            raise forms.ValidationError(str(exc)) from exc
-        return data
+        check_policy(trial)
 
 
 @admin.register(Policy)
