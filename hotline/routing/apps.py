@@ -15,6 +15,7 @@ class RoutingConfig(AppConfig):
         from hotline.org.models import Unit
         from hotline.routing import catalogue, index, locate, preferences
         from hotline.routing.models import Boundary, DutyRule, RoutingFeedback
+        from hotline.triage.models import Place
 
         # In-process invalidation; other processes notice through the caches' stamps.
         def invalidator(cached: Any) -> Any:
@@ -28,6 +29,7 @@ class RoutingConfig(AppConfig):
             (DutyRule, catalogue.CATALOGUE),
             (Boundary, locate.BOUNDARIES),
             (RoutingFeedback, preferences.PREFERENCES),
+            (Place, index.UNITS),  # the unit index maps place names to units
         ):
             receiver = invalidator(cached)
             post_save.connect(
@@ -36,8 +38,3 @@ class RoutingConfig(AppConfig):
             post_delete.connect(
                 receiver, sender=model, weak=False, dispatch_uid=f"routing.invd.{model.__name__}"
             )
-        from hotline.triage.models import Place
-
-        receiver = invalidator(index.UNITS)
-        post_save.connect(receiver, sender=Place, weak=False, dispatch_uid="routing.inv.Place")
-        post_delete.connect(receiver, sender=Place, weak=False, dispatch_uid="routing.invd.Place")
