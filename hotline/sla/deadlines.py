@@ -45,7 +45,6 @@ RUNS_IN: dict[str, tuple[str, ...]] = {
 # The states in which some deadline runs (what the sweep and the lights look at).
 RUNNING_STATES: tuple[str, ...] = tuple(dict.fromkeys(s for states in RUNS_IN.values() for s in states))
 KIND_LABELS = {"sign": "签收", "feedback": "首次反馈", "resolve": "办结", "callback": "回访"}
-STEPS = ("warn", "urge", "supervise")
 LIGHT_LABELS = {"green": "正常", "yellow": "临期", "red": "超期"}
 
 
