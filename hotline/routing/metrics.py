@@ -17,6 +17,7 @@ from django.db.models import Count, Min, Q
 
 from hotline.audit.models import Event
 from hotline.org.scope import DataScope
+from hotline.tickets import events
 from hotline.tickets.models import State
 
 
@@ -47,12 +48,14 @@ def first_time_right(start: datetime, end: datetime, scope: DataScope | None = N
     id_list = list(ids)
     for chunk in range(0, len(id_list), 500):
         rows = Event.objects.filter(ticket_id__in=id_list[chunk : chunk + 500], action="return").filter(
-            Q(to_state=State.RETURNED) | Q(payload__share="assist")
+            Q(to_state=State.RETURNED) | events.ASSIST_RETURNS
         )
-        for ticket_id, to_state, payload in rows.values_list("ticket_id", "to_state", "payload"):
+        for ticket_id, action, to_state, payload in rows.values_list(
+            "ticket_id", "action", "to_state", "payload"
+        ):
             if to_state == State.RETURNED:
                 returned.add(ticket_id)
-            elif isinstance(payload, dict) and payload.get("share") == "assist":
+            elif events.is_assist_return(action, payload or {}):
                 assist_returned.add(ticket_id)
     redispatched = {t for t, n in ids.items() if n > 1}
     wrong = returned | redispatched

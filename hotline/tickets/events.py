@@ -20,6 +20,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Q
+
+from hotline.tickets.models import AssignmentRole, Satisfaction
+
 Payload = dict[str, Any]
 
 # The two decisions of 退单审核 (rule_return), as stored in its payload.
@@ -247,6 +251,20 @@ def dispatched_lead(action: str, payload: Mapping[str, Any]) -> str | None:
     return (payload.get("lead_unit") or None) if is_dispatch(action, payload) else None
 
 
+def dispatched_lead_name(action: str, payload: Mapping[str, Any]) -> str | None:
+    """The name of the lead unit the centre chose, for a dispatch (``is_dispatch``)."""
+    return (payload.get("lead_unit_name") or None) if is_dispatch(action, payload) else None
+
+
+def is_assist_return(action: str, payload: Mapping[str, Any]) -> bool:
+    """Whether a unit returned its assisting share (the lead keeps the ticket)."""
+    return action == "return" and payload.get("share") == AssignmentRole.ASSIST
+
+
+# ``is_assist_return`` as a filter on the audit events, for counting in SQL.
+ASSIST_RETURNS = Q(action="return", payload__share=AssignmentRole.ASSIST.value)
+
+
 def returned_by(action: str, payload: Mapping[str, Any]) -> str | None:
     """The code of the unit whose return a re-dispatch accepted, when recorded."""
     return (payload.get("returned_by") or None) if action == "rule_return" else None
@@ -256,9 +274,20 @@ def review_passed(action: str, payload: Mapping[str, Any]) -> bool:
     return action == "review" and bool(payload.get("passed"))
 
 
+def reported_by_lead(action: str, payload: Mapping[str, Any]) -> bool:
+    """Whether a report came from the lead unit (it closes handling; an assist's does not)."""
+    return action == "report" and payload.get("share") == AssignmentRole.LEAD
+
+
+def callback_reached(action: str, payload: Mapping[str, Any]) -> bool:
+    """Whether a callback reached the citizen (history from before ``reached`` was
+    recorded only has reached ones)."""
+    return action == "callback" and bool(payload.get("reached", True))
+
+
 def callback_dissatisfied(action: str, payload: Mapping[str, Any]) -> bool:
     """Whether a callback found the citizen dissatisfied (the ticket is handled again)."""
-    return action == "callback" and payload.get("satisfaction") == "dissatisfied"
+    return action == "callback" and payload.get("satisfaction") == Satisfaction.DISSATISFIED
 
 
 def suspended_from(action: str, payload: Mapping[str, Any]) -> datetime | None:

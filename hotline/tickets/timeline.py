@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from hotline.audit.models import Event
+from hotline.tickets import events
 from hotline.tickets.lifecycle import TRANSITIONS
 from hotline.tickets.models import Ticket
 
@@ -26,7 +27,7 @@ def _message(event: Event) -> str:
         case "merge":
             return f"与工单 {p.get('into', '')} 为同一事项,已合并办理"
         case "dispatch" | "rule_return":
-            name = p.get("lead_unit_name")
+            name = events.dispatched_lead_name(event.action, p)
             return f"已派至{name}办理" if name else "已重新安排承办单位"
         case "subdispatch":
             return f"已交由{p.get('unit_name', '下级单位')}办理"
@@ -35,11 +36,15 @@ def _message(event: Event) -> str:
         case "resume":
             return "恢复办理"
         case "report":
-            return "承办单位已反馈办理结果" if p.get("share") == "lead" else "协办单位已反馈办理情况"
+            return (
+                "承办单位已反馈办理结果"
+                if events.reported_by_lead(event.action, p)
+                else "协办单位已反馈办理情况"
+            )
         case "callback":
-            if not p.get("reached", True):
+            if not events.callback_reached(event.action, p):
                 return "回访未接通"
-            return "已回访,诉求转入重新办理" if p.get("satisfaction") == "dissatisfied" else "已回访"
+            return "已回访,诉求转入重新办理" if events.callback_dissatisfied(event.action, p) else "已回访"
         case "archive":
             return "已办结归档"
     return TRANSITIONS[event.action].label if event.action in TRANSITIONS else event.action
@@ -47,7 +52,7 @@ def _message(event: Event) -> str:
 
 def public_timeline(ticket: Ticket) -> list[dict[str, Any]]:
     public_actions = {"create"} | {name for name, t in TRANSITIONS.items() if t.public}
-    events = Event.objects.filter(ticket=ticket, action__in=public_actions).order_by("seq")
+    shown = Event.objects.filter(ticket=ticket, action__in=public_actions).order_by("seq")
     return [
         {
             "time": timezone.localtime(e.created_at).isoformat(),
@@ -55,5 +60,5 @@ def public_timeline(ticket: Ticket) -> list[dict[str, Any]]:
             "label": "受理" if e.action == "create" else TRANSITIONS[e.action].label,
             "message": _message(e),
         }
-        for e in events
+        for e in shown
     ]
