@@ -20,15 +20,14 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
 from hotline.errors import ActionError, Conflict, NotFound
-from hotline.org.actor import Actor
 from hotline.org.models import Role, User
 from hotline.org.scope import DataScope
 from hotline.tickets.models import Ticket
 from hotline.tickets.selectors import get_ticket
+from hotline.web.views.common import actor_of, safe_next
 
 F = TypeVar("F", bound=Callable[..., HttpResponse])
 ROLE_LABELS = dict(Role.choices)
@@ -78,10 +77,6 @@ def me(request: HttpRequest) -> User:
 
 def scope_of(request: HttpRequest) -> DataScope:
     return DataScope.of(me(request))
-
-
-def actor_of(request: HttpRequest) -> Actor:
-    return Actor.of(me(request))
 
 
 def scoped_ticket(request: HttpRequest, number: str) -> Ticket:
@@ -147,15 +142,3 @@ def finish(
         return redirect(safe_next(request, next_default))
     messages.error(request, f"工单 {number}:{outcome.message}")
     return rerender(request, status=outcome.status, errors={number: outcome.message})
-
-
-def safe_next(request: HttpRequest, default: str) -> str:
-    """The ``next`` the form carried, if it is a path on this site."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if (
-        target
-        and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
-        and target.startswith("/")
-    ):
-        return target
-    return default

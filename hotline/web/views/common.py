@@ -1,10 +1,13 @@
-"""What the page views share: the actor, role checks, pagination, error pages."""
+"""What every page view shares, the staff pages and the role consoles alike: the actor,
+role checks, error pages, the ``next`` a form may go back to, and one page of a list with
+the query its pager links keep (``web/_pager.html``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
@@ -53,20 +56,33 @@ def error_page(request: HttpRequest, status: int, message: str) -> HttpResponse:
     )
 
 
-def paginate(request: HttpRequest, queryset: Any, per_page: int = PAGE_SIZE) -> Page[Any]:
-    """One page of ``queryset`` (a count and a LIMIT/OFFSET query, never the whole table)."""
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
-
-
 def safe_next(request: HttpRequest, default: str) -> str:
+    """The ``next`` the form or link carried if it is a path on this site, else ``default``.
+
+    Our forms carry ``request.get_full_path``, a path: an absolute URL is refused even
+    when it names this host, and ``//other.host/`` is refused as another site."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, request.is_secure()
+    ):
         return target
     return default
 
 
-def query_without_page(request: HttpRequest, drop: Iterable[str] = ("page",)) -> str:
-    params = request.GET.copy()
-    for key in drop:
-        params.pop(key, None)
-    return params.urlencode()
+def paginate(request: HttpRequest, items: Any, per_page: int = PAGE_SIZE) -> Page[Any]:
+    """One page of a queryset (a COUNT and a LIMIT/OFFSET query, never the whole table) or
+    of a list; a page number that is not one goes to the first page, one past the end (or
+    below 1) to the last."""
+    return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
+def query_without(request: HttpRequest, *drop: str) -> str:
+    """The current query string without the ``drop`` keys, for building links."""
+    params = [(k, v) for k, values in request.GET.lists() if k not in drop for v in values]
+    return urlencode(params)
+
+
+def pager(request: HttpRequest, page: Page[Any] | None) -> dict[str, Any]:
+    """What ``web/_pager.html`` reads: the ``page`` and the ``pager_query`` its links keep
+    (the current query but the page number)."""
+    return {"page": page, "pager_query": query_without(request, "page")}

@@ -10,7 +10,9 @@ from django.views.decorators.http import require_POST
 from hotline import clock
 from hotline.org.models import User
 from hotline.sla.models import Notification
-from hotline.web.views.common import error_page, paginate, query_without_page, safe_next
+from hotline.web.views.common import error_page, pager, paginate, safe_next
+
+MISSING = "消息不存在。"
 
 
 def _user(request: HttpRequest) -> User:
@@ -27,33 +29,24 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
     if only_unread:
         qs = qs.filter(read_at__isnull=True)
-    page = paginate(request, qs)
-    return render(
-        request,
-        "web/inbox/list.html",
-        {"page": page, "only_unread": only_unread, "query": query_without_page(request)},
-    )
+    context = {**pager(request, paginate(request, qs)), "only_unread": only_unread}
+    return render(request, "web/inbox/list.html", context)
 
 
-def _mine(request: HttpRequest, notification_id: int) -> Notification | None:
-    return (
-        Notification.objects.filter(pk=notification_id, user=_user(request)).select_related("ticket").first()
-    )
-
-
-def _mark(n: Notification) -> None:
-    if n.read_at is None:
+def _read_mine(request: HttpRequest, notification_id: int) -> Notification | None:
+    """The user's own notification, now marked read; None if it is not theirs (or gone)."""
+    n = Notification.objects.filter(pk=notification_id, user=_user(request)).select_related("ticket").first()
+    if n is not None and n.read_at is None:
         n.read_at = clock.now()
         n.save(update_fields=["read_at"])
+    return n
 
 
 @login_required
 @require_POST
 def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
-    n = _mine(request, notification_id)
-    if n is None:
-        return error_page(request, 404, "消息不存在。")
-    _mark(n)
+    if _read_mine(request, notification_id) is None:
+        return error_page(request, 404, MISSING)
     return redirect(safe_next(request, "/inbox/"))
 
 
@@ -67,10 +60,7 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 @login_required
 def open_notification(request: HttpRequest, notification_id: int) -> HttpResponse:
     """Follow a message to its ticket, marking it read on the way."""
-    n = _mine(request, notification_id)
+    n = _read_mine(request, notification_id)
     if n is None:
-        return error_page(request, 404, "消息不存在。")
-    _mark(n)
-    if n.ticket is None:
-        return redirect("/inbox/")
-    return redirect(f"/tickets/{n.ticket.number}/")
+        return error_page(request, 404, MISSING)
+    return redirect(f"/tickets/{n.ticket.number}/" if n.ticket else "/inbox/")

@@ -13,7 +13,7 @@ from hotline.knowledge.models import Article, Category
 from hotline.knowledge.search import search
 from hotline.org.models import Role, User
 from hotline.web.forms import ArticleForm
-from hotline.web.views.common import error_page, paginate, query_without_page
+from hotline.web.views.common import error_page, pager, paginate
 
 SEARCH_LIMIT = 30
 
@@ -24,24 +24,15 @@ def kb_index(request: HttpRequest) -> HttpResponse:
     if category not in Category.values:
         category = ""
     hits = search(q, limit=SEARCH_LIMIT, category=category) if q else None
-    page = None
-    if hits is None:
-        qs = Article.objects.visible().order_by("category", "title").only("id", "title", "category", "body")
-        if category:
-            qs = qs.filter(category=category)
-        page = paginate(request, qs)
-    return render(
-        request,
-        "web/kb/index.html",
-        {
-            "q": q,
-            "category": category,
-            "categories": Category.choices,
-            "hits": hits,
-            "page": page,
-            "query": query_without_page(request),
-        },
-    )
+    # A question is answered by search hits; without one the articles are listed.
+    listed = None if hits is not None else paginate(request, _visible(category))
+    context = {"q": q, "category": category, "categories": Category.choices, "hits": hits}
+    return render(request, "web/kb/index.html", {**context, **pager(request, listed)})
+
+
+def _visible(category: str) -> QuerySet[Article]:
+    qs = Article.objects.visible().order_by("category", "title").only("id", "title", "category", "body")
+    return qs.filter(category=category) if category else qs
 
 
 def kb_article(request: HttpRequest, article_id: int) -> HttpResponse:
@@ -68,11 +59,7 @@ def kb_manage(request: HttpRequest) -> HttpResponse:
     qs = _editable(user).order_by("-updated_at", "-id")
     if q:
         qs = qs.filter(Q(title__icontains=q) | Q(keywords__icontains=q))
-    return render(
-        request,
-        "web/kb/manage.html",
-        {"page": paginate(request, qs), "q": q, "query": query_without_page(request)},
-    )
+    return render(request, "web/kb/manage.html", {**pager(request, paginate(request, qs)), "q": q})
 
 
 @login_required

@@ -22,6 +22,7 @@ from hotline.tickets.actions.closing import ARCHIVE_REASONS, SATISFACTION
 from hotline.tickets.models import State
 from hotline.tickets.privacy import mask_name, mask_phone, reveal
 from hotline.web.consoles import access, listing, queries
+from hotline.web.views import common
 
 # What the action did, said by the state it left the ticket in (the lifecycle's targets).
 REVIEWED: dict[str, str] = {State.AWAITING_CALLBACK: "通过,转回访", State.HANDLING: "不通过,已退回承办单位"}
@@ -38,14 +39,14 @@ CALLED_BACK: dict[str, str] = {
 def render_review(
     request: HttpRequest, *, status: int = 200, errors: dict[str, str] | None = None
 ) -> HttpResponse:
-    page = listing.paginate(request, queries.review_queue(access.scope_of(request)))
+    page = common.paginate(request, queries.review_queue(access.scope_of(request)))
     tickets = list(page.object_list)
     shares = queries.assignments_of(tickets)
     reviews = queries.events_of(tickets, ["review"])
     rows = [
         {"t": t, "shares": [a for a in shares[t.pk] if a.active], "reviews": reviews[t.pk]} for t in tickets
     ]
-    context = {**listing.pager(request, page), "rows": listing.with_refusals(rows, errors)}
+    context = {**common.pager(request, page), "rows": listing.with_refusals(rows, errors)}
     return render(request, "web/consoles/review.html", context, status=status)
 
 
@@ -78,7 +79,7 @@ def review_act(request: HttpRequest, number: str) -> HttpResponse:
 def render_callback(
     request: HttpRequest, *, status: int = 200, errors: dict[str, str] | None = None
 ) -> HttpResponse:
-    page = listing.paginate(request, queries.callback_queue(access.scope_of(request)))
+    page = common.paginate(request, queries.callback_queue(access.scope_of(request)))
     tickets = list(page.object_list)
     calls = queries.events_of(tickets, ["callback"])
     rows = [
@@ -91,7 +92,7 @@ def render_callback(
         for t in tickets
     ]
     context = {
-        **listing.pager(request, page),
+        **common.pager(request, page),
         "rows": listing.with_refusals(rows, errors),
         "satisfaction": SATISFACTION.items(),
         "archive_reasons": ARCHIVE_REASONS.items(),
@@ -162,7 +163,7 @@ def reveal_phone(request: HttpRequest, number: str) -> HttpResponse:
     """htmx: the citizen's full number for the call; the read itself is recorded (留痕)."""
     ticket = access.scoped_ticket(request, number)
     try:
-        reveal(access.actor_of(request), ticket, purpose="回访")
+        reveal(common.actor_of(request), ticket, purpose="回访")
     except ActionError as exc:
         return HttpResponse(escape(exc.message), status=exc.status)
     name = escape(ticket.citizen_name or "市民")

@@ -18,6 +18,7 @@ from hotline.tickets.models import Ticket
 from hotline.tickets.selectors import scoped_tickets
 from hotline.web.consoles import access, listing, queries
 from hotline.web.consoles.suggestions import advise
+from hotline.web.views import common
 
 TABS = {"queue": "待派单", "returns": "退单审核", "requests": "延期/挂起审批"}
 BULK_LIMIT = 50
@@ -42,7 +43,7 @@ def render_dispatch(
 ) -> HttpResponse:
     tab = listing.chosen(request, "tab", TABS, "queue", given=tab)
     sets = _tab_querysets(request)
-    page = listing.paginate(request, sets[tab])
+    page = common.paginate(request, sets[tab])
     scope = access.scope_of(request)
     rows: listing.Rows
     if tab == "queue":
@@ -56,7 +57,7 @@ def render_dispatch(
     context = {
         "tab": tab,
         "tabs": [(k, v, counts[k]) for k, v in TABS.items()],
-        **listing.pager(request, page),
+        **common.pager(request, page),
         "rows": listing.with_refusals(rows, errors),
         "errors": errors or {},
         "bulk": bulk,
@@ -113,7 +114,7 @@ def dispatch_bulk(request: HttpRequest) -> HttpResponse:
     if len(numbers) > BULK_LIMIT:
         messages.error(request, f"一次最多批量派单 {BULK_LIMIT} 件")
         return render_dispatch(request, "queue", status=400)
-    scope, actor = access.scope_of(request), access.actor_of(request)
+    scope, actor = access.scope_of(request), common.actor_of(request)
     found = {t.number: t for t in _scoped_many(request, numbers)}
     results = [
         {"number": number, **_dispatch_to_advice(request, actor, scope, number, found.get(number))}

@@ -30,6 +30,7 @@ from hotline.tickets.models import Ticket
 from hotline.tickets.selectors import scoped_tickets
 from hotline.web.consoles import access, listing, queries
 from hotline.web.consoles.lights import Lit, earliest_deadline, lit
+from hotline.web.views import common
 
 TABS = {"red": "超期", "yellow": "临期", "complaints": "督办投诉"}
 LEVEL_LABELS = dict(Level.choices)
@@ -100,10 +101,10 @@ def _drill(request: HttpRequest, scope: DataScope) -> Unit | None:
 def _complaints_tab(request: HttpRequest, scope: DataScope, now: datetime) -> dict[str, Any]:
     """Complaints only: no light is classified, so only the red badge has a count."""
     red_total = _red(scope, now).count()
-    page = listing.paginate(request, complaints(scope))
+    page = common.paginate(request, complaints(scope))
     return {
         "tabs": [(k, v, red_total if k == "red" else None) for k, v in TABS.items()],
-        **listing.pager(request, page),
+        **common.pager(request, page),
         "rows": list(page.object_list),
     }
 
@@ -135,7 +136,7 @@ def _lights_tab(
         "tabs": [(k, v, counts.get(k)) for k, v in TABS.items()],
         "unit_table": _unit_table(by_unit, units)[:30],
         "level_table": _level_table(by_unit, units),
-        **listing.pager(request, page),
+        **common.pager(request, page),
         "rows": listing.with_refusals(rows, errors),
     }
 
@@ -179,7 +180,7 @@ def _red_page(request: HttpRequest, red: QuerySet[Ticket], drill: Unit | None) -
     qs = red.select_related("lead_unit", "place").order_by("next_due_at", "id")
     if drill is not None:
         qs = qs.filter(lead_unit__path__startswith=drill.path)
-    page = listing.paginate(request, qs)
+    page = common.paginate(request, qs)
     return page, [{"t": t, "deadline": earliest_deadline(t), "light": "red"} for t in page.object_list]
 
 
@@ -192,7 +193,7 @@ def _yellow_page(
         chosen = [
             r for r in yellow if r.lead_unit_id in units and units[r.lead_unit_id].path.startswith(drill.path)
         ]
-    page = listing.paginate(request, chosen)
+    page = common.paginate(request, chosen)
     tickets = queries.page_tickets(r.id for r in page.object_list)
     rows = [
         {"t": tickets[r.id], "deadline": r.deadline, "light": r.light}
@@ -231,7 +232,7 @@ def escalate(request: HttpRequest, number: str, step: str) -> HttpResponse:
 def file_complaint(request: HttpRequest) -> HttpResponse:
     """督办投诉: a complaint against a unit (and optionally a named staff member) on a ticket."""
     form = {k: (request.POST.get(k) or "").strip() for k in ("ticket", "unit", "person", "content")}
-    actor = access.actor_of(request)
+    actor = common.actor_of(request)
     errors = complaint_problems(actor, unit=form["unit"], content=form["content"], person=form["person"])
     if not form["ticket"]:
         errors["ticket"] = "请填写工单编号"

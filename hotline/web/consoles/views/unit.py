@@ -21,6 +21,7 @@ from hotline.tickets.models import Assignment, AssignmentRole, AssignmentStatus,
 from hotline.tickets.selectors import scoped_tickets
 from hotline.web.consoles import access, listing, queries
 from hotline.web.consoles.lights import Lit, lit
+from hotline.web.views import common
 
 OPEN = (State.DISPATCHED, State.HANDLING, State.SUSPENDED)
 # A unit's open workload is bounded; beyond this the list says it shows the most urgent part.
@@ -55,7 +56,7 @@ def render_unit(
     classified = lit(_base(request, unit, view), now, MAX_ROWS)
     counts = Counter(c.light for c in classified)
     shown = [c for c in classified if not light or c.light == light]
-    page = listing.paginate(request, _most_pressing_first(shown, now))
+    page = common.paginate(request, _most_pressing_first(shown, now))
     context = {
         "unit": unit,
         "view": view,
@@ -64,7 +65,7 @@ def render_unit(
         "lights": [(k, v, counts[k]) for k, v in LIGHT_LABELS.items()],
         "total": len(classified),
         "capped": len(classified) >= MAX_ROWS,
-        **listing.pager(request, page),
+        **common.pager(request, page),
         "rows": listing.with_refusals(_rows(unit, list(page.object_list)), errors),
         "children": list(Unit.objects.filter(parent=unit, active=True).order_by("path")[:30]),
         "here": request.get_full_path(),
