@@ -32,6 +32,7 @@ from hotline.web.models import Attachment
 SUBMIT_INTERVAL = timedelta(minutes=1)
 LOOKUP_FAILURES = 20  # per client address per 10 minutes
 RATEABLE = TRANSITIONS["citizen_rating"].sources
+TRACK_PAGE = "web/portal/track.html"
 
 
 def submit(request: HttpRequest) -> HttpResponse:
@@ -116,17 +117,26 @@ def _track_context(ticket: Ticket, rating_form: RatingForm | None = None) -> dic
     }
 
 
-def track(request: HttpRequest) -> HttpResponse:
-    form = TrackForm(request.POST or None)
-    if request.method != "POST":
-        return render(request, "web/portal/track.html", {"form": form})
+def _tracked(request: HttpRequest, form: TrackForm) -> Ticket | HttpResponse:
+    """The ticket the posted track form names, or the track page saying why not (the
+    form's errors, too many failed look-ups, no such number and phone)."""
     if not form.is_valid():
-        return render(request, "web/portal/track.html", {"form": form}, status=422)
+        return render(request, TRACK_PAGE, {"form": form}, status=422)
     ticket, error, status = _lookup(request, form)
     if ticket is None:
         form.add_error(None, error)
-        return render(request, "web/portal/track.html", {"form": form}, status=status)
-    return render(request, "web/portal/track.html", {"form": form, **_track_context(ticket)})
+        return render(request, TRACK_PAGE, {"form": form}, status=status)
+    return ticket
+
+
+def track(request: HttpRequest) -> HttpResponse:
+    form = TrackForm(request.POST or None)
+    if request.method != "POST":
+        return render(request, TRACK_PAGE, {"form": form})
+    ticket = _tracked(request, form)
+    if isinstance(ticket, HttpResponse):
+        return ticket
+    return render(request, TRACK_PAGE, {"form": form, **_track_context(ticket)})
 
 
 @require_POST
@@ -134,15 +144,12 @@ def rate(request: HttpRequest) -> HttpResponse:
     """市民评价: once per ticket, when the ticket awaits its callback or is archived."""
     form = RatingForm(request.POST)
     track_form = TrackForm(request.POST)
-    if not track_form.is_valid():
-        return render(request, "web/portal/track.html", {"form": track_form}, status=422)
-    ticket, error, status = _lookup(request, track_form)
-    if ticket is None:
-        track_form.add_error(None, error)
-        return render(request, "web/portal/track.html", {"form": track_form}, status=status)
+    ticket = _tracked(request, track_form)
+    if isinstance(ticket, HttpResponse):
+        return ticket
     if not form.is_valid():
         context = {"form": track_form, **_track_context(ticket, form)}
-        return render(request, "web/portal/track.html", context, status=422)
+        return render(request, TRACK_PAGE, context, status=422)
     try:
         # The lookup above proved the ticket is this citizen's: the one they may rate.
         rate_ticket(
@@ -154,10 +161,10 @@ def rate(request: HttpRequest) -> HttpResponse:
     except ActionError as exc:
         form.add_error(None, "工单办结后才能评价。" if exc.code == "invalid_state" else exc.message)
         context = {"form": track_form, **_track_context(ticket, form)}
-        return render(request, "web/portal/track.html", context, status=409)
+        return render(request, TRACK_PAGE, context, status=409)
     context = {
         "form": track_form,
         **_track_context(ticket),
         "thanks": SATISFACTION[form.cleaned_data["rating"]],
     }
-    return render(request, "web/portal/track.html", context)
+    return render(request, TRACK_PAGE, context)
