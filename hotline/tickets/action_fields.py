@@ -15,9 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hotline.sla.deadlines import KIND_LABELS as DEADLINE_LABELS
-from hotline.tickets.actions.closing import ARCHIVE_REASONS
-from hotline.tickets.actions.intake import REJECT_CATEGORIES
-from hotline.tickets.models import Satisfaction, TicketType, Urgency
+from hotline.tickets.models import ArchiveReason, RejectCategory, Satisfaction, TicketType, Urgency
 
 Choices = tuple[tuple[str, str], ...]
 
@@ -87,7 +85,7 @@ _ESCALATE = (
 ACTION_FIELDS: dict[str, tuple[ActionField, ...]] = {
     "answer": (F("answer", "答复内容", "textarea", True), F("article", "引用知识条目编号")),
     "reject": (
-        F("category", "类别", "select", choices=tuple(REJECT_CATEGORIES.items()), default="other"),
+        F("category", "类别", "select", choices=tuple(RejectCategory.choices), default="other"),
         F("reason", "不予受理理由(将告知市民)", "textarea", True),
     ),
     "transfer_police": (F("reason", "转110原因", "textarea", True), F("police_ref", "110接警编号")),
@@ -143,7 +141,7 @@ ACTION_FIELDS: dict[str, tuple[ActionField, ...]] = {
         F("note", "回访记录", "textarea"),
     ),
     "archive": (
-        F("reason", "归档原因", "select", True, tuple(ARCHIVE_REASONS.items())),
+        F("reason", "归档原因", "select", True, tuple(ArchiveReason.choices)),
         F("note", "说明", "textarea"),
     ),
     # Citizens rate on the portal (``web.views.portal``), which has its own form.

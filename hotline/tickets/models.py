@@ -58,6 +58,25 @@ class Satisfaction(models.TextChoices):
     DISSATISFIED = "dissatisfied", "不满意"
 
 
+class RejectCategory(models.TextChoices):
+    """Why a contact is not taken in (不予受理), recorded on the ``reject`` event."""
+
+    OUT_OF_SCOPE = "out_of_scope", "不属于政务服务范围"
+    HARASSMENT = "harassment", "骚扰电话"
+    NONSENSE = "nonsense", "无效/无实质内容"
+    TEST_OR_SILENT = "test_or_silent", "测试或无声来电"
+    UNREASONABLE = "unreasonable", "不合理诉求"
+    OTHER = "other", "其他"
+
+
+class ArchiveReason(models.TextChoices):
+    """Why a ticket is archived without a satisfied callback, recorded on ``archive``."""
+
+    UNREACHABLE = "unreachable", "多次回访无法联系"
+    DECLINED = "declined", "市民拒绝回访"
+    NO_CALLBACK_NEEDED = "no_callback_needed", "无需回访"
+
+
 class Emotion(models.TextChoices):
     CALM = "平静", "平静"
     ANXIOUS = "焦虑", "焦虑"

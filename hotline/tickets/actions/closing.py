@@ -10,14 +10,9 @@ from hotline.org.actor import Actor
 from hotline.tickets import events
 from hotline.tickets.actions.base import perform
 from hotline.tickets.actions.handling import _reopen_lead
-from hotline.tickets.models import Satisfaction, State, Ticket
+from hotline.tickets.models import ArchiveReason, Satisfaction, State, Ticket
 
 SATISFACTION = dict(Satisfaction.choices)
-ARCHIVE_REASONS = {
-    "unreachable": "多次回访无法联系",
-    "declined": "市民拒绝回访",
-    "no_callback_needed": "无需回访",
-}
 
 
 def callback(
@@ -66,8 +61,8 @@ def archive(
     actor: Actor, number: str, *, reason: str, note: str = "", expected_version: int | None = None
 ) -> Ticket:
     """归档 without a satisfied callback: the citizen could not be reached or declined."""
-    if reason not in ARCHIVE_REASONS:
-        raise InvalidInput("reason", f"归档原因须为:{', '.join(ARCHIVE_REASONS)}")
+    if reason not in ArchiveReason.values:
+        raise InvalidInput("reason", f"归档原因须为:{', '.join(ArchiveReason.values)}")
 
     def change(ticket: Ticket, actor: Actor, now: datetime) -> dict[str, Any]:
         ticket.state = State.ARCHIVED

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,6 +29,7 @@ from hotline.tickets.models import (
     Contact,
     DailySequence,
     Emotion,
+    RejectCategory,
     State,
     Ticket,
     TicketType,
@@ -148,11 +150,19 @@ def _existing_for_key(key: str | None) -> Ticket | None:
     return Ticket.objects.get(pk=ticket_id) if ticket_id is not None else None
 
 
-def create_ticket(actor: Actor, contact: NewContact) -> tuple[Ticket, bool]:
+# Advice stored with a new ticket: given the ticket about to be written (not saved
+# yet), a pure read that returns what to write beside it once it has its id — inside
+# the ticket's transaction, so it must guard itself and never raise — or None.
+# Reading before the write keeps the advice's work out of the writers' queue.
+Advice = Callable[[Ticket], Callable[[Ticket], None] | None]
+
+
+def create_ticket(actor: Actor, contact: NewContact, *, advise: Advice | None = None) -> tuple[Ticket, bool]:
     """Accept a new request (受理). Returns (ticket, created).
 
     A repeated idempotency key returns the ticket made the first time and writes
-    nothing: clients may retry safely.
+    nothing: clients may retry safely. ``advise`` (see ``Advice``) is called once,
+    for a ticket that will be created.
     """
     if actor.role not in INTAKE_ROLES:
         raise Forbidden(f"角色「{actor.role_label}」不能受理工单")
@@ -161,8 +171,9 @@ def create_ticket(actor: Actor, contact: NewContact) -> tuple[Ticket, bool]:
     if existing is not None:
         return existing, False
     suggestion = _triage(contact)
-    place_id = _place_from(suggestion)
     now = clock.now()
+    ticket = _unsaved_ticket(actor, contact, suggestion, now)
+    store_advice = advise(ticket) if advise is not None else None
     # PostgreSQL: the day's counter commits on its own statement, so its row lock is not
     # held while the ticket is written and intakes do not queue on it. SQLite: the gate
     # lets one writer in at a time anyway, so the number joins the ticket's transaction
@@ -172,8 +183,8 @@ def create_ticket(actor: Actor, contact: NewContact) -> tuple[Ticket, bool]:
         with write_gate():
             number = next_number(now) if numbered_apart else ""
             with transaction.atomic():
-                number = number or next_number(now)
-                ticket = _write_new_ticket(actor, contact, suggestion, place_id, number, now)
+                ticket.number = number or next_number(now)
+                _write_new_ticket(ticket, actor, contact, now, store_advice)
     except IntegrityError:
         # Another request with the same idempotency key won the race.
         existing = _existing_for_key(contact.idempotency_key)
@@ -183,17 +194,10 @@ def create_ticket(actor: Actor, contact: NewContact) -> tuple[Ticket, bool]:
     return ticket, True
 
 
-def _write_new_ticket(
-    actor: Actor,
-    contact: NewContact,
-    suggestion: dict[str, Any],
-    place_id: int | None,
-    number: str,
-    now: datetime,
-) -> Ticket:
-    """Precondition: inside the transaction. Writes the ticket, its first contact, its event."""
-    ticket = Ticket.objects.create(
-        number=number,
+def _unsaved_ticket(actor: Actor, contact: NewContact, suggestion: dict[str, Any], now: datetime) -> Ticket:
+    """The new ticket as it will be written, without its number: triage's suggestion
+    fills what the operator left open."""
+    return Ticket(
         title=contact.title or contact.text[:30],
         text=contact.text,
         channel=contact.channel,
@@ -202,7 +206,7 @@ def _write_new_ticket(
         urgency=contact.urgency or suggestion.get("urgency") or Urgency.NORMAL,
         emotion=contact.emotion or suggestion.get("emotion") or Emotion.CALM,
         triage=suggestion,
-        place_id=place_id,
+        place_id=_place_from(suggestion),
         address=contact.address,
         lat=contact.lat,
         lng=contact.lng,
@@ -213,6 +217,21 @@ def _write_new_ticket(
         created_at=now,
         updated_at=now,
     )
+
+
+def _write_new_ticket(
+    ticket: Ticket,
+    actor: Actor,
+    contact: NewContact,
+    now: datetime,
+    store_advice: Callable[[Ticket], None] | None,
+) -> None:
+    """Precondition: inside the transaction, ``ticket`` numbered. Writes the ticket, its
+    first contact, the advice, its event, and runs the followers.
+
+    The event and the rollups come last: on PostgreSQL the chain head and the day's
+    rollup rows, which every intake updates, stay locked from their update to commit."""
+    ticket.save(force_insert=True)
     first = Contact.objects.create(
         ticket=ticket,
         received_at=contact.received_at or now,
@@ -220,6 +239,8 @@ def _write_new_ticket(
         created_by=actor.user,
         **_contact_fields(contact),
     )
+    if store_advice is not None:
+        store_advice(ticket)
     event = record(
         action="create",
         ticket=ticket,
@@ -229,7 +250,6 @@ def _write_new_ticket(
         at=now,
     )
     follow(TicketChange(ticket=ticket, action="create", from_state="", event=event, actor=actor))
-    return ticket
 
 
 # What a contact (来电/来信) carries from the citizen, whether new or merged from a repeat.
@@ -274,14 +294,7 @@ def answer(
     return perform("answer", number, actor, change, expected_version=expected_version)
 
 
-REJECT_CATEGORIES = {
-    "out_of_scope": "不属于政务服务范围",
-    "harassment": "骚扰电话",
-    "nonsense": "无效/无实质内容",
-    "test_or_silent": "测试或无声来电",
-    "unreasonable": "不合理诉求",
-    "other": "其他",
-}
+REJECT_CATEGORIES = dict(RejectCategory.choices)
 
 
 def reject(

@@ -9,10 +9,8 @@ from hotline.audit.models import Event
 from hotline.org.actor import ROLE_LABELS
 from hotline.sla.deadlines import KIND_LABELS
 from hotline.tickets import events
-from hotline.tickets.actions.closing import ARCHIVE_REASONS, SATISFACTION
-from hotline.tickets.actions.intake import REJECT_CATEGORIES
 from hotline.tickets.lifecycle import STATE_LABELS, action_label
-from hotline.tickets.models import Channel
+from hotline.tickets.models import ArchiveReason, AssignmentRole, Channel, RejectCategory, Satisfaction
 
 # Payload key → label, in display order. Keys not listed are internal bookkeeping.
 PAYLOAD_LABELS: dict[str, str] = {
@@ -51,11 +49,11 @@ PAYLOAD_LABELS: dict[str, str] = {
 }
 _VALUE_MAPS: dict[str, dict[str, str]] = {
     "channel": dict(Channel.choices),
-    "category": REJECT_CATEGORIES,
-    "reason": ARCHIVE_REASONS,
-    "satisfaction": SATISFACTION,
-    "rating": SATISFACTION,
-    "share": {"lead": "主办", "assist": "协办"},
+    "category": dict(RejectCategory.choices),
+    "reason": dict(ArchiveReason.choices),
+    "satisfaction": dict(Satisfaction.choices),
+    "rating": dict(Satisfaction.choices),
+    "share": dict(AssignmentRole.choices),
     "decision": {events.REDISPATCH: "改派", events.OVERRULE: "驳回退单"},
     "deadline": KIND_LABELS,
     "passed": {"True": "通过", "False": "不通过"},

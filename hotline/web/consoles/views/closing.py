@@ -17,9 +17,9 @@ from django.views.decorators.http import require_POST
 
 from hotline.errors import ActionError
 from hotline.org.models import Role
-from hotline.tickets import actions
-from hotline.tickets.actions.closing import ARCHIVE_REASONS, SATISFACTION
-from hotline.tickets.models import State
+from hotline.tickets import actions, events
+from hotline.tickets.actions.closing import SATISFACTION
+from hotline.tickets.models import ArchiveReason, State
 from hotline.tickets.privacy import mask_name, mask_phone, reveal
 from hotline.web.consoles import access, listing, queries
 from hotline.web.views import common
@@ -87,7 +87,7 @@ def render_callback(
             "t": t,
             "name": mask_name(t.citizen_name),
             "phone": mask_phone(t.phone),
-            "attempts": sum(1 for e in calls[t.pk] if not (e.payload or {}).get("reached", True)),
+            "attempts": sum(1 for e in calls[t.pk] if not events.callback_reached(e.action, e.payload or {})),
         }
         for t in tickets
     ]
@@ -95,7 +95,7 @@ def render_callback(
         **common.pager(request, page),
         "rows": listing.with_refusals(rows, errors),
         "satisfaction": SATISFACTION.items(),
-        "archive_reasons": ARCHIVE_REASONS.items(),
+        "archive_reasons": ArchiveReason.choices,
     }
     return render(request, "web/consoles/callback.html", context, status=status)
 
@@ -153,7 +153,7 @@ def archive_act(request: HttpRequest, number: str) -> HttpResponse:
     else:
         note = request.POST.get("note", "")
         outcome = access.run_action(actions.archive, request, number, reason=reason, note=note)
-    done = f"已归档({ARCHIVE_REASONS.get(reason, '')})"
+    done = f"已归档({dict(ArchiveReason.choices).get(reason, '')})"
     return _back_to_callbacks(request, number, outcome, f"工单 {number} {done}")
 
 
