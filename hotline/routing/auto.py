@@ -53,21 +53,32 @@ def eligible(ticket: Ticket) -> str:
     return ""
 
 
-def maybe_auto_dispatch(ticket: Ticket) -> Ticket | None:
+def advise(ticket: Ticket) -> suggesting.Suggestion | None:
+    """The suggestion auto-dispatch decides on, for a ticket saved or about to be: None
+    when auto-dispatch is off or the ticket is not eligible. A pure read."""
+    if auto_dispatch_threshold() is None or eligible(ticket):
+        return None
+    return suggesting.suggest(ticket)
+
+
+def maybe_auto_dispatch(ticket: Ticket, advice: suggesting.Suggestion | None = None) -> Ticket | None:
     """Dispatch ``ticket`` as the platform itself if the suggestion is confident enough.
 
     Returns the dispatched ticket, or None when it stays for a dispatcher (threshold
     off or not reached, ticket not eligible, or the dispatch was refused). Call it after
     the ticket's creation has committed, with the ticket as it was written (it is not
-    read back); it never raises for a refusal.
+    read back) and, when intake already made and recorded it, ``advise``'s suggestion;
+    without one, the suggestion is made and recorded here. It never raises for a refusal.
     """
     threshold = auto_dispatch_threshold()
     if threshold is None:
         return None
-    if eligible(ticket):
-        return None
-    result = suggesting.suggest(ticket)
-    suggesting.record_suggestion(ticket, result)  # remembered as any shown suggestion: learning reads it
+    result = advice
+    if result is None:
+        result = advise(ticket)
+        if result is None:
+            return None
+        suggesting.record_suggestion(ticket, result)  # remembered as any shown suggestion: learning reads it
     if result.lead is None or result.confidence < threshold:
         return None
     note = (

@@ -514,20 +514,23 @@ def record_suggestion(ticket: Any, s: Suggestion) -> None:
     ``routing.learning`` compares a dispatcher's choice with it. Record only suggestions
     made with the full scope: a suggestion limited to some units is not the engine's."""
     with write_transaction():  # SQLite: queue with the other writers, do not poll for the lock
-        _store(ticket, s)
+        SuggestionRecord.objects.update_or_create(ticket_id=ticket.pk, defaults=_record_fields(s))
 
 
-def _store(ticket: Any, s: Suggestion) -> None:
-    SuggestionRecord.objects.update_or_create(
-        ticket_id=ticket.pk,
-        defaults={
-            "topic": s.topic,
-            "lead_unit_id_suggested": s.lead.unit.id if s.lead else None,
-            "assist_unit_ids": [c.unit.id for c in s.assists],
-            "township_id": s.place.township.id if s.place.township else None,
-            "county_id": s.place.county.id if s.place.county else None,
-            "confidence": s.confidence,
-            "detail": s.to_dict(),
-            "created_at": clock.now(),
-        },
-    )
+def record_first_suggestion(ticket: Any, s: Suggestion) -> None:
+    """``record_suggestion`` for a ticket created in the current transaction: nothing is
+    recorded for it yet, so one insert does."""
+    SuggestionRecord.objects.create(ticket_id=ticket.pk, **_record_fields(s))
+
+
+def _record_fields(s: Suggestion) -> dict[str, Any]:
+    return {
+        "topic": s.topic,
+        "lead_unit_id_suggested": s.lead.unit.id if s.lead else None,
+        "assist_unit_ids": [c.unit.id for c in s.assists],
+        "township_id": s.place.township.id if s.place.township else None,
+        "county_id": s.place.county.id if s.place.county else None,
+        "confidence": s.confidence,
+        "detail": s.to_dict(),
+        "created_at": clock.now(),
+    }

@@ -66,6 +66,12 @@ def merged_in(*, repeat: str, contacts: list[int]) -> Payload:
     return {"from": repeat, "contacts": contacts}
 
 
+def advice_skipped(*, advice: str, note: str, error: str) -> Payload:
+    """``advice_skipped``: which advice (``auto_dispatch``) did not run, what the ticket
+    says of it (zh-CN), and the error's type."""
+    return {"advice": advice, "note": note, "error": error}
+
+
 # ---------------------------------------------------------------------------------------
 # Dispatch: 派单, 签收, 退单, 退单审核, 下派
 

@@ -7,7 +7,10 @@ every channel adapter (Open311, SMS, WeChat, 110). It
    number, the ticket, its first contact, its event and followers) — and, in the same
    transaction, the caller's ``first_step`` when it has one (the operator's on-the-spot
    decision, the portal's photo), so a refused decision leaves no ticket behind;
-2. then, once that has committed, offers the ticket to routing's auto-dispatch (advice).
+   With it goes routing's suggestion, made before the write (a pure read) and recorded
+   in the same transaction;
+2. then, once that has committed, offers the ticket to routing's auto-dispatch (advice)
+   on that suggestion.
 
 Advice never fails an intake: a triage failure leaves a ticket without suggestions that
 says so (``triage["skipped"]``), and an auto-dispatch failure is logged and recorded on
@@ -20,8 +23,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db import transaction
+
 from hotline.db import write_transaction
 from hotline.org.actor import Actor
+from hotline.routing.auto import advise, maybe_auto_dispatch
+from hotline.routing.suggest import Suggestion, record_first_suggestion
+from hotline.tickets import events
 from hotline.tickets.actions import NewContact, create_ticket
 from hotline.tickets.actions.base import record_on
 from hotline.tickets.models import Ticket
@@ -48,28 +56,57 @@ def take_in(
     ``first_step`` runs on the new ticket inside the creation's transaction; it may raise
     an ``ActionError`` to refuse, and then nothing is created. After commit, a new ticket
     is offered to auto-dispatch."""
+    advice = _RoutingAdvice()
     if first_step is None:
-        # No outer transaction: creation holds the day's number counter for one
-        # statement only, so concurrent intakes do not queue behind each other.
-        ticket, created = create_ticket(actor, contact)
+        # No outer transaction: on PostgreSQL creation holds the day's number counter for
+        # one statement only, so concurrent intakes do not queue behind each other.
+        ticket, created = create_ticket(actor, contact, advise=advice.read)
     else:
         with write_transaction():
-            ticket, created = create_ticket(actor, contact)
+            ticket, created = create_ticket(actor, contact, advise=advice.read)
             if created:
                 ticket = first_step(ticket) or ticket
     if created:
         # A ticket the first step already decided (answered, rejected …) is no longer
         # eligible: auto-dispatch takes only accepted tickets.
-        ticket = _offer_to_auto_dispatch(ticket)
+        ticket = _offer_to_auto_dispatch(ticket, advice)
     return Intake(ticket=ticket, created=created)
 
 
-def _offer_to_auto_dispatch(ticket: Ticket) -> Ticket:
-    # Imported here: routing imports the ticket actions, and is advice to intake.
-    from hotline.routing.auto import maybe_auto_dispatch
+@dataclass
+class _RoutingAdvice:
+    """Routing's suggestion for a new ticket: made before the ticket is written (a pure
+    read, outside the writers' queue), recorded in the ticket's own transaction, and
+    the one auto-dispatch then decides on. A failure is kept to be said on the ticket."""
 
+    suggestion: Suggestion | None = None
+    failure: Exception | None = None
+
+    def read(self, ticket: Ticket) -> Callable[[Ticket], None] | None:
+        try:
+            self.suggestion = advise(ticket)
+        except Exception as exc:  # advice: the ticket is accepted whatever routing does
+            log.exception("routing advice for a new ticket failed; it waits for a dispatcher")
+            self.failure = exc
+        return self._store if self.suggestion is not None else None
+
+    def _store(self, ticket: Ticket) -> None:
+        assert self.suggestion is not None
+        try:
+            with transaction.atomic():  # a savepoint: a failed record leaves the intake whole
+                record_first_suggestion(ticket, self.suggestion)
+        except Exception as exc:
+            log.exception("recording the routing suggestion of %s failed", ticket.number)
+            self.suggestion, self.failure = None, exc
+
+
+def _offer_to_auto_dispatch(ticket: Ticket, advice: _RoutingAdvice) -> Ticket:
     try:
-        return maybe_auto_dispatch(ticket) or ticket
+        if advice.failure is not None:
+            raise advice.failure
+        if advice.suggestion is None:
+            return ticket
+        return maybe_auto_dispatch(ticket, advice.suggestion) or ticket
     except Exception as exc:  # advice: the ticket is accepted whatever routing does
         log.exception("auto-dispatch of %s failed; it waits for a dispatcher", ticket.number)
         with write_transaction():
@@ -78,6 +115,8 @@ def _offer_to_auto_dispatch(ticket: Ticket) -> Ticket:
                 locked,
                 "advice_skipped",
                 Actor.system(),
-                {"advice": "auto_dispatch", "note": AUTO_DISPATCH_SKIPPED, "error": type(exc).__name__},
+                events.advice_skipped(
+                    advice="auto_dispatch", note=AUTO_DISPATCH_SKIPPED, error=type(exc).__name__
+                ),
             )
         return locked
