@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hotline.sla.deadlines import KIND_LABELS as DEADLINE_LABELS
+from hotline.tickets import events
 from hotline.tickets.models import ArchiveReason, RejectCategory, Satisfaction, TicketType, Urgency
 
 Choices = tuple[tuple[str, str], ...]
@@ -106,7 +107,7 @@ ACTION_FIELDS: dict[str, tuple[ActionField, ...]] = {
             "审核决定",
             "select",
             True,
-            (("redispatch", "同意退单并改派"), ("overrule", "驳回退单")),
+            ((events.REDISPATCH, "同意退单并改派"), (events.OVERRULE, "驳回退单")),
         ),
         F("lead_unit", "改派主办单位编码", "unit"),
         F("assist_units", "改派协办单位编码", "units", help=_ASSIST_HELP),
