@@ -945,7 +945,7 @@ def main() -> int:
     parser.add_argument(
         "--workers", type=int, default=None, help="gunicorn workers (default: serve's, one per core)"
     )
-    parser.add_argument("--threads", type=int, default=None, help="threads per worker (default: serve's, 4)")
+    parser.add_argument("--threads", type=int, default=None, help="threads per worker (default: serve's, 1)")
     parser.add_argument("--profile", action="store_true", help="also profile in-process requests")
     parser.add_argument("--profile-requests", type=int, default=300)
     parser.add_argument("--pg-admin-url", default=DEFAULT_PG_ADMIN_URL, help="maintenance DB for CREATE/DROP")
