@@ -11,6 +11,7 @@ alone; ``check`` compares that with what the receiver kept, ``rebuild`` replaces
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F
+from django.db.models import Count
 
 from hotline.analytics.kpis import EventRow, LeadShare, facts_of
 from hotline.analytics.models import COUNTER_NAMES, DailyRollup, MonthlyRollup, TicketFacts
@@ -113,14 +114,32 @@ def _add(key: Key, counters: Counters, sign: int) -> None:
 
 
 def _upsert(model: Any, key: dict[str, Any], delta: Counters) -> None:
-    rows = model.objects.filter(**key)
-    if rows.update(**{k: F(k) + v for k, v in delta.items()}):
+    if _increment(model, key, delta):
         return
     try:
         with transaction.atomic():
             model.objects.create(**key, **delta)
     except IntegrityError:  # a concurrent transaction created the row first
-        rows.update(**{k: F(k) + v for k, v in delta.items()})
+        _increment(model, key, delta)
+
+
+def _increment(model: Any, key: dict[str, Any], delta: Counters) -> int:
+    """Add ``delta`` to the row ``key``; how many rows it found (0 or 1). Every action
+    runs this twice, so the statement is written once per set of columns: the ORM's
+    ``update(F(…) + …)`` compiled it afresh each time, a tenth of an intake's CPU."""
+    sql = _increment_sql(model._meta.db_table, tuple(key), tuple(delta))
+    values = [connection.ops.adapt_datefield_value(v) if isinstance(v, date) else v for v in key.values()]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*delta.values(), *values])
+        return int(cursor.rowcount)
+
+
+@functools.cache
+def _increment_sql(table: str, key_columns: tuple[str, ...], counters: tuple[str, ...]) -> str:
+    q = connection.ops.quote_name
+    sets = ", ".join(f"{q(c)} = {q(c)} + %s" for c in counters)
+    where = " AND ".join(f"{q(c)} = %s" for c in key_columns)
+    return f"UPDATE {q(table)} SET {sets} WHERE {where}"  # noqa: S608 - our own table and column names
 
 
 # ---------------------------------------------------------------------------------------
