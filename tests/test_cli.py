@@ -101,3 +101,19 @@ def test_sqlite_maintenance_runs_on_a_real_database(db: Path) -> None:
         "checkpoint_sqlite(); optimize_sqlite(); print('ok')"
     )
     assert hotline(db, "shell", "-c", script).stdout.strip().endswith("ok")
+
+
+def test_a_fresh_migrate_does_not_load_jieba(tmp_path: Path) -> None:
+    # The knowledge base's seed index is data: jieba (a second, a hundred MB) waits for
+    # the first triage or search.
+    env = {**os.environ, "HOTLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}"}
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "hotline", "migrate", "--verbosity", "0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    loaded = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line}
+    assert "jieba" not in loaded

@@ -57,11 +57,13 @@ def article_weights(title: str, body: str, keywords: str) -> dict[str, float]:
     return dict(weights)
 
 
-def index_article(article: Any, term_model: Any) -> None:
-    """Rewrite ``article``'s index rows. ``term_model`` is passed so a data migration can
-    use its historical model."""
+def index_article(article: Any, term_model: Any, weights: dict[str, float] | None = None) -> None:
+    """Rewrite ``article``'s index rows, from ``weights`` when the caller has them (the
+    seed's index is shipped as data) or cut by jieba. ``term_model`` is passed so a data
+    migration can use its historical model."""
+    if weights is None:
+        weights = article_weights(article.title, article.body, article.keywords)
     term_model.objects.filter(article_id=article.pk).delete()
-    weights = article_weights(article.title, article.body, article.keywords)
     term_model.objects.bulk_create(
         [term_model(article_id=article.pk, term=t, weight=round(w, 3)) for t, w in weights.items()]
     )

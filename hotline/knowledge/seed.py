@@ -7,9 +7,12 @@ edits them to its local rules in the admin or on /kb/manage/.
 
 from __future__ import annotations
 
+import functools
+import json
+from pathlib import Path
 from typing import Any
 
-from hotline.knowledge.search import index_article
+from hotline.knowledge.search import article_weights, index_article
 
 ARTICLES: list[dict[str, str]] = [
     {
@@ -195,6 +198,36 @@ ARTICLES: list[dict[str, str]] = [
 ]
 
 
+# The starter articles' index, as ``article_weights`` makes it, shipped as data so that
+# ``hotline migrate`` seeds the knowledge base without loading jieba (a second and a
+# hundred megabytes). tests/knowledge checks it against jieba; after editing ARTICLES,
+# rewrite it with ``python -c "from hotline.knowledge.seed import write_seed_index as w; w()"``.
+SEED_INDEX = Path(__file__).with_name("data") / "seed_index.json"
+
+
+@functools.cache
+def seed_index() -> dict[str, dict[str, float]]:
+    """Title → the article's search words and their weights."""
+    index: dict[str, dict[str, float]] = json.loads(SEED_INDEX.read_text(encoding="utf-8"))
+    return index
+
+
+def computed_seed_index() -> dict[str, dict[str, float]]:
+    return {
+        a["title"]: {
+            t: round(w, 3) for t, w in sorted(article_weights(a["title"], a["body"], a["keywords"]).items())
+        }
+        for a in ARTICLES
+    }
+
+
+def write_seed_index() -> None:
+    SEED_INDEX.parent.mkdir(exist_ok=True)
+    text = json.dumps(computed_seed_index(), ensure_ascii=False, indent=1, sort_keys=True)
+    SEED_INDEX.write_text(text + "\n", encoding="utf-8")
+    seed_index.cache_clear()
+
+
 def seed_articles(article_model: Any, term_model: Any, owner_unit_id: int | None = None) -> int:
     """Create the starter articles that are missing (by title); returns how many were added.
 
@@ -207,6 +240,6 @@ def seed_articles(article_model: Any, term_model: Any, owner_unit_id: int | None
             continue
         article = article_model.objects.create(published=True, owner_unit_id=owner_unit_id, **spec)
         # Historical models (in migrations) have no custom save(): index explicitly.
-        index_article(article, term_model)
+        index_article(article, term_model, seed_index()[spec["title"]])
         added += 1
     return added
