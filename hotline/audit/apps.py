@@ -4,4 +4,3 @@ from django.apps import AppConfig
 class AuditConfig(AppConfig):
     name = "hotline.audit"
     label = "audit"
-    default_auto_field = "django.db.models.BigAutoField"

@@ -4,4 +4,3 @@ from django.apps import AppConfig
 class OrgConfig(AppConfig):
     name = "hotline.org"
     label = "org"
-    default_auto_field = "django.db.models.BigAutoField"

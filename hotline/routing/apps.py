@@ -7,7 +7,6 @@ class RoutingConfig(AppConfig):
     name = "hotline.routing"
     label = "routing"
     verbose_name = "智能派单"
-    default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save

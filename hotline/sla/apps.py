@@ -5,7 +5,6 @@ class SlaConfig(AppConfig):
     name = "hotline.sla"
     label = "sla"
     verbose_name = "时限与督办"
-    default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
         from hotline.sla import checks  # noqa: F401 - registers the calendar coverage check

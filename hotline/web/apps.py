@@ -4,4 +4,3 @@ from django.apps import AppConfig
 class WebConfig(AppConfig):
     name = "hotline.web"
     label = "web"
-    default_auto_field = "django.db.models.BigAutoField"

@@ -8,8 +8,8 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
 from hotline.knowledge.models import Article
-from hotline.tickets.actions.intake import PHONE_RE, REJECT_CATEGORIES
-from hotline.tickets.models import Channel, Emotion, Satisfaction, TicketType, Urgency
+from hotline.tickets.actions.intake import PHONE_RE
+from hotline.tickets.models import Channel, Emotion, RejectCategory, Satisfaction, TicketType, Urgency
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 # Magic numbers of the image types the portal accepts; the browser's claim is not trusted.
@@ -56,7 +56,7 @@ class IntakeForm(forms.Form):
     answer = forms.CharField(label="答复内容", widget=forms.Textarea(attrs={"rows": 3}), required=False)
     article = forms.CharField(label="引用知识条目", max_length=20, required=False, widget=forms.HiddenInput)
     reject_category = forms.ChoiceField(
-        label="不予受理类别", choices=tuple(REJECT_CATEGORIES.items()), initial="other", required=False
+        label="不予受理类别", choices=RejectCategory.choices, initial=RejectCategory.OTHER, required=False
     )
     reject_reason = forms.CharField(label="不予受理理由", max_length=500, required=False)
     police_reason = forms.CharField(label="转110原因", max_length=500, required=False)

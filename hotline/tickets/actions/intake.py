@@ -301,9 +301,6 @@ def answer(
     return perform("answer", number, actor, change, expected_version=expected_version)
 
 
-REJECT_CATEGORIES = dict(RejectCategory.choices)
-
-
 def reject(
     actor: Actor, number: str, *, reason: str, category: str = "other", expected_version: int | None = None
 ) -> Ticket:
@@ -311,8 +308,8 @@ def reject(
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("reason", "请填写不予受理的理由")
-    if category not in REJECT_CATEGORIES:
-        raise InvalidInput("category", f"未知类别「{category}」,可选:{', '.join(REJECT_CATEGORIES)}")
+    if category not in RejectCategory.values:
+        raise InvalidInput("category", f"未知类别「{category}」,可选:{', '.join(RejectCategory.values)}")
 
     def change(ticket: Ticket, actor: Actor, now: datetime) -> dict[str, Any]:
         ticket.state = State.REJECTED

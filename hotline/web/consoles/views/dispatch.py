@@ -13,7 +13,7 @@ from hotline.errors import ActionError
 from hotline.org.actor import Actor
 from hotline.org.models import Role
 from hotline.org.scope import DataScope
-from hotline.tickets import actions
+from hotline.tickets import actions, events
 from hotline.tickets.models import Ticket
 from hotline.tickets.selectors import scoped_tickets
 from hotline.web.consoles import access, listing, queries
@@ -166,11 +166,11 @@ def rule_return(request: HttpRequest, number: str) -> HttpResponse:
     access.scoped_ticket(request, number)
     decision = request.POST.get("decision", "")
     kwargs: dict[str, Any] = {"decision": decision, "reason": request.POST.get("reason", "")}
-    if decision == "redispatch":
+    if decision == events.REDISPATCH:
         kwargs["lead_unit"] = (request.POST.get("lead_unit") or "").strip()
         kwargs["assist_units"] = [c for c in request.POST.getlist("assist_units") if c.strip()]
     outcome = access.run_action(actions.rule_return, request, number, **kwargs)
-    done = "已改派" if decision == "redispatch" else "已驳回退单,退回原单位办理"
+    done = "已改派" if decision == events.REDISPATCH else "已驳回退单,退回原单位办理"
     return _done(request, outcome, number, "returns", f"工单 {number} {done}")
 
 
