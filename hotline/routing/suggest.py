@@ -517,10 +517,17 @@ def record_suggestion(ticket: Any, s: Suggestion) -> None:
         SuggestionRecord.objects.update_or_create(ticket_id=ticket.pk, defaults=_record_fields(s))
 
 
-def record_first_suggestion(ticket: Any, s: Suggestion) -> None:
+def first_record(s: Suggestion) -> SuggestionRecord:
+    """The record of ``s`` for a ticket about to be created, built before its transaction
+    (``record_first_suggestion`` sets the ticket and writes it)."""
+    return SuggestionRecord(**_record_fields(s))
+
+
+def record_first_suggestion(ticket: Any, record: SuggestionRecord) -> None:
     """``record_suggestion`` for a ticket created in the current transaction: nothing is
-    recorded for it yet, so one insert does."""
-    SuggestionRecord.objects.create(ticket_id=ticket.pk, **_record_fields(s))
+    recorded for it yet, so one insert does (no savepoint, no read first)."""
+    record.ticket_id = ticket.pk
+    SuggestionRecord.objects.bulk_create([record], ignore_conflicts=True)
 
 
 def _record_fields(s: Suggestion) -> dict[str, Any]:

@@ -23,12 +23,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import transaction
-
 from hotline.db import write_transaction
 from hotline.org.actor import Actor
 from hotline.routing.auto import advise, maybe_auto_dispatch
-from hotline.routing.suggest import Suggestion, record_first_suggestion
+from hotline.routing.models import SuggestionRecord
+from hotline.routing.suggest import Suggestion, first_record, record_first_suggestion
 from hotline.tickets import events
 from hotline.tickets.actions import NewContact, create_ticket
 from hotline.tickets.actions.base import record_on
@@ -80,24 +79,23 @@ class _RoutingAdvice:
     the one auto-dispatch then decides on. A failure is kept to be said on the ticket."""
 
     suggestion: Suggestion | None = None
+    record: SuggestionRecord | None = None
     failure: Exception | None = None
 
     def read(self, ticket: Ticket) -> Callable[[Ticket], None] | None:
         try:
             self.suggestion = advise(ticket)
+            self.record = first_record(self.suggestion) if self.suggestion is not None else None
         except Exception as exc:  # advice: the ticket is accepted whatever routing does
             log.exception("routing advice for a new ticket failed; it waits for a dispatcher")
-            self.failure = exc
-        return self._store if self.suggestion is not None else None
+            self.suggestion, self.failure = None, exc
+        return self._store if self.record is not None else None
 
     def _store(self, ticket: Ticket) -> None:
-        assert self.suggestion is not None
-        try:
-            with transaction.atomic():  # a savepoint: a failed record leaves the intake whole
-                record_first_suggestion(ticket, self.suggestion)
-        except Exception as exc:
-            log.exception("recording the routing suggestion of %s failed", ticket.number)
-            self.suggestion, self.failure = None, exc
+        # Everything that could fail was done in ``read``: what is left is one insert of
+        # values already built, which fails only if the transaction itself does.
+        assert self.record is not None
+        record_first_suggestion(ticket, self.record)
 
 
 def _offer_to_auto_dispatch(ticket: Ticket, advice: _RoutingAdvice) -> Ticket:
