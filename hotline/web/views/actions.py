@@ -20,6 +20,7 @@ from typing import Any
 from django.http import QueryDict
 
 from hotline.errors import InvalidInput
+from hotline.org.actor import CITIZEN_ROLE
 from hotline.org.models import User
 from hotline.tickets.action_fields import ACTION_FIELDS, ActionField
 from hotline.tickets.lifecycle import TRANSITIONS, allowed_actions
@@ -94,6 +95,8 @@ def forms_for(
     forms = []
     for name in allowed_actions(ticket.state):
         transition = TRANSITIONS[name]
+        if transition.roles == {CITIZEN_ROLE}:
+            continue  # the citizen's own (the rating): on the portal, never in their name here
         if not (user.is_superuser or user.role in transition.roles):
             continue
         values = data if (data is not None and name == failed) else None
