@@ -40,9 +40,6 @@ from hotline.tickets.models import Contact
 BEIJING = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")
 BATCH = 100
-DEPT_RE = re.compile(
-    r"([\u4e00-\u9fa5A-Z0-9]{2,24}?(?:人民政府|政府办公室|管理委员会|委员会|管委会|局|厅|办公室|办|委|中心|公司|街道办事处|街道|镇|乡))"
-)
 
 
 @dataclass

@@ -101,7 +101,6 @@ BUREAUS: list[Bureau] = [
     B("DFZ", "地方志办公室", "史志办", "地方志 年鉴"),
     B("BZB", "机构编制委员会办公室", "编办", "机构编制 事业单位登记"),
 ]
-BUREAU_BY_ABBR = {b.abbr: b for b in BUREAUS}
 SMALL_BUREAUS = 9  # small scale: the first nine at county level
 SMALL_PREFECTURE_BUREAUS = 12  # small scale: the twelve the field study names
 

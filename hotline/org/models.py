@@ -24,9 +24,6 @@ class Level(models.TextChoices):
     VILLAGE = "village", "村(社区)级"
 
 
-LEVEL_DEPTH = {Level.CENTRE: 0, Level.PREFECTURE: 1, Level.COUNTY: 2, Level.TOWNSHIP: 3, Level.VILLAGE: 4}
-
-
 class UnitKind(models.TextChoices):
     CENTRE = "centre", "热线中心"
     GOVERNMENT = "government", "人民政府"

@@ -193,10 +193,6 @@ def boundaries(scope: DataScope, limit: int = 300) -> list[dict[str, Any]]:
     return [{"name": b.unit.name, "geojson": b.geojson} for b in qs.order_by("unit__path")[:limit]]
 
 
-def units_named(ids: list[int]) -> dict[int, Unit]:
-    return {u.pk: u for u in Unit.objects.filter(pk__in=ids)}
-
-
 __all__ = [
     "RATES",
     "Ticket",
