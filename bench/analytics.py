@@ -5,8 +5,8 @@
 
 Builds a scratch database (SQLite file in /tmp, or PostgreSQL database
 ``bench_analytics``), inserts synthetic units and tickets with bulk SQL, builds the
-rollups with one INSERT … SELECT … GROUP BY (the table the ``ticket_changed`` receiver
-keeps), then times "one month's KPIs for every unit" both ways and checks that both
+rollups with one INSERT … SELECT … GROUP BY (the table the rollups follower,
+``analytics.rollups.count_change``, keeps), then times "one month's KPIs for every unit" both ways and checks that both
 give the same counters. Prints figures, not pass/fail.
 """
 

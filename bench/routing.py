@@ -26,7 +26,7 @@ order of its first dispatch. The truth is the unit the centre finally dispatched
 (the re-dispatch after an accepted return, else the first dispatch). It prints the
 first-time-right rate of the recorded history, the engine's top-1 / top-3 agreement with
 the truth from the catalogue alone and with online learning (after each ticket the
-dispatcher's choice is learned, as the ``ticket_changed`` receiver does), the share of
+dispatcher's choice is learned, as the ``routing.learning`` follower does), the share of
 tickets at or above the auto-dispatch threshold and its accuracy there, and the latency
 of ``suggest`` on the demo org against ``Ticket.objects.get``.
 """

@@ -147,7 +147,7 @@ class _Batches:
             return
         if not self.replaying:
             # Entered at the first batch: a re-run with nothing new leaves the
-            # receivers alone, and the rollups are not rebuilt for nothing.
+            # followers alone, and the rollups are not rebuilt for nothing.
             self.replay.enter_context(_bulk_replay())
             self.replaying = True
         with write_transaction():

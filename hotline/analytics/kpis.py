@@ -167,8 +167,8 @@ def facts_of(
     """(day, unit id, counters) of one ticket, from its row, its events, its current
     active lead assignment and the number of tickets merged into it.
 
-    A pure function: the ``ticket_changed`` receiver and the full recomputation both
-    call it, which is why the rollups equal a recomputation.
+    A pure function: the rollups follower (``rollups.count_change``) and the full
+    recomputation both call it, which is why the rollups equal a recomputation.
     """
     ev = list(events)
     c = dict.fromkeys(COUNTER_NAMES, 0)

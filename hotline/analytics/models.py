@@ -1,10 +1,12 @@
-"""Analytics tables: per-ticket KPI facts and the daily rollups built from them.
+"""Analytics tables: per-ticket KPI facts and the rollups built from them.
 
 ``TicketFacts`` holds, for every ticket, the counters it contributes to the KPIs (see
 ``hotline.analytics.kpis``) and the (day, unit) it is counted under. ``DailyRollup`` is
-the sum of the facts per (day, unit): the table the KPI queries read. Both are kept in
-the action's transaction by the ``ticket_changed`` receiver, and ``hotline analytics
-check`` proves them equal to a recomputation from the tickets and their events.
+the sum of the facts per (day, unit): the table the KPI queries read; ``MonthlyRollup``
+the same per (month, unit), for whole months. All three are kept in the action's
+transaction by the rollups follower (``rollups.count_change``, see
+``tickets.followers``), and ``hotline analytics check`` proves them equal to a
+recomputation from the tickets and their events.
 """
 
 from __future__ import annotations

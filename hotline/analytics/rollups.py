@@ -2,11 +2,12 @@
 
 ``count_change`` runs inside every action's transaction (the first follower in
 ``tickets.followers``): it recomputes the ticket's facts with ``kpis.facts_of``,
-stores them, and adds the difference to the (day, unit) rollup rows — a ticket that
-moves to another unit leaves the old unit's counters and joins the new one's.
+stores them, and adds the difference to the (day, unit) and (month, unit) rollup rows —
+a ticket that moves to another unit leaves the old unit's counters and joins the new
+one's.
 
 ``recompute`` derives every fact from the tickets, their assignments and their events
-alone; ``check`` compares that with what the receiver kept, ``rebuild`` replaces it.
+alone; ``check`` compares that with what ``count_change`` kept, ``rebuild`` replaces it.
 """
 
 from __future__ import annotations

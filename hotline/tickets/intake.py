@@ -6,9 +6,9 @@ every channel adapter (Open311, SMS, WeChat, 110). It
 1. creates the ticket (``actions.create_ticket``: validation, triage as advice, the
    number, the ticket, its first contact, its event and followers) — and, in the same
    transaction, the caller's ``first_step`` when it has one (the operator's on-the-spot
-   decision, the portal's photo), so a refused decision leaves no ticket behind;
-   With it goes routing's suggestion, made before the write (a pure read) and recorded
-   in the same transaction;
+   decision, the portal's photo), so a refused decision leaves no ticket behind. With
+   it goes routing's suggestion, made before the write (a pure read) and recorded in
+   the same transaction;
 2. then, once that has committed, offers the ticket to routing's auto-dispatch (advice)
    on that suggestion.
 
