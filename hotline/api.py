@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import re
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 
 from hotline.analytics.api import router as analytics_router
 from hotline.errors import ActionError
@@ -15,6 +20,38 @@ from hotline.sla.api import router as sla_router
 from hotline.tickets.api import public_router
 from hotline.tickets.api import router as tickets_router
 
+# How deep a JSON body may nest: every body of this API is a flat object (a list of unit
+# codes at most); deeper is an attack on the parser, not a request.
+MAX_DEPTH = 8
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(value: str) -> str:
+    """Text as it may be stored: no NUL (PostgreSQL cannot hold it) and no lone UTF-16
+    surrogate (no database can encode it), each replaced the way a browser shows it."""
+    return _LONE_SURROGATE.sub("\ufffd", value.replace("\x00", ""))
+
+
+def _cleaned(value: Any, depth: int = 0) -> Any:
+    if depth > MAX_DEPTH:
+        raise ValueError("JSON nested too deeply")
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [_cleaned(v, depth + 1) for v in value]
+    if isinstance(value, dict):
+        return {clean_text(k): _cleaned(v, depth + 1) for k, v in value.items()}
+    return value
+
+
+class CleanJsonParser(Parser):
+    """JSON bodies with their text cleaned and their depth bounded. (A NUL in the path or
+    the query string never gets here: ``web.middleware.refuse_nul_bytes``.)"""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        return _cleaned(json.loads(request.body))
+
+
 api = NinjaAPI(
     title="12345 政务服务便民热线平台 API",
     version="1",
@@ -23,6 +60,7 @@ api = NinjaAPI(
     auth=TokenAuth(),
     urls_namespace="api-v1",
     docs_url="/docs",
+    parser=CleanJsonParser(),
 )
 
 
@@ -34,6 +72,13 @@ def on_action_error(request: HttpRequest, exc: ActionError) -> HttpResponse:
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return api.create_response(request, {"code": "unauthorized", "message": "未登录或令牌无效"}, status=401)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # ninja's own refusals (an unparsable body …) in the API's zh-CN shape.
+    message = "请求体不是有效的 JSON,或嵌套过深" if exc.status_code == 400 else str(exc)
+    return api.create_response(request, {"code": "bad_request", "message": message}, status=exc.status_code)
 
 
 @api.exception_handler(ValidationError)

@@ -12,6 +12,7 @@ from ninja import Query, Router, Schema
 
 from hotline.analytics import queries
 from hotline.analytics.kpis import COUNTERS, KPIS, LIVE_KPIS
+from hotline.bounds import MAX_DAYS, MAX_PAGE, within_dates
 from hotline.errors import Forbidden
 from hotline.org.models import User
 from hotline.org.scope import DataScope
@@ -87,7 +88,7 @@ def kpi_drill(
     when: Query[PeriodQuery],
     unit: str = "",
     part: str = "numerator",
-    page: int = 1,
+    page: int = Query(1, ge=1, le=MAX_PAGE),  # type: ignore[assignment]
     subtree: bool = False,
 ) -> dict[str, Any]:
     p = when.parse()
@@ -104,7 +105,12 @@ def kpi_drill(
 
 
 @router.get("/hotspots", summary="热点诉求")
-def hotspot_list(request: HttpRequest, days: int = 30, as_of: str = "", top: int = 20) -> dict[str, Any]:
+def hotspot_list(
+    request: HttpRequest,
+    days: int = Query(30, ge=1, le=MAX_DAYS),  # type: ignore[assignment]
+    as_of: str = "",
+    top: int = Query(20, ge=1, le=100),  # type: ignore[assignment]
+) -> dict[str, Any]:
     from datetime import datetime, time
 
     from django.utils import timezone
@@ -115,12 +121,11 @@ def hotspot_list(request: HttpRequest, days: int = 30, as_of: str = "", top: int
     moment = None
     if as_of:
         try:
-            moment = timezone.make_aware(datetime.combine(datetime.fromisoformat(as_of).date(), time.max))
+            day = datetime.fromisoformat(as_of).date()
         except ValueError as exc:
             raise InvalidInput("as_of", "as_of 须为 YYYY-MM-DD") from exc
-    if not 1 <= days <= 3660:
-        raise InvalidInput("days", "days 须在 1 到 3660 之间")
-    found = find_hotspots(_scope(request), as_of=moment, days=days, top=min(max(top, 1), 100))
+        moment = timezone.make_aware(datetime.combine(within_dates(day, "as_of"), time.max))
+    found = find_hotspots(_scope(request), as_of=moment, days=days, top=top)
     return {"days": days, "hotspots": [h.as_dict() for h in found]}
 
 

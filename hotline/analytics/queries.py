@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import BigIntegerField, Count, Q, Sum
 from django.db.models.functions import Cast, Coalesce
@@ -22,6 +23,7 @@ from hotline import clock
 from hotline.analytics.kpis import KPIS, LIVE_KPIS, value
 from hotline.analytics.kpis import score as score_of
 from hotline.analytics.models import COUNTER_NAMES, DailyRollup, MonthlyRollup, TicketFacts
+from hotline.bounds import within_dates
 from hotline.errors import Forbidden, InvalidInput, NotFound
 from hotline.org.models import Level, Unit
 from hotline.org.scope import DataScope
@@ -69,7 +71,7 @@ def parse_period(period: str = "", start: str = "", end: str = "") -> Period:
         raise InvalidInput("period", "时间段格式应为 YYYY-MM、YYYY、YYYY-Qn 或 start/end=YYYY-MM-DD") from exc
     if e < s:
         raise InvalidInput("end", "结束日期不能早于开始日期")
-    return Period(s, e)
+    return Period(within_dates(s, "start"), within_dates(e, "end"))
 
 
 @dataclass
@@ -150,9 +152,12 @@ def period_sums(period: Period, unit_ids: Any = None) -> dict[int, dict[str, int
         if unit_ids is not None:
             qs = qs.filter(unit_id__in=unit_ids)
         # Executed as plain SQL: Django's per-value converters cost more than the query.
-        sql, params = (
-            qs.values("unit_id").annotate(**sums).values_list("unit_id", *sums).query.sql_with_params()
-        )
+        try:
+            sql, params = (
+                qs.values("unit_id").annotate(**sums).values_list("unit_id", *sums).query.sql_with_params()
+            )
+        except EmptyResultSet:  # no unit asked for (e.g. a level with none in the caller's scope)
+            continue
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             found = cursor.fetchall()

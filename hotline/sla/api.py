@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from hotline import clock
-from hotline.errors import InvalidInput, NotFound
+from hotline.bounds import MAX_PAGE
+from hotline.errors import NotFound
 from hotline.sla.models import Notification
 
 router = Router(tags=["消息"])
@@ -41,9 +42,11 @@ class InboxOut(Schema):
 
 
 @router.get("/notifications", response=InboxOut, summary="我的消息")
-def inbox(request: HttpRequest, unread: bool = False, page: int = 1) -> dict[str, Any]:
-    if page < 1:
-        raise InvalidInput("page", "页码须为正整数")
+def inbox(
+    request: HttpRequest,
+    unread: bool = False,
+    page: int = Query(1, ge=1, le=MAX_PAGE),  # type: ignore[assignment]
+) -> dict[str, Any]:
     qs = Notification.objects.filter(user=request.auth).select_related("ticket")  # type: ignore[attr-defined]
     unread_count = qs.filter(read_at__isnull=True).count()
     if unread:

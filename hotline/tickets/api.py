@@ -10,9 +10,10 @@ import json
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Status
+from ninja import Query, Router, Status
 from pydantic import ValidationError
 
+from hotline.bounds import MAX_PAGE
 from hotline.errors import ActionError, NotFound
 from hotline.org.actor import ROLE_LABELS, Actor
 from hotline.org.models import User
@@ -115,7 +116,11 @@ def create(request: HttpRequest, body: TicketIn) -> Status[dict[str, Any]]:
 
 @router.get("/tickets", response=TicketPage, summary="工单列表(数据范围内)")
 def list_tickets(
-    request: HttpRequest, state: str = "", unit: str = "", q: str = "", page: int = 1
+    request: HttpRequest,
+    state: str = "",
+    unit: str = "",
+    q: str = "",
+    page: int = Query(1, ge=1, le=MAX_PAGE),  # type: ignore[assignment]
 ) -> dict[str, Any]:
     result = selectors.list_tickets(_actor(request).scope, state=state, unit=unit, q=q, page=page)
     return {
