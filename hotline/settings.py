@@ -10,15 +10,14 @@ import os
 from pathlib import Path
 
 from hotline import dburl
+from hotline.keys import django_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("HOTLINE_DATA_DIR", Path.cwd()))
 
 DEBUG = os.environ.get("HOTLINE_DEBUG", "") == "1"
-# A development key is fine for the embedded demo; production sets its own.
-SECRET_KEY = os.environ.get(
-    "HOTLINE_SECRET_KEY", "hotline-embedded-demo-key-change-me-in-production-0123456789"
-)  # noqa: S105
+# HOTLINE_SECRET_KEY, else this installation's own random key file (hotline.keys).
+SECRET_KEY = django_secret_key(DATA_DIR)
 ALLOWED_HOSTS = [
     h for h in os.environ.get("HOTLINE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
 ]
@@ -95,6 +94,21 @@ LOGIN_URL = "/login/"
 MEDIA_ROOT = os.environ.get("HOTLINE_MEDIA_ROOT") or str(DATA_DIR / "media")
 # Map tiles for the leader's map: empty means no tiles (an approved source must be set).
 HOTLINE_MAP_TILES = os.environ.get("HOTLINE_MAP_TILES", "")
+
+# HOTLINE_HTTPS=1: the platform is reached over HTTPS only (directly or through a proxy
+# that sets X-Forwarded-Proto): cookies are sent over HTTPS only, browsers are told to
+# keep to HTTPS for a year (HSTS), and plain HTTP is redirected.
+HTTPS = os.environ.get("HOTLINE_HTTPS", "") == "1"
+if HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = 31_536_000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    # The health probe of a load balancer speaks plain HTTP on the inside.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # API tokens live this long; a new login issues a new one.
 HOTLINE_TOKEN_TTL_HOURS = int(os.environ.get("HOTLINE_TOKEN_TTL_HOURS", "720"))

@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class WebConfig(AppConfig):
     name = "hotline.web"
     label = "web"
+
+    def ready(self) -> None:
+        from hotline.web import checks  # noqa: F401 - registers the serving checks
