@@ -11,10 +11,20 @@ from pathlib import Path
 import pytest
 
 
-def hotline(db: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "HOTLINE_DATABASE_URL": f"sqlite:///{db}"}
+def hotline(
+    db: Path, *args: str, check: bool = True, python_flags: tuple[str, ...] = (), **env: str
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python [python_flags] -m hotline args`` on the SQLite file ``db``, with
+    ``env`` added to (or, when empty, removed from) the environment."""
+    environ = {**os.environ, "HOTLINE_DATABASE_URL": f"sqlite:///{db}", **env}
+    environ = {k: v for k, v in environ.items() if v}
     result = subprocess.run(
-        [sys.executable, "-m", "hotline", *args], env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, *python_flags, "-m", "hotline", *args],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=db.parent,
     )
     if check and result.returncode != 0:
         raise AssertionError(f"hotline {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
@@ -106,14 +116,8 @@ def test_sqlite_maintenance_runs_on_a_real_database(db: Path) -> None:
 def test_a_fresh_migrate_does_not_load_jieba(tmp_path: Path) -> None:
     # The knowledge base's seed index is data: jieba (a second, a hundred MB) waits for
     # the first triage or search.
-    env = {**os.environ, "HOTLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}"}
-    result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "hotline", "migrate", "--verbosity", "0"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    result = hotline(
+        tmp_path / "fresh.sqlite3", "migrate", "--verbosity", "0", python_flags=("-X", "importtime")
     )
-    assert result.returncode == 0, result.stderr[-2000:]
     loaded = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line}
     assert "jieba" not in loaded

@@ -99,22 +99,27 @@ class _RoutingAdvice:
 
 
 def _offer_to_auto_dispatch(ticket: Ticket, advice: _RoutingAdvice) -> Ticket:
+    if advice.failure is not None:  # already logged where it happened
+        return _advice_skipped(ticket, advice.failure)
+    if advice.suggestion is None:
+        return ticket
     try:
-        if advice.failure is not None:
-            raise advice.failure
-        if advice.suggestion is None:
-            return ticket
         return maybe_auto_dispatch(ticket, advice.suggestion) or ticket
     except Exception as exc:  # advice: the ticket is accepted whatever routing does
         log.exception("auto-dispatch of %s failed; it waits for a dispatcher", ticket.number)
-        with write_transaction():
-            locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
-            record_on(
-                locked,
-                "advice_skipped",
-                Actor.system(),
-                events.advice_skipped(
-                    advice="auto_dispatch", note=AUTO_DISPATCH_SKIPPED, error=type(exc).__name__
-                ),
-            )
-        return locked
+        return _advice_skipped(ticket, exc)
+
+
+def _advice_skipped(ticket: Ticket, exc: Exception) -> Ticket:
+    """Say on the ticket that auto-dispatch did not run, so the dispatcher knows why."""
+    with write_transaction():
+        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        record_on(
+            locked,
+            "advice_skipped",
+            Actor.system(),
+            events.advice_skipped(
+                advice="auto_dispatch", note=AUTO_DISPATCH_SKIPPED, error=type(exc).__name__
+            ),
+        )
+    return locked

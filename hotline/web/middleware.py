@@ -9,23 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 
 NUL = "\x00"
 MESSAGE = "请求中含有不允许的空字符(NUL)"
 
 
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _in_fields(data: QueryDict) -> bool:
+    return any(NUL in key or any(NUL in v for v in values) for key, values in data.lists())
+
+
 def _has_nul(request: HttpRequest) -> bool:
-    if NUL in request.path:
+    if NUL in request.path or _in_fields(request.GET):
         return True
-    if any(NUL in key or any(NUL in v for v in values) for key, values in request.GET.lists()):
-        return True
-    if request.method == "POST" and request.content_type in (
-        "application/x-www-form-urlencoded",
-        "multipart/form-data",
-    ):
-        return any(NUL in key or any(NUL in v for v in values) for key, values in request.POST.lists())
-    return False
+    return request.method == "POST" and request.content_type in FORMS and _in_fields(request.POST)
 
 
 def refuse_nul_bytes(

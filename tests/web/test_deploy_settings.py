@@ -3,32 +3,21 @@ every command, and HOTLINE_HTTPS=1 makes ``check --deploy`` clean."""
 
 from __future__ import annotations
 
-import os
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 from hotline.keys import PUBLISHED_KEYS
+from tests.test_cli import hotline as run
+
+# Set by the test session or the caller's shell; each test says what it wants instead.
+CLEARED = ("HOTLINE_SECRET_KEY", "HOTLINE_DEBUG", "HOTLINE_HTTPS", "DJANGO_ALLOW_ASYNC_UNSAFE")
 
 
 def hotline(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environ = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("HOTLINE_SECRET_KEY", "HOTLINE_DEBUG", "HOTLINE_HTTPS", "DJANGO_ALLOW_ASYNC_UNSAFE")
-    }
-    environ.update(
-        HOTLINE_DATA_DIR=str(data_dir), HOTLINE_DATABASE_URL=f"sqlite:///{data_dir / 'db.sqlite3'}"
-    )
-    environ.update(env)
-    return subprocess.run(
-        [sys.executable, "-m", "hotline", *args],
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=data_dir,
+    cleared = dict.fromkeys(CLEARED, "")
+    return run(
+        data_dir / "db.sqlite3", *args, check=False, **{**cleared, "HOTLINE_DATA_DIR": str(data_dir), **env}
     )
 
 
