@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from hotline import dburl
+from hotline import bounds, dburl
 from hotline.keys import django_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "hotline.web.middleware.limit_request_size",
     "hotline.web.middleware.refuse_nul_bytes",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -92,6 +93,16 @@ WHITENOISE_AUTOREFRESH = DEBUG
 LOGIN_URL = "/login/"
 # Citizens' uploaded photos; served only through the scoped ticket page, never directly.
 MEDIA_ROOT = os.environ.get("HOTLINE_MEDIA_ROOT") or str(DATA_DIR / "media")
+# Bodies are capped before they are read (hotline.bounds, web.middleware.limit_request_size);
+# Django's own limits agree with those caps. An upload past 1 MB waits in a temporary file.
+DATA_UPLOAD_MAX_MEMORY_SIZE = bounds.MAX_BODY_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = bounds.MAX_BODY_BYTES
+DATA_UPLOAD_MAX_NUMBER_FILES = bounds.MAX_FILES
+FILE_UPLOAD_HANDLERS = [
+    "hotline.web.middleware.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 # Map tiles for the leader's map: empty means no tiles (an approved source must be set).
 HOTLINE_MAP_TILES = os.environ.get("HOTLINE_MAP_TILES", "")
 

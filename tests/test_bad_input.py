@@ -1,15 +1,21 @@
 """No input reaches a server error: out-of-range pages and dates answer 422, a NUL byte
 in a path, query or form is a 400, and JSON text is cleaned of NUL and lone surrogates —
-the same on SQLite and PostgreSQL (which cannot store a NUL)."""
+the same on SQLite and PostgreSQL (which cannot store a NUL). A body over its size is a
+413 before it is read, and nothing of it is stored."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
+from hotline.bounds import MAX_BODY_BYTES, MAX_FILE_BYTES, MAX_UPLOAD_BYTES
 from hotline.tickets.models import Contact, Ticket
+from hotline.web.models import Attachment
 from tests.web.helpers import client_for
 
 pytestmark = pytest.mark.django_db
@@ -67,3 +73,60 @@ def test_a_unit_user_gets_rankings_and_the_report_for_any_level(org: Any, api_as
     response = api_as("a_zj").get(f"/kpis/ranking?level={level}")
     assert response.status_code == 200 and response.json()["level"] == level
     assert client_for(org.a_housing_handler).get("/analytics/report/").status_code == 200
+
+
+PORTAL_REQUEST = {"text": "石门县龙潭镇老街下水道堵塞,污水漫到路面", "phone": "13712345678"}
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.fixture
+def media(settings: Any, tmp_path: Path) -> Path:
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return tmp_path / "media"
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type", "length"),
+    [
+        ("/portal/", "multipart/form-data; boundary=x", MAX_UPLOAD_BYTES + 1),
+        ("/login/", "application/x-www-form-urlencoded", MAX_BODY_BYTES + 1),
+        ("/api/v1/tickets", "application/json", MAX_BODY_BYTES + 1),
+        ("/api/v1/auth/token", "application/json", 10**12),
+    ],
+)
+def test_a_body_over_its_cap_is_413_before_it_is_read(
+    org: Any, path: str, content_type: str, length: int
+) -> None:
+    # The body sent is empty: reading the declared length of it would fail the request.
+    response = Client().generic("POST", path, b"", content_type=content_type, CONTENT_LENGTH=str(length))
+    assert response.status_code == 413
+    text = response.content.decode() if not path.startswith("/api/") else response.json()["message"]
+    assert "过大" in text and "MB" in text
+    assert not Ticket.objects.exists()
+
+
+def test_a_photo_over_the_cap_stops_the_upload_and_stores_nothing(org: Any, media: Path) -> None:
+    big = SimpleUploadedFile("big.png", PNG + b"\x00" * MAX_FILE_BYTES, content_type="image/png")
+    response = Client().post("/portal/", {**PORTAL_REQUEST, "photo": big})
+    assert response.status_code == 413
+    assert "每个文件不能超过 5 MB" in response.content.decode()
+    assert not Ticket.objects.exists() and not Attachment.objects.exists()
+    assert not media.exists() or not any(media.rglob("*.*"))
+
+
+def test_a_photo_within_the_cap_is_kept(org: Any, media: Path) -> None:
+    photo = PNG + b"\x00" * (MAX_FILE_BYTES - len(PNG))
+    response = Client().post(
+        "/portal/", {**PORTAL_REQUEST, "photo": SimpleUploadedFile("ok.png", photo, content_type="image/png")}
+    )
+    assert response.status_code == 302
+    assert Path(Attachment.objects.get().file.path).stat().st_size == MAX_FILE_BYTES
+
+
+def test_too_many_files_or_a_broken_form_is_refused_in_words(org: Any, media: Path) -> None:
+    files = {f"photo{i}": SimpleUploadedFile(f"{i}.png", PNG, content_type="image/png") for i in range(5)}
+    many = Client().post("/portal/", {**PORTAL_REQUEST, **files})
+    assert many.status_code == 413 and "最多 4 个文件" in many.content.decode()
+    broken = Client().generic("POST", "/portal/", b"--x\r\nfoo", content_type="multipart/form-data")
+    assert broken.status_code == 400 and "表单格式无效" in broken.content.decode()
+    assert not Ticket.objects.exists()

@@ -11,7 +11,6 @@ from hotline.knowledge.models import Article
 from hotline.tickets.actions.intake import PHONE_RE
 from hotline.tickets.models import Channel, Emotion, RejectCategory, Satisfaction, TicketType, Urgency
 
-MAX_PHOTO_BYTES = 5 * 1024 * 1024
 # Magic numbers of the image types the portal accepts; the browser's claim is not trusted.
 IMAGE_SIGNATURES = {
     b"\xff\xd8\xff": "image/jpeg",
@@ -110,8 +109,7 @@ class PortalForm(forms.Form):
         photo: UploadedFile | None = self.cleaned_data.get("photo")
         if not photo:
             return None
-        if (photo.size or 0) > MAX_PHOTO_BYTES:
-            raise forms.ValidationError("照片不能超过 5 MB")
+        # Its size was capped while it was read (web.middleware.CappedUploadHandler).
         head = photo.read(16)
         photo.seek(0)
         kind = next((t for sig, t in IMAGE_SIGNATURES.items() if head.startswith(sig)), None)

@@ -66,15 +66,6 @@ def test_submit_creates_web_ticket_and_shows_number(client: Client, org: Any) ->
         ({"phone": ""}, {}, "请填写手机号码"),
         ({"phone": "12ab"}, {}, "电话号码格式不正确"),
         ({}, {"photo": SimpleUploadedFile("x.txt", b"hello world", content_type="image/png")}, "只能上传"),
-        (
-            {},
-            {
-                "photo": SimpleUploadedFile(
-                    "big.png", PNG + b"\x00" * (5 * 1024 * 1024), content_type="image/png"
-                )
-            },
-            "不能超过 5 MB",
-        ),
     ],
 )
 def test_bad_submission_saves_nothing(

@@ -47,7 +47,7 @@ def roles_required(*roles: str) -> Callable[[View], View]:
 
 
 def error_page(request: HttpRequest, status: int, message: str) -> HttpResponse:
-    titles = {403: "无权访问", 404: "未找到", 409: "操作冲突", 429: "请求过于频繁"}
+    titles = {403: "无权访问", 404: "未找到", 409: "操作冲突", 413: "内容过大", 429: "请求过于频繁"}
     return render(
         request,
         "web/error.html",
