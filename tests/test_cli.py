@@ -121,3 +121,80 @@ def test_a_fresh_migrate_does_not_load_jieba(tmp_path: Path) -> None:
     )
     loaded = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line}
     assert "jieba" not in loaded
+
+
+def said_in_words(result: subprocess.CompletedProcess[str], *fragments: str) -> str:
+    """The command failed with one zh-CN line on stderr naming ``fragments``, no traceback."""
+    message = result.stderr.strip()
+    assert result.returncode != 0 and "Traceback" not in message, message
+    assert len(message.splitlines()) == 1 and message.startswith("错误:"), message
+    assert all(f in message for f in fragments), message
+    return message
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("mysql://hotline@db/hotline", "不支持的协议「mysql」"),
+        ("hotline.sqlite3", "缺少协议"),
+        ("postgresql://hotline@db:port/hotline", "端口"),
+        ("sqlite://", "缺少数据库文件路径"),
+    ],
+)
+def test_a_malformed_database_url_is_said_in_words(tmp_path: Path, url: str, said: str) -> None:
+    result = hotline(tmp_path / "x.sqlite3", "migrate", check=False, HOTLINE_DATABASE_URL=url)
+    said_in_words(result, "HOTLINE_DATABASE_URL", said)
+
+
+def test_an_unreachable_database_is_said_in_words(tmp_path: Path) -> None:
+    closed = "postgresql://postgres@127.0.0.1:1/hotline"  # nothing listens on port 1
+    result = hotline(tmp_path / "x.sqlite3", "audit", "verify", check=False, HOTLINE_DATABASE_URL=closed)
+    said_in_words(result, "无法连接数据库", "127.0.0.1:1")
+
+
+def test_a_missing_folder_or_a_file_in_its_place_is_said_in_words(tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "such" / "hotline.sqlite3"
+    result = hotline(tmp_path / "x", "migrate", check=False, HOTLINE_DATABASE_URL=f"sqlite:///{missing}")
+    said_in_words(result, f"文件夹 {missing.parent} 不存在")
+    assert not (tmp_path / "no").exists()
+    (tmp_path / "plain").write_text("a file")
+    in_a_file = f"sqlite:///{tmp_path / 'plain' / 'hotline.sqlite3'}"
+    said_in_words(
+        hotline(tmp_path / "x", "migrate", check=False, HOTLINE_DATABASE_URL=in_a_file), "是文件而不是文件夹"
+    )
+    said_in_words(
+        hotline(tmp_path / "x", "migrate", check=False, HOTLINE_DATABASE_URL=f"sqlite:///{tmp_path}"),
+        "是文件夹而不是数据库文件",
+    )
+    data_in_a_file = hotline(tmp_path / "x", "check", check=False, HOTLINE_DATA_DIR=str(tmp_path / "plain"))
+    said_in_words(data_in_a_file, "是文件而不是文件夹")
+
+
+def test_an_unmigrated_database_says_run_migrate(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.sqlite3"
+    sqlite3.connect(empty).close()
+    create = ("user", "create", "op", "--role", "operator", "--unit", "C", "--password", "long-secret-1")
+    for args in (("audit", "verify"), create):
+        said_in_words(hotline(empty, *args, check=False), "请先运行 hotline migrate")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("audit", "verify"),
+        ("analytics", "check"),
+        ("analytics", "hotspots"),
+        ("routing", "ftr"),
+        ("showmigrations",),
+    ],
+)
+def test_a_command_that_only_reads_never_creates_the_database(tmp_path: Path, args: tuple[str, ...]) -> None:
+    missing = tmp_path / "hotline.sqlite3"
+    said_in_words(hotline(missing, *args, check=False), f"数据库文件 {missing} 不存在", "hotline migrate")
+    assert not missing.exists()
+
+
+def test_check_runs_without_a_database_and_creates_none(tmp_path: Path) -> None:
+    missing = tmp_path / "hotline.sqlite3"
+    assert "no issues" in hotline(missing, "check").stdout
+    assert not missing.exists()
