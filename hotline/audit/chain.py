@@ -34,20 +34,26 @@ def canonical_content(
     to_state: str,
     payload: dict[str, Any],
     created_at: datetime,
+    state_digest: str | None = None,
 ) -> str:
+    content: dict[str, Any] = {
+        "seq": seq,
+        "ticket": ticket_id,
+        "actor": actor_id,
+        "role": actor_role,
+        "unit": actor_unit_id,
+        "action": action,
+        "from": from_state,
+        "to": to_state,
+        "payload": payload,
+        "at": created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+    }
+    # Only events that carry a state digest have the key: the events recorded before it
+    # existed hash exactly as they did.
+    if state_digest is not None:
+        content["state"] = state_digest
     return json.dumps(
-        {
-            "seq": seq,
-            "ticket": ticket_id,
-            "actor": actor_id,
-            "role": actor_role,
-            "unit": actor_unit_id,
-            "action": action,
-            "from": from_state,
-            "to": to_state,
-            "payload": payload,
-            "at": created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        },
+        content,
         ensure_ascii=False,
         sort_keys=True,
         separators=(",", ":"),
@@ -72,6 +78,7 @@ def event_hash(event: Event, prev_hash: str) -> str:
             to_state=event.to_state,
             payload=event.payload,
             created_at=event.created_at,
+            state_digest=event.state_digest,
         ),
     )
 
@@ -93,8 +100,12 @@ def append(
     to_state: str = "",
     payload: dict[str, Any] | None = None,
     at: datetime | None = None,
+    state_digest: str | None = None,
 ) -> Event:
-    """Append one event. Precondition: inside ``transaction.atomic``."""
+    """Append one event. Precondition: inside ``transaction.atomic``.
+
+    ``state_digest``: a ticket event's commitment to the state it leaves behind
+    (``tickets.commitment.state_digest``); None for an act that changes no ticket."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.append must run inside the transaction of the change it records")
     head = _lock_head()
@@ -121,6 +132,7 @@ def append(
         payload=_jsonable(payload or {}),
         created_at=created_at,
         prev_hash=head.last_hash,
+        state_digest=state_digest or None,
     )
     event.hash = event_hash(event, head.last_hash)
     event.save(force_insert=True)

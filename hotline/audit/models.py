@@ -53,6 +53,12 @@ class Event(models.Model):
     created_at = models.DateTimeField("时间", db_index=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # A ticket event's commitment to the ticket's resulting state (the rows it leaves
+    # behind: ticket, assignments, contacts), made by ``tickets.commitment`` and hashed
+    # with the rest. NULL for events that change no ticket and for events recorded before
+    # it existed — NULL rather than "" so that adding the column to a long log is a
+    # metadata change on both databases (SQLite copies a table for a NOT NULL column).
+    state_digest = models.CharField("状态摘要", max_length=255, null=True, blank=True)
 
     class Meta:
         verbose_name = "事件"

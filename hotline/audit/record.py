@@ -22,11 +22,14 @@ def record(
     to_state: str = "",
     payload: dict[str, Any] | None = None,
     at: datetime | None = None,
+    state_digest: str | None = None,
 ) -> Event:
     """Append the event of one act. Call inside the transaction that makes the change.
 
     Lifecycle actions do not call this directly: ``tickets.actions.base.perform`` does,
-    and then runs the followers of the change (``tickets.followers``)."""
+    and then runs the followers of the change (``tickets.followers``). A ticket event
+    passes ``state_digest``, its commitment to the state it leaves behind
+    (``tickets.commitment``)."""
     return chain.append(
         action=action,
         ticket=ticket,
@@ -37,4 +40,5 @@ def record(
         to_state=to_state,
         payload=payload,
         at=at,
+        state_digest=state_digest,
     )

@@ -14,6 +14,7 @@ from hotline.audit.models import Event
 from hotline.demo.orgtree import DEMO_PASSWORD, FULL_EXECUTING, FULL_FUNCTIONAL, FULL_USERS
 from hotline.demo.report import LOGINS
 from hotline.org.models import Level, Role, Unit, UnitKind, User
+from hotline.tickets import commitment
 from hotline.tickets.models import Assignment, State, Ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -86,6 +87,9 @@ def test_small_demo_builds_org_logins_and_history() -> None:
     times = list(Event.objects.order_by("seq").values_list("created_at", flat=True))
     assert times == sorted(times), "the history is replayed in time order"
     assert verify().ok
+    # Every ticket's rows match the state its last event committed to.
+    states = commitment.check()
+    assert states.ok and states.checked == 60, states.problems()
     # The analytics rollups, rebuilt once after the replay, agree with the tickets.
     from hotline.analytics import rollups
 

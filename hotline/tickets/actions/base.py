@@ -22,6 +22,7 @@ from hotline.errors import Conflict, Forbidden, NotFound
 from hotline.org.actor import Actor
 from hotline.org.scope import DataScope
 from hotline.sla import deadlines
+from hotline.tickets.commitment import state_digest
 from hotline.tickets.followers import TicketChange, follow
 from hotline.tickets.lifecycle import STATE_LABELS, TRANSITIONS, allowed_actions, check_target
 from hotline.tickets.models import Assignment, Ticket
@@ -85,7 +86,8 @@ def perform(
 def _record_and_follow(
     ticket: Ticket, action: str, actor: Actor, from_state: str, payload: dict[str, Any], now: datetime
 ) -> Event:
-    """Append the change's event to the audit chain, then run the change's followers."""
+    """Append the change's event to the audit chain, with its commitment to the state the
+    change leaves behind (``tickets.commitment``), then run the change's followers."""
     event = record(
         action=action,
         ticket=ticket,
@@ -94,6 +96,7 @@ def _record_and_follow(
         to_state=ticket.state,
         payload=payload,
         at=now,
+        state_digest=state_digest(ticket),
     )
     follow(TicketChange(ticket=ticket, action=action, from_state=from_state, event=event, actor=actor))
     return event

@@ -22,6 +22,7 @@ from hotline.org.actor import CITIZEN_ROLE, SYSTEM_ROLE, Actor
 from hotline.org.models import Role, Unit
 from hotline.tickets import events
 from hotline.tickets.actions.base import perform, record_on, ticket_visible
+from hotline.tickets.commitment import state_digest
 from hotline.tickets.followers import TicketChange, follow
 from hotline.tickets.lifecycle import END_STATES
 from hotline.tickets.models import (
@@ -255,6 +256,8 @@ def _write_new_ticket(
         to_state=State.ACCEPTED,
         payload=events.created(channel=contact.channel, contact=first.pk),
         at=now,
+        # From the rows in hand: a new ticket has this one contact and no assignment.
+        state_digest=state_digest(ticket, contacts=[first]),
     )
     follow(TicketChange(ticket=ticket, action="create", from_state="", event=event, actor=actor))
 
