@@ -54,3 +54,15 @@ class InvalidInput(ActionError):
             "message": self.message,
             "detail": [{"loc": ["body", self.field], "msg": self.message, "type": "value_error"}],
         }
+
+
+class TooManyAttempts(ActionError):
+    """Too many failed attempts at a secret (a password, a citizen's lookup): refused
+    until a moment the message names; ``retry_after`` is in seconds (the API's header)."""
+
+    status = 429
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.retry_after = retry_after

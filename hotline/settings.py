@@ -121,6 +121,37 @@ if HTTPS:
     # The health probe of a load balancer speaks plain HTTP on the inside.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
+# Passwords, wherever they are set (``hotline user create``, the password page, the
+# admin): Django's validators, whose messages Django translates to zh-hans.
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "display_name", "phone", "email")},
+    },
+    {"NAME": "hotline.org.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Failed attempts at a secret allowed per sliding window, as "failures/minutes"
+# (hotline.org.throttle; each overridable, e.g. HOTLINE_LIMIT_LOGIN_ACCOUNT=5/15): per
+# account and per client address on every sign-in; per ticket (by phone's last four
+# digits) and per client address on the citizens' lookup.
+HOTLINE_LIMITS = {
+    name: os.environ.get(f"HOTLINE_LIMIT_{name.upper()}", default)
+    for name, default in {
+        "login_account": "5/15",
+        "login_address": "30/15",
+        "lookup_ticket": "5/1440",
+        "lookup_address": "20/60",
+    }.items()
+}
+# Reverse proxies whose X-Forwarded-For is believed (IPs or CIDRs, comma-separated); the
+# client is the right-most address in it that is not one of them. Empty: REMOTE_ADDR.
+HOTLINE_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("HOTLINE_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
+
 # API tokens live this long; a new login issues a new one.
 HOTLINE_TOKEN_TTL_HOURS = int(os.environ.get("HOTLINE_TOKEN_TTL_HOURS", "720"))
 

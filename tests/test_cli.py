@@ -47,7 +47,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_user_create_and_refusals(db: Path) -> None:
     ok = hotline(
-        db, "user", "create", "op1", "--role", "operator", "--unit", "CENTRE", "--password", "secret-1"
+        db, "user", "create", "op1", "--role", "operator", "--unit", "CENTRE", "--password", "long-secret-1"
     )
     assert "op1" in ok.stdout
     dup = hotline(
@@ -60,7 +60,7 @@ def test_user_create_and_refusals(db: Path) -> None:
         "--unit",
         "CENTRE",
         "--password",
-        "secret-1",
+        "long-secret-1",
         check=False,
     )
     assert dup.returncode != 0 and "已存在" in dup.stderr
@@ -74,18 +74,50 @@ def test_user_create_and_refusals(db: Path) -> None:
         "--unit",
         "NOPE",
         "--password",
-        "secret-1",
+        "long-secret-1",
         check=False,
     )
     assert bad_unit.returncode != 0 and "不存在" in bad_unit.stderr
     bad_role = hotline(
-        db, "user", "create", "y", "--role", "king", "--unit", "A", "--password", "secret-1", check=False
+        db, "user", "create", "y", "--role", "king", "--unit", "A", "--password", "long-secret-1", check=False
     )
     assert bad_role.returncode != 0
 
 
+@pytest.mark.parametrize(
+    ("password", "said"),
+    [
+        ("123456", "密码太短,至少需要 10 个字符"),
+        ("1234567890", "密码只包含数字"),
+        ("password123", "这个密码太常见了"),
+        ("weakling-op", "太相似"),  # the login name is weakling-op
+    ],
+)
+def test_user_create_refuses_a_weak_password_in_words(db: Path, password: str, said: str) -> None:
+    weak = hotline(
+        db,
+        "user",
+        "create",
+        "weakling-op",
+        "--role",
+        "operator",
+        "--unit",
+        "CENTRE",
+        "--password",
+        password,
+        check=False,
+    )
+    assert weak.returncode != 0
+    assert said in weak.stderr and "密码不符合要求" in weak.stderr
+    assert "Traceback" not in weak.stderr
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM org_user WHERE username = 'weakling-op'").fetchone() == (0,)
+
+
 def test_audit_verify_exits_non_zero_naming_the_first_bad_event(db: Path) -> None:
-    hotline(db, "user", "create", "op2", "--role", "operator", "--unit", "CENTRE", "--password", "secret-1")
+    hotline(
+        db, "user", "create", "op2", "--role", "operator", "--unit", "CENTRE", "--password", "long-secret-1"
+    )
     script = (
         "from hotline.org.models import User;"
         "from hotline.org.actor import Actor;"

@@ -1,7 +1,21 @@
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from hotline.org.logins import ThrottledLoginForm
 from hotline.org.models import Unit, User
+
+
+class AdminLoginForm(ThrottledLoginForm, AdminAuthenticationForm):
+    """The admin's login: limited and recorded like every sign-in; staff only."""
+
+    via = "admin"
+
+    def may_sign_in(self, user: User) -> bool:
+        return user.is_active and user.is_staff
+
+
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(Unit)

@@ -6,13 +6,13 @@ import copy
 import time
 from datetime import datetime
 
-from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema
 from ninja.security import HttpBearer
 
 from hotline.errors import ActionError, InvalidInput
+from hotline.org.logins import sign_in
 from hotline.org.models import ApiToken, Unit, User
 from hotline.org.scope import DataScope
 
@@ -72,6 +72,12 @@ class TokenOut(Schema):
     expires_at: datetime
 
 
+class Refusal(Schema):
+    code: str
+    message: str
+    retry_after: int | None = None  # 429: seconds until the next attempt is allowed
+
+
 class UnitOut(Schema):
     code: str
     name: str
@@ -102,12 +108,19 @@ class UnitPage(Schema):
     total: int
 
 
-@router.post("/auth/token", response=TokenOut, auth=None, summary="用户名密码换取令牌")
+@router.post(
+    "/auth/token",
+    response={200: TokenOut, 401: Refusal, 429: Refusal},
+    auth=None,
+    summary="用户名密码换取令牌",
+    description="同一账号或同一客户端地址登录失败次数过多时暂时拒绝(429,Retry-After 头给出秒数),"
+    "此时密码正确也不予登录。",
+)
 def issue_token(request: HttpRequest, body: TokenIn) -> dict[str, object]:
-    user = authenticate(request, username=body.username, password=body.password)
-    if user is None or not user.is_active:
+    user = sign_in(request, body.username, body.password, via="api")  # 429 when locked out
+    if user is None:
         raise Unauthorized("用户名或密码错误")
-    raw = ApiToken.issue(user)  # type: ignore[arg-type]
+    raw = ApiToken.issue(user)
     row = ApiToken.objects.get(digest=ApiToken.digest_of(raw))
     return {"token": raw, "expires_at": row.expires_at}
 

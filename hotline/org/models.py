@@ -132,3 +132,20 @@ class ApiToken(models.Model):
             expires_at=timezone.now() + timedelta(hours=settings.HOTLINE_TOKEN_TTL_HOURS),
         )
         return raw
+
+
+class Attempt(models.Model):
+    """One attempt counted against a limit (``hotline.org.throttle``): a sign-in or a
+    citizen's lookup, counted from before it is tried; a success takes its row back.
+    A row counts until ``expires_at`` (its limit's window after it was made)."""
+
+    key = models.CharField(max_length=200)  # "<limit>:<subject>", e.g. "login_account:operator"
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "受限尝试"
+        verbose_name_plural = "受限尝试"
+        indexes = [
+            models.Index(fields=["key", "expires_at"], name="attempt_key_idx"),
+            models.Index(fields=["expires_at"], name="attempt_expiry_idx"),
+        ]

@@ -8,6 +8,7 @@ urlpatterns = [
     path("healthz", home.healthz, name="healthz"),
     path("login/", home.LoginView.as_view(), name="login"),
     path("logout/", home.LogoutView.as_view(), name="logout"),
+    path("password/", home.PasswordChangeView.as_view(), name="password"),
     # 消息
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/read-all/", inbox.mark_all_read, name="inbox_read_all"),

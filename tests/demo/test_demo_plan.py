@@ -6,12 +6,13 @@ import random
 from collections import Counter
 
 import pytest
+from django.contrib.auth.password_validation import validate_password
 
 from hotline.demo.life import Place
-from hotline.demo.orgtree import FULL_EXECUTING, FULL_FUNCTIONAL, FULL_USERS, plan_org
+from hotline.demo.orgtree import DEMO_PASSWORD, FULL_EXECUTING, FULL_FUNCTIONAL, FULL_USERS, plan_org
 from hotline.demo.requests import REQUESTS
 from hotline.demo.routing import Router
-from hotline.org.models import Level, UnitKind
+from hotline.org.models import Level, UnitKind, User
 
 
 @pytest.fixture(scope="module", params=["small", "full"])
@@ -64,3 +65,11 @@ def test_every_request_routes_to_units_below_each_other(plan) -> None:  # type: 
                 assert router.chain(request, place, rng)
                 wrong = router.wrong(router.chain(request, place, rng)[0], place, rng)
                 assert wrong in by_code
+
+
+def test_the_demo_password_passes_the_validators_for_every_demo_user() -> None:
+    """The demo sets its one password without asking the validators (hashed once for
+    thousands of users); it must pass them all the same."""
+    for spec in plan_org("small").users:
+        user = User(username=spec.username, display_name=spec.display_name, phone=spec.phone)
+        validate_password(DEMO_PASSWORD, user)  # raises ValidationError naming the user's attribute

@@ -7,8 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -17,6 +19,7 @@ from django.utils import timezone
 
 from hotline import clock
 from hotline.knowledge.models import Article
+from hotline.org.logins import ThrottledLoginForm
 from hotline.org.models import Role, User
 from hotline.org.scope import DataScope
 from hotline.sla.deadlines import overdue_q
@@ -25,7 +28,7 @@ from hotline.tickets.models import Assignment, AssignmentStatus, State
 from hotline.tickets.selectors import open_to_q, scoped_tickets
 
 
-class LoginForm(AuthenticationForm):
+class LoginForm(ThrottledLoginForm):
     error_messages = {
         "invalid_login": "用户名或密码不正确。",
         "inactive": "该账号已停用。",
@@ -38,9 +41,27 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
     next_page = "/"  # after sign-in without ?next=: the role home
 
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        response = super().form_invalid(form)
+        if form.has_error(NON_FIELD_ERRORS, "too_many_attempts"):
+            response.status_code = 429
+        return response
+
 
 class LogoutView(auth_views.LogoutView):
     next_page = "/"
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """修改密码: Django's form, so the new password meets AUTH_PASSWORD_VALIDATORS."""
+
+    template_name = "web/password.html"
+    success_url = "/"
+
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(self.request, "密码已修改。")
+        return response
 
 
 @dataclass(frozen=True)

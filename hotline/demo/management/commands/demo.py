@@ -2,7 +2,7 @@
 
 Loads the fictional 青山州: its organisation (centre, prefecture, counties, townships,
 villages, their bureaus and agencies), demo users for every role with the password
-``demo12345``, and a month of ticket history played through the lifecycle actions.
+``demo-12345``, and a month of ticket history played through the lifecycle actions.
 Only into an empty database: the audit chain is append-only, so nothing is ever deleted.
 """
 
@@ -32,7 +32,7 @@ DEFAULT_HISTORY = {"small": 300, "full": 2000}
 
 
 class Command(BaseCommand):
-    help = "载入演示数据:虚构的青山州组织架构、各角色演示账号(密码 demo12345)和近30天的工单历史"
+    help = "载入演示数据:虚构的青山州组织架构、各角色演示账号(密码 demo-12345)和近30天的工单历史"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
