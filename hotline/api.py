@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -12,7 +10,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
 from hotline.analytics.api import router as analytics_router
-from hotline.errors import ActionError, TooManyAttempts
+from hotline.bounds import parse_json
+from hotline.errors import ActionError
 from hotline.org.api import TokenAuth
 from hotline.org.api import router as org_router
 from hotline.routing.api import router as routing_router
@@ -20,36 +19,14 @@ from hotline.sla.api import router as sla_router
 from hotline.tickets.api import public_router
 from hotline.tickets.api import router as tickets_router
 
-# How deep a JSON body may nest: every body of this API is a flat object (a list of unit
-# codes at most); deeper is an attack on the parser, not a request.
-MAX_DEPTH = 8
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def clean_text(value: str) -> str:
-    """Text as it may be stored: no NUL (PostgreSQL cannot hold it) and no lone UTF-16
-    surrogate (no database can encode it), each replaced the way a browser shows it."""
-    return _LONE_SURROGATE.sub("\ufffd", value.replace("\x00", ""))
-
-
-def _cleaned(value: Any, depth: int = 0) -> Any:
-    if depth > MAX_DEPTH:
-        raise ValueError("JSON nested too deeply")
-    if isinstance(value, str):
-        return clean_text(value)
-    if isinstance(value, list):
-        return [_cleaned(v, depth + 1) for v in value]
-    if isinstance(value, dict):
-        return {clean_text(k): _cleaned(v, depth + 1) for k, v in value.items()}
-    return value
-
 
 class CleanJsonParser(Parser):
-    """JSON bodies with their text cleaned and their depth bounded. (A NUL in the path or
-    the query string never gets here: ``web.middleware.refuse_nul_bytes``.)"""
+    """JSON bodies with their text cleaned and their depth bounded (``bounds.parse_json``).
+    (A NUL in the path or the query string never gets here: ``web.middleware.refuse_nul_bytes``.)
+    """
 
     def parse_body(self, request: HttpRequest) -> Any:
-        return _cleaned(json.loads(request.body))
+        return parse_json(request.body)
 
 
 api = NinjaAPI(
@@ -66,10 +43,7 @@ api = NinjaAPI(
 
 @api.exception_handler(ActionError)
 def on_action_error(request: HttpRequest, exc: ActionError) -> HttpResponse:
-    response = api.create_response(request, exc.as_dict(), status=exc.status)
-    if isinstance(exc, TooManyAttempts):
-        response["Retry-After"] = str(exc.retry_after)
-    return response
+    return api.create_response(request, exc.as_dict(), status=exc.status)
 
 
 @api.exception_handler(AuthenticationError)

@@ -9,7 +9,10 @@ it cannot hold; a body over its size is refused with 413 before it is read
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import date
+from typing import Any
 
 from hotline.errors import InvalidInput
 
@@ -27,6 +30,10 @@ MAX_BODY_BYTES = 1 * MB
 MAX_FILE_BYTES = 5 * MB
 MAX_UPLOAD_BYTES = MAX_FILE_BYTES + MAX_BODY_BYTES
 MAX_FILES = 4
+# How deep a JSON body may nest: every body of this API is a flat object (a list of unit
+# codes at most); deeper is an attack on the parser, not a request.
+MAX_DEPTH = 8
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def within_dates(day: date, field: str) -> date:
@@ -34,3 +41,31 @@ def within_dates(day: date, field: str) -> date:
     if not EARLIEST <= day <= LATEST:
         raise InvalidInput(field, f"日期须在 {EARLIEST.isoformat()} 至 {LATEST.isoformat()} 之间")
     return day
+
+
+def clean_text(value: str) -> str:
+    """Text as it may be stored: no NUL (PostgreSQL cannot hold it) and no lone UTF-16
+    surrogate (no database can encode it), each replaced the way a browser shows it."""
+    return _LONE_SURROGATE.sub("\ufffd", value.replace("\x00", ""))
+
+
+def parse_json(raw: bytes) -> Any:
+    """A JSON body with its text cleaned (``clean_text``, keys too); ``ValueError`` for
+    one that is not UTF-8 JSON or that nests deeper than ``MAX_DEPTH``."""
+    try:
+        value = json.loads(raw)
+    except RecursionError as exc:  # nested deeper than the parser's own stack
+        raise ValueError("JSON nested too deeply") from exc
+    return _cleaned(value)
+
+
+def _cleaned(value: Any, depth: int = 0) -> Any:
+    if depth > MAX_DEPTH:
+        raise ValueError("JSON nested too deeply")
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [_cleaned(v, depth + 1) for v in value]
+    if isinstance(value, dict):
+        return {clean_text(k): _cleaned(v, depth + 1) for k, v in value.items()}
+    return value

@@ -68,6 +68,25 @@ def test_deep_json_is_refused_in_words(api_as: Any) -> None:
     assert not Ticket.objects.exists()
 
 
+def test_an_action_body_is_cleaned_and_bounded_like_every_other(org: Any, api_as: Any) -> None:
+    """The action endpoint reads its body itself (after the scope and the role): the same
+    cleaning and the same depth bound as the API's parser, on both databases."""
+    from tests.web.helpers import dispatched
+
+    number = dispatched(org).number
+    supervisor = api_as("supervisor")
+    for raw in ('{"note": ' + "[" * 50 + "]" * 50 + "}", "[" * 100_000 + "]" * 100_000, "{not json"):
+        response = supervisor.post(f"/tickets/{number}/actions/urge", raw=raw)
+        assert response.status_code == 422, response.content
+        assert response.json()["message"] == "请求体不是有效的 JSON,或嵌套过深"
+    response = supervisor.post(f"/tickets/{number}/actions/urge", raw='{"note": "快\\u0000办\\ud800"}')
+    assert response.status_code == 200, response.content
+    event = Ticket.objects.get(number=number).events.get(action="urge")
+    assert "\x00" not in json.dumps(event.payload) and "快办\ufffd" in json.dumps(
+        event.payload, ensure_ascii=False
+    )
+
+
 @pytest.mark.parametrize("level", ["prefecture", "county", "township"])
 def test_a_unit_user_gets_rankings_and_the_report_for_any_level(org: Any, api_as: Any, level: str) -> None:
     response = api_as("a_zj").get(f"/kpis/ranking?level={level}")

@@ -36,6 +36,12 @@ def open_to(scope: DataScope, action: str) -> QuerySet[Ticket]:
     return scoped_tickets(scope).filter(open_to_q(action))
 
 
+def missing_ticket(number: str) -> NotFound:
+    """The one refusal for a ticket that does not exist or lies outside the caller's scope:
+    the same status and message for both, so ticket numbers cannot be probed."""
+    return NotFound(f"工单 {number} 不存在")
+
+
 def get_ticket(scope: DataScope, number: str) -> Ticket:
     """The ticket, or 404 — also when it exists but lies outside the caller's scope."""
     ticket = (
@@ -45,7 +51,7 @@ def get_ticket(scope: DataScope, number: str) -> Ticket:
         .first()
     )
     if ticket is None:
-        raise NotFound(f"工单 {number} 不存在")
+        raise missing_ticket(number)
     return ticket
 
 

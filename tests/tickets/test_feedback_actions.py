@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from hotline.audit.models import Event
-from hotline.errors import Conflict, Forbidden, InvalidInput
+from hotline.errors import Conflict, InvalidInput, NotFound
 from hotline.org.actor import Actor
 from hotline.tickets.actions import complain, rate
 from hotline.tickets.models import Ticket
@@ -44,8 +44,8 @@ def test_rating_is_refused_before_handling_for_others_and_with_a_bad_value(org: 
         rate(Actor.citizen(own_ticket=number), number, rating="satisfied")
     assert early.value.code == "invalid_state"
     done = _answered(api_as)
-    with pytest.raises(Forbidden):
-        rate(Actor.citizen(own_ticket=number), done, rating="satisfied")  # not their ticket
+    with pytest.raises(NotFound):  # not their ticket: to them it is missing
+        rate(Actor.citizen(own_ticket=number), done, rating="satisfied")
     with pytest.raises(InvalidInput):
         rate(Actor.citizen(own_ticket=done), done, rating="great")
     # Staff cannot rate in a citizen's name through the API.

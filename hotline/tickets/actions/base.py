@@ -18,7 +18,7 @@ from hotline import clock
 from hotline.audit.models import Event
 from hotline.audit.record import record
 from hotline.db import write_transaction
-from hotline.errors import Conflict, Forbidden, NotFound
+from hotline.errors import Conflict, Forbidden
 from hotline.org.actor import Actor
 from hotline.org.scope import DataScope
 from hotline.sla import deadlines
@@ -26,6 +26,7 @@ from hotline.tickets.commitment import state_digest
 from hotline.tickets.followers import TicketChange, follow
 from hotline.tickets.lifecycle import STATE_LABELS, TRANSITIONS, allowed_actions, check_target
 from hotline.tickets.models import Assignment, Ticket
+from hotline.tickets.selectors import missing_ticket
 
 
 def ticket_visible(ticket: Ticket, scope: DataScope) -> bool:
@@ -33,6 +34,20 @@ def ticket_visible(ticket: Ticket, scope: DataScope) -> bool:
     if scope.everything:
         return True
     return Assignment.objects.filter(ticket=ticket, unit_path__startswith=scope.unit_path).exists()
+
+
+def may_see(ticket: Ticket, actor: Actor) -> bool:
+    """Whether ``actor`` may act on ``ticket`` at all: the platform itself, a user whose
+    scope holds it, a citizen whose own ticket it is."""
+    return actor.is_system or ticket_visible(ticket, actor.scope) or actor.own_ticket == ticket.number
+
+
+def check_role(action: str, actor: Actor) -> None:
+    """403 for a role ``action`` does not allow. Ask it only of a ticket the actor may
+    see (``may_see``): asked first, it would tell that a ticket outside the scope exists."""
+    transition = TRANSITIONS[action]
+    if not actor.is_system and actor.role not in transition.roles:
+        raise Forbidden(f"角色「{actor.role_label}」无权执行「{transition.label}」")
 
 
 Change = Callable[[Ticket, Actor, datetime], dict[str, Any] | None]
@@ -54,13 +69,10 @@ def perform(
     transition = TRANSITIONS[action]
     with write_transaction():
         ticket = Ticket.objects.select_for_update().filter(number=number).first()
-        if ticket is None:
-            raise NotFound(f"工单 {number} 不存在")
-        if not actor.is_system:
-            if actor.role not in transition.roles:
-                raise Forbidden(f"角色「{actor.role_label}」无权执行「{transition.label}」")
-            if not (ticket_visible(ticket, actor.scope) or actor.own_ticket == ticket.number):
-                raise Forbidden(f"工单 {number} 不在您的数据范围内")
+        # The scope before the role: outside it the ticket is missing, whoever asks.
+        if ticket is None or not may_see(ticket, actor):
+            raise missing_ticket(number)
+        check_role(action, actor)
         if ticket.state not in transition.sources:
             raise Conflict(
                 f"工单当前状态为「{STATE_LABELS.get(ticket.state, ticket.state)}」,不能执行「{transition.label}」",

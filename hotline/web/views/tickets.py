@@ -21,6 +21,7 @@ from hotline.org.models import User
 from hotline.sla import deadlines
 from hotline.tickets import selectors
 from hotline.tickets.actions import ACTIONS
+from hotline.tickets.actions.base import check_role
 from hotline.tickets.lifecycle import TRANSITIONS
 from hotline.tickets.models import Ticket
 from hotline.tickets.privacy import UNMASK_ROLES, mask_name, mask_phone, reveal
@@ -122,6 +123,7 @@ def ticket_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     label = TRANSITIONS[action].label
     version: int | None = None
     try:
+        check_role(action, actor)  # in scope (above), so a refusal tells nothing new; before the form
         version = parse_version(request.POST)
         fields = parse_fields(action, request.POST)
         ACTIONS[action](actor, number, expected_version=version, **fields)
