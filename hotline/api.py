@@ -11,7 +11,7 @@ from ninja.parser import Parser
 
 from hotline.analytics.api import router as analytics_router
 from hotline.bounds import parse_json
-from hotline.errors import ActionError
+from hotline.errors import ActionError, TooManyAttempts
 from hotline.org.api import TokenAuth
 from hotline.org.api import router as org_router
 from hotline.routing.api import router as routing_router
@@ -43,7 +43,10 @@ api = NinjaAPI(
 
 @api.exception_handler(ActionError)
 def on_action_error(request: HttpRequest, exc: ActionError) -> HttpResponse:
-    return api.create_response(request, exc.as_dict(), status=exc.status)
+    response = api.create_response(request, exc.as_dict(), status=exc.status)
+    if isinstance(exc, TooManyAttempts):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(AuthenticationError)

@@ -163,6 +163,7 @@ MATRIX: dict[str, Route] = {
     "GET /healthz": Route("GET", everyone()),
     "GET /login/": Route("GET", everyone()),
     "POST /logout/": Route("POST", everyone(), spends_session=True),
+    "GET /password/": Route("GET", page_for(*STAFF)),
     "GET /inbox/": Route("GET", page_for(*STAFF)),
     "POST /inbox/read-all/": Route("POST", page_for(*STAFF)),
     "POST /inbox/{notification_id}/read/": Route("POST", page_for(*STAFF)),
