@@ -4,7 +4,8 @@ webhook) with a log backend as the default.
 In-app messages are written by ``tell_next_actors``, a follower of every ticket change
 that runs once the action has committed (``tickets.followers``), so a refused or
 rolled-back action never tells anyone; the outbound copies are sent right after.
-Which action tells whom is the table ``_TELLERS`` at the end, one teller per kind of step.
+Which action tells whom is the table ``_TELLERS`` at the end, one teller per kind of step;
+the citizen hears of a new ticket (its number and query code) by SMS to their mobile.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import urllib.request
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
@@ -26,6 +28,7 @@ from hotline.sla.models import Notification
 from hotline.tickets import events
 from hotline.tickets.followers import TicketChange
 from hotline.tickets.models import State, Ticket
+from hotline.tickets.privacy import mask_phone
 
 log = logging.getLogger("hotline.notify")
 
@@ -33,12 +36,18 @@ log = logging.getLogger("hotline.notify")
 class Outbound(Protocol):
     def send(self, notification: Notification) -> None: ...
 
+    def send_to_citizen(self, phone: str, text: str, ticket: Ticket) -> None: ...
+
 
 class LogOutbound:
     """Default: write the message to the log (a centre plugs its SMS gateway in here)."""
 
     def send(self, notification: Notification) -> None:
         log.info("notify %s: %s", notification.user_id, notification.title)
+
+    def send_to_citizen(self, phone: str, text: str, ticket: Ticket) -> None:
+        # Not the text: it holds the query code, which is not for the log's readers.
+        log.info("notify citizen %s: receipt of %s", mask_phone(phone), ticket.number)
 
 
 class WebhookOutbound:
@@ -62,6 +71,17 @@ class WebhookOutbound:
             },
             ensure_ascii=False,
         ).encode()
+        self._post(body)
+
+    def send_to_citizen(self, phone: str, text: str, ticket: Ticket) -> None:
+        body = {"user": None, "phone": phone, "title": "工单受理回执", "body": text}
+        self._post(
+            json.dumps(
+                {**body, "ticket": ticket.number, "kind": CITIZEN_RECEIPT}, ensure_ascii=False
+            ).encode()
+        )
+
+    def _post(self, body: bytes) -> None:
         request = urllib.request.Request(  # noqa: S310 - the URL was checked to be http(s)
             self.url, data=body, headers={"Content-Type": "application/json"}
         )
@@ -136,11 +156,39 @@ def _active_units(ticket: Ticket) -> list[Unit]:
 
 def tell_next_actors(change: TicketChange) -> None:
     """Tell the people who must act next. Runs after the action committed."""
+    if change.action == "create":
+        _tell_citizen(change.ticket)  # writes nothing: no write transaction for every intake
+        return
     teller = _TELLERS.get(change.action)
     if teller is None:
         return
     with write_transaction():
         teller(change.ticket, change.action, change.event.payload or {})
+
+
+CITIZEN_RECEIPT = "citizen_receipt"
+_MOBILE = re.compile(r"(?:\+?86)?(1[3-9]\d{9})")
+
+
+def citizen_receipt(ticket: Ticket) -> str:
+    """The text the citizen gets for a new ticket: its number and query code (查询码)."""
+    return (
+        f"【12345热线】您的诉求已受理,工单编号 {ticket.number},查询码 {ticket.query_code}。"
+        "凭工单编号和查询码可在网上查询办理进度、评价办理结果。"
+    )
+
+
+def _tell_citizen(ticket: Ticket) -> None:
+    """A new ticket: its receipt by SMS to the citizen's mobile (a landline gets none).
+    No inbox row keeps it: a gateway down just then loses the text, not the code (the
+    citizen heard it on the phone or saw it on the portal's confirmation page)."""
+    mobile = _MOBILE.fullmatch(re.sub(r"[\s-]", "", ticket.phone))
+    if mobile is None or os.environ.get("HOTLINE_NOTIFY", "log") == "off":
+        return
+    try:
+        outbound().send_to_citizen(mobile.group(1), citizen_receipt(ticket), ticket)
+    except Exception:  # a gateway outage must not break the platform
+        log.exception("receipt to the citizen of %s failed", ticket.number)
 
 
 def _tell_lead(ticket: Ticket, kind: str, title: str, body: str = "") -> None:

@@ -6,8 +6,19 @@ no behaviour that changes state.
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
+
+# The citizen's query code (查询码): read out on the phone and typed on the portal, so
+# no 0/O, 1/I/L. Six of these 31 characters: 887 million codes per ticket number.
+QUERY_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+QUERY_CODE_LENGTH = 6
+
+
+def new_query_code() -> str:
+    return "".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(QUERY_CODE_LENGTH))
 
 
 class State(models.TextChoices):
@@ -106,6 +117,10 @@ class Ticket(models.Model):
     citizen_name = models.CharField("市民姓名", max_length=50, blank=True)
     phone = models.CharField("联系电话", max_length=20, blank=True)
     phone_last4 = models.CharField(max_length=4, blank=True)
+    # Issued with the number, shown and sent to the citizen: with it the public lookup
+    # needs no phone digits and is not limited per ticket (``tickets.selectors``). Rows
+    # written by raw SQL (benchmarks) get "" from the database, which no lookup matches.
+    query_code = models.CharField("查询码", max_length=8, default=new_query_code, db_default="")
 
     state = models.CharField(
         "状态", max_length=20, choices=State.choices, default=State.ACCEPTED, db_index=True

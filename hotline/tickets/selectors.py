@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from hotline.audit.models import Event
 from hotline.errors import InvalidInput, NotFound
+from hotline.org import throttle
 from hotline.org.scope import DataScope
 from hotline.tickets.lifecycle import TRANSITIONS
-from hotline.tickets.models import Assignment, State, Ticket
+from hotline.tickets.models import QUERY_CODE_ALPHABET, QUERY_CODE_LENGTH, Assignment, State, Ticket
 
 PAGE_SIZE = 20
 
@@ -105,14 +108,47 @@ def ticket_assignments(ticket: Ticket) -> QuerySet[Assignment]:
     return ticket.assignments.select_related("unit").order_by("id")
 
 
-def public_ticket(number: str, phone_last4: str) -> Ticket:
-    """A citizen's own ticket, found by its number and the last four digits of the phone.
+# Refusals of the citizens' lookup at a limit (settings.HOTLINE_LIMITS, org.throttle).
+LOOKUP_REFUSALS = {
+    "lookup_ticket": "该工单凭手机号后四位查询的失败次数过多,请于 {time} 后再试,或凭查询码查询",
+    "lookup_address": "查询失败次数过多,请于 {time} 后再试",
+}
+_QUERY_CODE = re.compile(f"[{QUERY_CODE_ALPHABET}]{{{QUERY_CODE_LENGTH}}}")
 
-    Any mismatch is the same 404, so the lookup cannot be used to probe numbers.
+
+def public_ticket(number: str, *, address: str, query_code: str = "", phone_last4: str = "") -> Ticket:
+    """A citizen's own ticket, found by its number and its query code (查询码), or by its
+    number and the last four digits of the phone; ``address`` is the client's
+    (``org.throttle.client_address``).
+
+    Any mismatch is the same 404, so the lookup cannot be used to probe numbers. Wrong
+    guesses are limited (``org.throttle``): a wrong code or wrong digits count against
+    the client's address (``lookup_address``), wrong digits also against the ticket
+    (``lookup_ticket``: a few a day, however many addresses guess). A right query code
+    is never held back by the ticket's count, so nobody guessing digits can lock the
+    citizen out of their own ticket.
     """
-    if not (len(phone_last4) == 4 and phone_last4.isdigit()):
-        raise InvalidInput("phone_last4", "请输入手机号后四位数字")
+    code = "".join(query_code.split()).replace("-", "").upper()
+    by_address = throttle.Door(throttle.Limit.named("lookup_address"), address)
+    if code:
+        if not _QUERY_CODE.fullmatch(code):
+            raise InvalidInput("query_code", "查询码为 6 位,由数字 2-9 和字母(不含 I、L、O)组成")
+        doors = [by_address]
+    elif phone_last4:
+        if not (len(phone_last4) == 4 and phone_last4.isascii() and phone_last4.isdigit()):
+            raise InvalidInput("phone_last4", "请输入手机号后四位数字")
+        doors = [throttle.Door(throttle.Limit.named("lookup_ticket"), number), by_address]
+    else:
+        raise InvalidInput("query_code", "请输入查询码或手机号后四位")
+    attempt = throttle.guard(doors, LOOKUP_REFUSALS)
     ticket = Ticket.objects.select_related("lead_unit", "merged_into").filter(number=number).first()
-    if ticket is None or not ticket.phone_last4 or ticket.phone_last4 != phone_last4:
-        raise NotFound("未找到该工单,请核对工单编号和手机号后四位")
+    if ticket is None or not _proves_own(ticket, code, phone_last4):
+        attempt.failed()
+        raise NotFound("未找到该工单,请核对工单编号和查询码(或手机号后四位)")
+    attempt.succeeded()
     return ticket
+
+
+def _proves_own(ticket: Ticket, code: str, phone_last4: str) -> bool:
+    expected, given = (ticket.query_code, code) if code else (ticket.phone_last4, phone_last4)
+    return bool(expected) and secrets.compare_digest(expected.encode(), given.encode())

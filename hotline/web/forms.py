@@ -120,16 +120,29 @@ class PortalForm(forms.Form):
 
 
 class TrackForm(forms.Form):
+    """A ticket's number and what proves it is the citizen's: the query code (查询码) or,
+    failing that, the phone's last four digits (a few tries a day per ticket)."""
+
     number = forms.RegexField(
         label="工单编号",
         regex=r"^\d{8,16}$",
         error_messages={"required": "请填写工单编号", "invalid": "工单编号为数字"},
     )
-    phone_last4 = forms.RegexField(
-        label="手机号后四位",
-        regex=r"^\d{4}$",
-        error_messages={"required": "请填写手机号后四位", "invalid": "请输入手机号后四位数字"},
+    query_code = forms.CharField(
+        label="查询码", max_length=20, required=False, help_text="受理时告知您的 6 位查询码"
     )
+    phone_last4 = forms.RegexField(
+        label="或:手机号后四位",
+        regex=r"^\d{4}$",
+        required=False,
+        error_messages={"invalid": "请输入手机号后四位数字"},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("query_code") and not data.get("phone_last4") and "phone_last4" not in self.errors:
+            raise forms.ValidationError("请填写查询码,或手机号后四位")
+        return data
 
 
 class RatingForm(TrackForm):

@@ -93,7 +93,8 @@ def intake(request: HttpRequest) -> HttpResponse:
         messages.info(request, f"该来电已受理过(工单 {ticket.number}),未重复创建。")
         return redirect(f"/tickets/{ticket.number}/")
     done = "已受理" if op == "create" else f"已受理并{INTAKE_OPS[op]}"
-    messages.success(request, f"{done},工单编号 {ticket.number}")
+    # Said at once, so the operator reads both out to the caller before hanging up.
+    messages.success(request, f"{done},工单编号 {ticket.number},查询码 {ticket.query_code}")
     return redirect(f"/tickets/{ticket.number}/")
 
 

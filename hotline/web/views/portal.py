@@ -1,7 +1,9 @@
-"""市民服务: submit a request, track it with the phone's last four digits, rate the outcome.
+"""市民服务: submit a request, track it with its query code (查询码) or the phone's last
+four digits, rate the outcome.
 
-No login. Abuse is limited naively: one submission per phone per minute, and a cap on
-failed look-ups per address (so ticket numbers cannot be probed quickly).
+No login. Abuse is limited: one submission per phone per minute, and failed look-ups per
+ticket and per client address, counted in the database for every worker alike
+(``tickets.selectors.public_ticket``).
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -18,6 +19,7 @@ from hotline import clock
 from hotline.audit.models import Event
 from hotline.errors import ActionError
 from hotline.org.actor import Actor
+from hotline.org.throttle import client_address
 from hotline.tickets import selectors
 from hotline.tickets.actions import NewContact
 from hotline.tickets.actions.closing import SATISFACTION
@@ -30,7 +32,6 @@ from hotline.web.forms import PortalForm, RatingForm, TrackForm
 from hotline.web.models import Attachment
 
 SUBMIT_INTERVAL = timedelta(minutes=1)
-LOOKUP_FAILURES = 20  # per client address per 10 minutes
 RATEABLE = TRANSITIONS["citizen_rating"].sources
 TRACK_PAGE = "web/portal/track.html"
 
@@ -76,35 +77,33 @@ def submit(request: HttpRequest) -> HttpResponse:
     except ActionError as exc:
         form.add_error(None, exc.message)
         return render(request, "web/portal/submit.html", {"form": form}, status=exc.status)
-    request.session["portal_submitted"] = ticket.number
+    request.session["portal_submitted"] = {"number": ticket.number, "query_code": ticket.query_code}
     return redirect("/portal/submitted/")
 
 
 def submitted(request: HttpRequest) -> HttpResponse:
-    number = request.session.get("portal_submitted")
-    if not number:
+    receipt = request.session.get("portal_submitted")
+    if not isinstance(receipt, dict):
         return redirect("/portal/")
-    return render(request, "web/portal/submitted.html", {"number": number})
-
-
-def _client(request: HttpRequest) -> str:
-    return f"portal-lookup:{request.META.get('REMOTE_ADDR', '')}"
+    return render(request, "web/portal/submitted.html", receipt)
 
 
 def _lookup(request: HttpRequest, form: TrackForm) -> tuple[Ticket | None, str, int]:
-    """(ticket, error, status) for a valid track form, counting failed look-ups."""
-    key = _client(request)
-    if cache.get(key, 0) >= LOOKUP_FAILURES:
-        return None, "查询失败次数过多,请 10 分钟后再试。", 429
+    """(ticket, error, status) for a valid track form; failed look-ups are counted."""
+    data = form.cleaned_data
     try:
-        ticket = selectors.public_ticket(form.cleaned_data["number"], form.cleaned_data["phone_last4"])
+        ticket = selectors.public_ticket(
+            data["number"],
+            address=client_address(request),
+            query_code=data["query_code"],
+            phone_last4=data["phone_last4"],
+        )
     except ActionError as exc:
-        cache.set(key, cache.get(key, 0) + 1, 600)
         return None, exc.message, exc.status
     return ticket, "", 200
 
 
-def _track_context(ticket: Ticket, rating_form: RatingForm | None = None) -> dict[str, Any]:
+def _track_context(ticket: Ticket, form: TrackForm, rating_form: RatingForm | None = None) -> dict[str, Any]:
     rated = Event.objects.filter(ticket=ticket, action="citizen_rating").exists()
     return {
         "ticket": ticket,
@@ -112,8 +111,9 @@ def _track_context(ticket: Ticket, rating_form: RatingForm | None = None) -> dic
         "timeline": public_timeline(ticket),
         "can_rate": ticket.state in RATEABLE and not rated,
         "rated": rated,
-        "rating_form": rating_form
-        or RatingForm(initial={"number": ticket.number, "phone_last4": ticket.phone_last4}),
+        # The rating form proves the ticket is theirs the way the citizen just did.
+        "proof": {k: form.cleaned_data[k] for k in ("query_code", "phone_last4")},
+        "rating_form": rating_form or RatingForm(),
     }
 
 
@@ -136,7 +136,7 @@ def track(request: HttpRequest) -> HttpResponse:
     ticket = _tracked(request, form)
     if isinstance(ticket, HttpResponse):
         return ticket
-    return render(request, TRACK_PAGE, {"form": form, **_track_context(ticket)})
+    return render(request, TRACK_PAGE, {"form": form, **_track_context(ticket, form)})
 
 
 @require_POST
@@ -148,7 +148,7 @@ def rate(request: HttpRequest) -> HttpResponse:
     if isinstance(ticket, HttpResponse):
         return ticket
     if not form.is_valid():
-        context = {"form": track_form, **_track_context(ticket, form)}
+        context = {"form": track_form, **_track_context(ticket, track_form, form)}
         return render(request, TRACK_PAGE, context, status=422)
     try:
         # The lookup above proved the ticket is this citizen's: the one they may rate.
@@ -160,11 +160,11 @@ def rate(request: HttpRequest) -> HttpResponse:
         )
     except ActionError as exc:
         form.add_error(None, "工单办结后才能评价。" if exc.code == "invalid_state" else exc.message)
-        context = {"form": track_form, **_track_context(ticket, form)}
+        context = {"form": track_form, **_track_context(ticket, track_form, form)}
         return render(request, TRACK_PAGE, context, status=409)
     context = {
         "form": track_form,
-        **_track_context(ticket),
+        **_track_context(ticket, track_form),
         "thanks": SATISFACTION[form.cleaned_data["rating"]],
     }
     return render(request, TRACK_PAGE, context)
