@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
 from hotline.analytics.api import router as analytics_router
 from hotline.bounds import parse_json
 from hotline.errors import ActionError, TooManyAttempts
+from hotline.openapi import HotlineAPI
 from hotline.org.api import TokenAuth
 from hotline.org.api import router as org_router
 from hotline.routing.api import router as routing_router
@@ -29,7 +29,7 @@ class CleanJsonParser(Parser):
         return parse_json(request.body)
 
 
-api = NinjaAPI(
+api = HotlineAPI(
     title="12345 政务服务便民热线平台 API",
     version="1",
     description="工单受理、派单、办理、回访、归档的全流程接口。鉴权:POST /api/v1/auth/token 获取令牌,"

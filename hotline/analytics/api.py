@@ -5,7 +5,7 @@ Every endpoint reads through the caller's data scope.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
@@ -14,7 +14,8 @@ from hotline.analytics import queries
 from hotline.analytics.kpis import COUNTERS, KPIS, LIVE_KPIS
 from hotline.bounds import MAX_DAYS, MAX_PAGE, within_dates
 from hotline.errors import Forbidden
-from hotline.org.models import User
+from hotline.openapi import one_of
+from hotline.org.models import Level, User
 from hotline.org.scope import DataScope
 
 router = Router(tags=["统计分析"])
@@ -63,7 +64,11 @@ def _span(p: queries.Period) -> dict[str, str]:
 
 @router.get("/kpis", summary="各单位考核指标")
 def kpis(
-    request: HttpRequest, when: Query[PeriodQuery], level: str = "", unit: str = "", subtree: bool = False
+    request: HttpRequest,
+    when: Query[PeriodQuery],
+    level: Annotated[str, one_of(["", *Level.values], "层级(空:全部)")] = "",
+    unit: str = "",
+    subtree: bool = False,
 ) -> dict[str, Any]:
     """``subtree=true``: each unit's row includes every unit below it (含下级)."""
     scope = _scope(request)
@@ -74,7 +79,11 @@ def kpis(
 
 @router.get("/kpis/ranking", summary="同层级单位排名")
 def kpi_ranking(
-    request: HttpRequest, when: Query[PeriodQuery], level: str = "", kpi: str = "score", subtree: bool = False
+    request: HttpRequest,
+    when: Query[PeriodQuery],
+    level: Annotated[str, one_of(["", *Level.values], "层级(必填)")] = "",
+    kpi: Annotated[str, one_of(["score", *KPIS])] = "score",
+    subtree: bool = False,
 ) -> dict[str, Any]:
     p = when.parse()
     rows = queries.ranking(_scope(request), level, p, kpi, subtree=subtree)
@@ -84,10 +93,10 @@ def kpi_ranking(
 @router.get("/kpis/drill", summary="指标穿透:构成指标的工单")
 def kpi_drill(
     request: HttpRequest,
-    kpi: str,
     when: Query[PeriodQuery],
+    kpi: Annotated[str, one_of([*KPIS, *LIVE_KPIS, *COUNTERS], "指标或要素")],
     unit: str = "",
-    part: str = "numerator",
+    part: Annotated[str, one_of(["numerator", "denominator"])] = "numerator",
     page: int = Query(1, ge=1, le=MAX_PAGE),  # type: ignore[assignment]
     subtree: bool = False,
 ) -> dict[str, Any]:
@@ -130,8 +139,12 @@ def hotspot_list(
 
 
 @router.get("/risks", summary="风险点位(含坐标)")
-def risk_list(request: HttpRequest, topic: str, top: int = 50) -> dict[str, Any]:
+def risk_list(
+    request: HttpRequest,
+    topic: str,
+    top: int = Query(50, ge=1, le=500),  # type: ignore[assignment]
+) -> dict[str, Any]:
     from hotline.analytics.risks import find_risk_spots
 
-    spots = find_risk_spots(_scope(request), topic, top=min(max(top, 1), 500))
+    spots = find_risk_spots(_scope(request), topic, top=top)
     return {"topic": topic, "spots": [s.as_dict() for s in spots]}

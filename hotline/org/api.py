@@ -5,15 +5,18 @@ from __future__ import annotations
 import copy
 import time
 from datetime import datetime
+from typing import Annotated
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja.security import HttpBearer
 
-from hotline.errors import ActionError, InvalidInput
+from hotline.bounds import MAX_PAGE
+from hotline.errors import ActionError
+from hotline.openapi import one_of
 from hotline.org.logins import sign_in
-from hotline.org.models import ApiToken, Unit, User
+from hotline.org.models import ApiToken, Level, Role, Unit, UnitKind, User
 from hotline.org.scope import DataScope
 
 
@@ -81,8 +84,8 @@ class Refusal(Schema):
 class UnitOut(Schema):
     code: str
     name: str
-    level: str
-    kind: str
+    level: Annotated[str, one_of(Level.values)]
+    kind: Annotated[str, one_of(UnitKind.values)]
     parent: str | None
     area: str
     active: bool
@@ -95,7 +98,7 @@ class UnitOut(Schema):
 class MeOut(Schema):
     username: str
     display_name: str
-    role: str
+    role: Annotated[str, one_of(Role.values)]
     role_label: str
     unit: UnitOut | None
     sees_everything: bool
@@ -141,7 +144,12 @@ def me(request: HttpRequest) -> dict[str, object]:
 
 @router.get("/units", response=UnitPage, summary="数据范围内的单位")
 def units(
-    request: HttpRequest, parent: str = "", level: str = "", q: str = "", page: int = 1, page_size: int = 100
+    request: HttpRequest,
+    parent: str = "",
+    level: Annotated[str, one_of(["", *Level.values], "层级(空:全部)")] = "",
+    q: str = "",
+    page: int = Query(1, ge=1, le=MAX_PAGE),  # type: ignore[assignment]
+    page_size: int = Query(100, ge=1, le=500),  # type: ignore[assignment]
 ) -> dict[str, object]:
     scope = DataScope.of(request.auth)  # type: ignore[attr-defined]
     qs = scope.units().select_related("parent")
@@ -151,10 +159,6 @@ def units(
         qs = qs.filter(level=level)
     if q:
         qs = qs.filter(name__icontains=q)
-    if page < 1:
-        raise InvalidInput("page", "页码须为正整数")
-    if not 1 <= page_size <= 500:
-        raise InvalidInput("page_size", "每页条数须在 1 到 500 之间")
     total = qs.count()
     start = (page - 1) * page_size
     return {

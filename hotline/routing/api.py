@@ -14,15 +14,10 @@ from hotline.org.models import User
 from hotline.org.scope import DataScope
 from hotline.routing.auto import auto_dispatch_threshold, eligible
 from hotline.routing.suggest import record_suggestion, suggest
+from hotline.tickets.schemas import UnitRef
 from hotline.tickets.selectors import get_ticket
 
 router = Router(tags=["智能派单"])
-
-
-class UnitRef(Schema):
-    code: str
-    name: str
-    level: str
 
 
 class Reason(Schema):

@@ -6,7 +6,7 @@ Endpoints only translate HTTP to action and selector calls.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Status
@@ -14,15 +14,15 @@ from pydantic import ValidationError
 
 from hotline.bounds import MAX_PAGE, parse_json
 from hotline.errors import ActionError, NotFound
+from hotline.openapi import one_of
 from hotline.org.actor import ROLE_LABELS, Actor
 from hotline.org.models import User
-from hotline.org.throttle import client_address
 from hotline.tickets import selectors
 from hotline.tickets.actions import ACTIONS, NewContact
 from hotline.tickets.actions.base import check_role
 from hotline.tickets.intake import take_in
 from hotline.tickets.lifecycle import STATE_LABELS, TRANSITIONS, action_label, allowed_actions
-from hotline.tickets.models import Ticket
+from hotline.tickets.models import State, Ticket
 from hotline.tickets.privacy import mask_name, mask_phone, reveal
 from hotline.tickets.schemas import (
     ACTION_SCHEMAS,
@@ -118,7 +118,7 @@ def create(request: HttpRequest, body: TicketIn) -> Status[dict[str, Any]]:
 @router.get("/tickets", response=TicketPage, summary="工单列表(数据范围内)")
 def list_tickets(
     request: HttpRequest,
-    state: str = "",
+    state: Annotated[str, one_of(["", *State.values], "状态(空:全部)")] = "",
     unit: str = "",
     q: str = "",
     page: int = Query(1, ge=1, le=MAX_PAGE),  # type: ignore[assignment]
@@ -187,10 +187,22 @@ def events(request: HttpRequest, number: str) -> list[dict[str, Any]]:
         for name, schema in ACTION_SCHEMAS.items()
     ),
     openapi_extra={
-        "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}, "required": False}
+        "requestBody": {
+            # The body of the action the path names: one of these (each says its action).
+            "content": {
+                "application/json": {
+                    "schema": {"anyOf": [schema.model_json_schema() for schema in ACTION_SCHEMAS.values()]}
+                }
+            },
+            "required": False,
+        }
     },
 )
-def act(request: HttpRequest, number: str, action: str) -> dict[str, Any]:
+def act(
+    request: HttpRequest,
+    number: str,
+    action: Annotated[str, one_of(ACTIONS)],
+) -> dict[str, Any]:
     if action not in ACTIONS:
         raise NotFound(f"未知动作「{action}」", allowed=sorted(ACTIONS))
     actor = _actor(request)
@@ -236,19 +248,10 @@ def _json_body(request: HttpRequest) -> dict[str, Any]:
 
 
 @public_router.get(
-    "/public/tickets/{number}",
-    response=PublicTicketOut,
-    auth=None,
-    summary="市民查询办理进度",
-    description="凭工单编号和查询码(query_code)查询;也可凭手机号后四位(phone_last4),"
-    "但每张工单每天只能试错几次。同一客户端地址查询失败次数过多时暂时拒绝(429,Retry-After 头给出秒数)。",
+    "/public/tickets/{number}", response=PublicTicketOut, auth=None, summary="市民查询办理进度"
 )
-def public_lookup(
-    request: HttpRequest, number: str, query_code: str = "", phone_last4: str = ""
-) -> dict[str, Any]:
-    ticket = selectors.public_ticket(
-        number, address=client_address(request), query_code=query_code, phone_last4=phone_last4
-    )
+def public_lookup(request: HttpRequest, number: str, phone_last4: str = "") -> dict[str, Any]:
+    ticket = selectors.public_ticket(number, phone_last4)
     return {
         "number": ticket.number,
         "title": ticket.title,

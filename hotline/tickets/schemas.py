@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Schema
 from pydantic import ConfigDict, Field, create_model
 
+from hotline.openapi import one_of
+from hotline.org.models import Level
 from hotline.tickets.action_fields import ACTION_FIELDS, ActionField
+from hotline.tickets.lifecycle import TRANSITIONS
+from hotline.tickets.models import AssignmentRole, AssignmentStatus, Channel, State
 
 
 class TicketIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    channel: str = Field(description="渠道:phone/web/app/sms/wechat/email/police/api")
+    channel: Annotated[str, one_of(Channel.values, "渠道")]
     text: str = Field(description="诉求内容")
     title: str | None = None
     citizen_name: str | None = None
@@ -33,13 +37,13 @@ class TicketIn(Schema):
 class UnitRef(Schema):
     code: str
     name: str
-    level: str
+    level: Annotated[str, one_of(Level.values)]
 
 
 class AssignmentOut(Schema):
     unit: UnitRef
-    role: str
-    status: str
+    role: Annotated[str, one_of(AssignmentRole.values, "主办 lead / 协办 assist")]
+    status: Annotated[str, one_of(AssignmentStatus.values)]
     active: bool
     assigned_at: datetime
     signed_at: datetime | None
@@ -51,12 +55,12 @@ class TicketOut(Schema):
     number: str
     title: str
     text: str
-    channel: str
+    channel: Annotated[str, one_of(Channel.values)]
     type: str
     topic: str
     urgency: str
     emotion: str
-    state: str
+    state: Annotated[str, one_of(State.values)]
     state_label: str
     place: UnitRef | None
     address: str
@@ -64,7 +68,6 @@ class TicketOut(Schema):
     lng: float | None
     citizen_name: str
     phone: str
-    query_code: str  # 查询码: what staff read out to the citizen for the public lookup
     lead_unit: UnitRef | None
     assignments: list[AssignmentOut]
     merged_into: str | None
@@ -85,17 +88,17 @@ class TicketOut(Schema):
     updated_at: datetime
     version: int
     triage: dict[str, Any]
-    allowed_actions: list[str]
+    allowed_actions: list[Annotated[str, one_of(TRANSITIONS)]]
 
 
 class TicketSummary(Schema):
     number: str
     title: str
-    channel: str
+    channel: Annotated[str, one_of(Channel.values)]
     type: str
     topic: str
     urgency: str
-    state: str
+    state: Annotated[str, one_of(State.values)]
     state_label: str
     lead_unit: UnitRef | None
     created_at: datetime
@@ -109,15 +112,20 @@ class TicketPage(Schema):
     total: int
 
 
+# What a ticket's event records: its creation, an action, or a look at the citizen's data.
+EVENT_ACTIONS = ["create", *TRANSITIONS, "view_personal_data"]
+STATE_OR_NONE = ["", *State.values]  # "": before the ticket existed, or not a state change
+
+
 class EventOut(Schema):
     seq: int
-    action: str
+    action: Annotated[str, one_of(EVENT_ACTIONS)]
     label: str
     actor: str | None
     actor_role: str
     actor_unit: str | None
-    from_state: str
-    to_state: str
+    from_state: Annotated[str, one_of(STATE_OR_NONE)]
+    to_state: Annotated[str, one_of(STATE_OR_NONE)]
     payload: dict[str, Any]
     created_at: datetime
     hash: str
@@ -125,7 +133,7 @@ class EventOut(Schema):
 
 class PublicStep(Schema):
     time: str
-    action: str
+    action: Annotated[str, one_of(["create", *TRANSITIONS])]
     label: str
     message: str
 
@@ -133,7 +141,7 @@ class PublicStep(Schema):
 class PublicTicketOut(Schema):
     number: str
     title: str
-    state: str
+    state: Annotated[str, one_of(State.values)]
     state_label: str
     created_at: datetime
     handling_unit: str | None
