@@ -17,6 +17,7 @@ from hotline.errors import ActionError, NotFound
 from hotline.openapi import one_of
 from hotline.org.actor import ROLE_LABELS, Actor
 from hotline.org.models import User
+from hotline.org.throttle import client_address
 from hotline.tickets import selectors
 from hotline.tickets.actions import ACTIONS, NewContact
 from hotline.tickets.actions.base import check_role
@@ -248,10 +249,19 @@ def _json_body(request: HttpRequest) -> dict[str, Any]:
 
 
 @public_router.get(
-    "/public/tickets/{number}", response=PublicTicketOut, auth=None, summary="市民查询办理进度"
+    "/public/tickets/{number}",
+    response=PublicTicketOut,
+    auth=None,
+    summary="市民查询办理进度",
+    description="凭工单编号和查询码(query_code)查询;也可凭手机号后四位(phone_last4),"
+    "但每张工单每天只能试错几次。同一客户端地址查询失败次数过多时暂时拒绝(429,Retry-After 头给出秒数)。",
 )
-def public_lookup(request: HttpRequest, number: str, phone_last4: str = "") -> dict[str, Any]:
-    ticket = selectors.public_ticket(number, phone_last4)
+def public_lookup(
+    request: HttpRequest, number: str, query_code: str = "", phone_last4: str = ""
+) -> dict[str, Any]:
+    ticket = selectors.public_ticket(
+        number, address=client_address(request), query_code=query_code, phone_last4=phone_last4
+    )
     return {
         "number": ticket.number,
         "title": ticket.title,

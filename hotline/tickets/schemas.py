@@ -68,6 +68,7 @@ class TicketOut(Schema):
     lng: float | None
     citizen_name: str
     phone: str
+    query_code: str  # 查询码: what staff read out to the citizen for the public lookup
     lead_unit: UnitRef | None
     assignments: list[AssignmentOut]
     merged_into: str | None
