@@ -9,6 +9,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
 from hotline.analytics.api import router as analytics_router
+from hotline.audit.api import router as audit_router
 from hotline.bounds import parse_json
 from hotline.errors import ActionError, TooManyAttempts
 from hotline.openapi import HotlineAPI
@@ -71,6 +72,7 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 api.add_router("/", org_router)
 api.add_router("/", tickets_router)
 api.add_router("/", public_router)
+api.add_router("/", audit_router)
 api.add_router("/", sla_router)
 api.add_router("/", routing_router)
 api.add_router("/", analytics_router)

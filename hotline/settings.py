@@ -152,6 +152,14 @@ HOTLINE_TRUSTED_PROXIES = [
     p.strip() for p in os.environ.get("HOTLINE_TRUSTED_PROXIES", "").split(",") if p.strip()
 ]
 
+# The audit log's anchor outside the database (docs/audit.md): the Ed25519 key that signs
+# tree heads (`hotline audit keygen`), the folder of signed checkpoints, an optional URL
+# that receives a copy of each, and how often the worker makes one when the log grew.
+HOTLINE_AUDIT_KEY = os.environ.get("HOTLINE_AUDIT_KEY") or str(DATA_DIR / "hotline-audit.key")
+HOTLINE_AUDIT_CHECKPOINTS = os.environ.get("HOTLINE_AUDIT_CHECKPOINTS") or str(DATA_DIR / "audit-checkpoints")
+HOTLINE_AUDIT_WEBHOOK = os.environ.get("HOTLINE_AUDIT_WEBHOOK", "")
+HOTLINE_AUDIT_CHECKPOINT_MINUTES = float(os.environ.get("HOTLINE_AUDIT_CHECKPOINT_MINUTES", "5"))
+
 # API tokens live this long; a new login issues a new one.
 HOTLINE_TOKEN_TTL_HOURS = int(os.environ.get("HOTLINE_TOKEN_TTL_HOURS", "720"))
 

@@ -31,6 +31,15 @@ def _fast_passwords(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _audit_anchor_in_tmp(settings: Any, tmp_path: Any) -> None:
+    """A test's audit signing key and checkpoints live in its own folder, never in the
+    working directory's data folder."""
+    settings.HOTLINE_AUDIT_KEY = str(tmp_path / "hotline-audit.key")
+    settings.HOTLINE_AUDIT_CHECKPOINTS = str(tmp_path / "audit-checkpoints")
+    settings.HOTLINE_AUDIT_WEBHOOK = ""
+
+
 def make_unit(
     name: str, level: str, kind: str, parent: Unit | None = None, code: str | None = None, **kw: Any
 ) -> Unit:

@@ -145,6 +145,7 @@ MATRIX: dict[str, Route] = {
     ),
     # Without the citizen's digits the form is refused before any ticket is looked up.
     "GET /api/v1/public/tickets/{number}": Route("GET", everyone()),
+    "GET /api/v1/public/audit/head": Route("GET", everyone()),
     "GET /api/v1/notifications": Route("GET", api_for(*STAFF)),
     "POST /api/v1/notifications/{notification_id}/read": Route("POST", api_for(*STAFF)),
     "GET /api/v1/kpis/definitions": Route("GET", api_for(*STAFF)),

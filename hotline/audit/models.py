@@ -68,3 +68,30 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"
+
+
+class MerkleNode(models.Model):
+    """A perfect subtree of the events' Merkle tree (``audit.merkle``): the hash of the
+    ``2**level`` leaves from ``index * 2**level`` on. Leaves themselves (level 0) are
+    not stored: they are the events' hashes. Filled in batches by ``merkle_store.extend``
+    up to ``MerkleState.size``; proofs against a signed tree head read only these rows."""
+
+    level = models.PositiveSmallIntegerField()
+    index = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = "Merkle 节点"
+        verbose_name_plural = "Merkle 节点"
+        constraints = [models.UniqueConstraint(fields=["level", "index"], name="audit_merkle_node_unique")]
+
+
+class MerkleState(models.Model):
+    """How many leaves (events, in ``seq`` order) the stored Merkle nodes cover."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    size = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "Merkle 树进度"
+        verbose_name_plural = "Merkle 树进度"

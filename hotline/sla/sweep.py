@@ -92,8 +92,10 @@ def sweep_all(now: datetime | None = None, batch: int = 200, max_batches: int = 
 def run_forever(interval: float = 30.0, batch: int = 200) -> None:  # pragma: no cover - a loop
     import threading
 
+    from hotline.audit.checkpoints import Schedule
     from hotline.db import run_checkpoints
 
+    audit_checkpoints = Schedule()
     log.warning("deadline sweep worker started (every %.0f s)", interval)
     threading.Thread(target=run_checkpoints, name="wal-checkpoint", daemon=True).start()
     while True:
@@ -105,4 +107,9 @@ def run_forever(interval: float = 30.0, batch: int = 200) -> None:  # pragma: no
             deliver_pending()
         except Exception:
             log.exception("sweep failed; retrying next round")
+        try:
+            # The audit log's signed tree head, every few minutes when it grew (docs/audit.md).
+            audit_checkpoints.run_if_due()
+        except Exception:
+            log.exception("audit checkpoint failed; retrying next round")
         time.sleep(max(0.0, interval - (time.monotonic() - started)))

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 from pydantic import ValidationError
 
+from hotline.audit.receipts import receipt
 from hotline.bounds import MAX_PAGE, parse_json
 from hotline.errors import ActionError, NotFound
 from hotline.openapi import one_of
@@ -33,7 +34,7 @@ from hotline.tickets.schemas import (
     TicketOut,
     TicketPage,
 )
-from hotline.tickets.timeline import public_timeline
+from hotline.tickets.timeline import public_events, public_timeline
 
 router = Router(tags=["工单"])
 public_router = Router(tags=["市民查询"])
@@ -262,6 +263,7 @@ def public_lookup(
     ticket = selectors.public_ticket(
         number, address=client_address(request), query_code=query_code, phone_last4=phone_last4
     )
+    shown = list(public_events(ticket))
     return {
         "number": ticket.number,
         "title": ticket.title,
@@ -270,5 +272,6 @@ def public_lookup(
         "created_at": ticket.created_at,
         "handling_unit": ticket.lead_unit.name if ticket.lead_unit else None,
         "merged_into": ticket.merged_into.number if ticket.merged_into else None,
-        "timeline": public_timeline(ticket),
+        "timeline": public_timeline(ticket, shown),
+        "receipt": receipt(shown),
     }

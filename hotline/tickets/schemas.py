@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from ninja import Schema
 from pydantic import ConfigDict, Field, create_model
 
+from hotline.audit.schemas import ReceiptOut
 from hotline.openapi import one_of
 from hotline.org.models import Level
 from hotline.tickets.action_fields import ACTION_FIELDS, ActionField
@@ -148,6 +149,8 @@ class PublicTicketOut(Schema):
     handling_unit: str | None
     merged_into: str | None
     timeline: list[PublicStep]
+    # Inclusion proofs of the timeline's events against the latest signed tree head.
+    receipt: ReceiptOut
 
 
 # ---- action bodies ---------------------------------------------------------------

@@ -3,8 +3,10 @@ internal notes and no personal data."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from hotline.audit.models import Event
@@ -50,9 +52,14 @@ def _message(event: Event) -> str:
     return TRANSITIONS[event.action].label if event.action in TRANSITIONS else event.action
 
 
-def public_timeline(ticket: Ticket) -> list[dict[str, Any]]:
+def public_events(ticket: Ticket) -> QuerySet[Event]:
+    """The events the citizen is shown (their timeline, and their receipt's proofs)."""
     public_actions = {"create"} | {name for name, t in TRANSITIONS.items() if t.public}
-    shown = Event.objects.filter(ticket=ticket, action__in=public_actions).order_by("seq")
+    return Event.objects.filter(ticket=ticket, action__in=public_actions).order_by("seq")
+
+
+def public_timeline(ticket: Ticket, shown: Iterable[Event] | None = None) -> list[dict[str, Any]]:
+    shown = public_events(ticket) if shown is None else shown
     return [
         {
             "time": timezone.localtime(e.created_at).isoformat(),

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from hotline.audit import anchor_cli
 from hotline.audit.chain import verify
 from hotline.audit.models import ChainHead
 from hotline.tickets import commitment
@@ -21,9 +22,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="sub", required=True)
-        sub.add_parser("verify", help="校验整条哈希链")
+        verify_parser = sub.add_parser("verify", help="校验整条哈希链")
+        anchor_cli.add_verify_arguments(verify_parser)
+        anchor_cli.add_arguments(sub)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["sub"] != "verify":
+            return anchor_cli.handle(options, self.stdout)
         head = ChainHead.objects.filter(id=1).first()
         total = head.last_seq if head else 0
         started = time.perf_counter()
@@ -48,7 +53,14 @@ class Command(BaseCommand):
             else [f"第一条异常事件 #{result.bad_seq}:{result.reason}(已校验 {result.checked} 条)"]
         )
         problems += states.problems()
+        if options["checkpoints"] is not None:
+            anchored, anchor_summary = anchor_cli.verify_checkpoints(
+                options["checkpoints"], options["public_key"]
+            )
+            problems += anchored
         if problems:
             raise CommandError("校验失败:" + "\n".join(problems))
         self.stdout.write(f"留痕完整:{result.checked} 条事件,用时 {elapsed:.2f} 秒,{rate:,.0f} 条/秒")
         self.stdout.write(states.summary(rows_elapsed))
+        if options["checkpoints"] is not None:
+            self.stdout.write(anchor_summary)
