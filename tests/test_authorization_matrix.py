@@ -184,6 +184,8 @@ MATRIX: dict[str, Route] = {
     "GET /kb/manage/": Route("GET", page_for(*STAFF)),
     "GET /kb/manage/new/": Route("GET", page_for(*STAFF)),
     "GET /kb/manage/{article_id}/": Route("GET", page_for(*STAFF)),
+    # Only the centre's staff approve, and every role's user here belongs to a county.
+    "POST /kb/manage/{article_id}/approve/": Route("POST", page_for()),
     "GET /portal/": Route("GET", everyone()),
     "GET /portal/submitted/": Route("GET", everyone()),
     "GET /portal/track/": Route("GET", everyone()),
@@ -366,9 +368,13 @@ class Fixture:
         self.address = 0
 
     def _article(self, org: Org) -> int:
-        """A published article of the county (not indexed: nothing here searches)."""
+        """An approved, published article of the county (not indexed: nothing here searches)."""
         article = Article.objects.create(
-            title="矩阵条目", body="测试用", owner_unit=org.county_a, published=True
+            title="矩阵条目",
+            body="测试用",
+            owner_unit=org.county_a,
+            published=True,
+            approved_at=self.inside.created_at,
         )
         return article.pk
 

@@ -1,5 +1,10 @@
 """Knowledge base (知识库): the answers operators give on the spot and citizens read.
 
+An article is a draft until the 12345 centre approves it (``approved_at``): what a unit
+writes reaches citizens and the intake suggestions only once the centre has read it, and
+a unit's later edit sends it back to the centre (``knowledge.articles``). The starter
+articles the platform seeds count as approved.
+
 Search is portable full text: every article is cut into jieba words once, when it is
 saved, and the words go into ``ArticleTerm`` (an inverted index: term → article, weight).
 A query is cut the same way and scored in one indexed ``term IN (...)`` lookup, so it
@@ -40,11 +45,12 @@ def split_keywords(keywords: str) -> list[str]:
 
 class ArticleQuerySet(models.QuerySet["Article"]):
     def visible(self, today: date | None = None) -> QuerySet[Article]:
-        """Published and valid today: what citizens and the intake suggestions may show."""
+        """Published, approved by the centre and valid today: what citizens and the intake
+        suggestions may show."""
         from django.utils import timezone
 
         day = today or timezone.localdate()
-        return self.filter(published=True).filter(
+        return self.filter(published=True, approved_at__isnull=False).filter(
             Q(valid_from__isnull=True) | Q(valid_from__lte=day),
             Q(valid_to__isnull=True) | Q(valid_to__gte=day),
         )
@@ -66,6 +72,17 @@ class Article(models.Model):
         related_name="kb_articles",
     )
     published = models.BooleanField("已发布", default=False)
+    # Set by the centre's approval (articles.approve_article), cleared by an edit of
+    # someone who may not approve: empty means a draft awaiting the centre.
+    approved_at = models.DateTimeField("审核通过时间", null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审核人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     updated_by = models.ForeignKey(
@@ -90,6 +107,10 @@ class Article(models.Model):
 
     def keyword_list(self) -> list[str]:
         return split_keywords(self.keywords)
+
+    @property
+    def approved(self) -> bool:
+        return self.approved_at is not None
 
 
 class ArticleTerm(models.Model):

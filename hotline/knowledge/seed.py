@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from hotline import clock
 from hotline.knowledge.search import article_weights, index_article
 
 ARTICLES: list[dict[str, str]] = [
@@ -228,17 +229,24 @@ def write_seed_index() -> None:
     seed_index.cache_clear()
 
 
-def seed_articles(article_model: Any, term_model: Any, owner_unit_id: int | None = None) -> int:
+def seed_articles(
+    article_model: Any, term_model: Any, owner_unit_id: int | None = None, *, approved: bool = True
+) -> int:
     """Create the starter articles that are missing (by title); returns how many were added.
 
-    Takes the models as arguments so the seed migration can pass its historical ones."""
+    Takes the models as arguments so the seed migration can pass its historical ones. The
+    starter articles count as approved by the centre (the platform ships them); the first
+    seed migration, older than approval, passes ``approved=False`` and 0003 approves them."""
 
     existing = set(article_model.objects.values_list("title", flat=True))
     added = 0
+    approval = {"approved_at": clock.now()} if approved else {}
     for spec in ARTICLES:
         if spec["title"] in existing:
             continue
-        article = article_model.objects.create(published=True, owner_unit_id=owner_unit_id, **spec)
+        article = article_model.objects.create(
+            published=True, owner_unit_id=owner_unit_id, **approval, **spec
+        )
         # Historical models (in migrations) have no custom save(): index explicitly.
         index_article(article, term_model, seed_index()[spec["title"]])
         added += 1

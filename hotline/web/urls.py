@@ -28,6 +28,7 @@ urlpatterns = [
     path("kb/manage/", kb.kb_manage, name="kb_manage"),
     path("kb/manage/new/", kb.kb_edit, name="kb_new"),
     path("kb/manage/<int:article_id>/", kb.kb_edit, name="kb_edit"),
+    path("kb/manage/<int:article_id>/approve/", kb.kb_approve, name="kb_approve"),
     # 市民服务
     path("portal/", portal.submit, name="portal"),
     path("portal/submitted/", portal.submitted, name="portal_submitted"),

@@ -6,7 +6,10 @@ from django.db import migrations
 def seed(apps, schema_editor):
     from hotline.knowledge.seed import seed_articles
 
-    seed_articles(apps.get_model("knowledge", "Article"), apps.get_model("knowledge", "ArticleTerm"))
+    # Approval came later (0003, which approves what this seeded).
+    seed_articles(
+        apps.get_model("knowledge", "Article"), apps.get_model("knowledge", "ArticleTerm"), approved=False
+    )
 
 
 def unseed(apps, schema_editor):

@@ -1,4 +1,5 @@
-"""知识库: citizens and operators search it; units maintain their own articles."""
+"""知识库: citizens and operators search it; units maintain their own articles, which
+reach citizens once the centre approves them (``knowledge.articles``)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
-from hotline.knowledge.articles import save_article
+from hotline.errors import ActionError
+from hotline.knowledge.articles import approve_article, may_approve, save_article
 from hotline.knowledge.models import Article, Category
 from hotline.knowledge.search import search
 from hotline.org.models import Role, User
 from hotline.web.forms import ArticleForm
-from hotline.web.views.common import error_page, pager, paginate
+from hotline.web.views.common import error_page, pager, paginate, safe_next
 
 SEARCH_LIMIT = 30
 
@@ -44,7 +47,7 @@ def kb_article(request: HttpRequest, article_id: int) -> HttpResponse:
 
 def _editable(user: User) -> QuerySet[Article]:
     """Admins edit every article; a unit's users only their own unit's."""
-    qs = Article.objects.select_related("owner_unit")
+    qs = Article.objects.select_related("owner_unit", "approved_by")
     if user.is_superuser or user.role == Role.ADMIN:
         return qs
     if user.unit_id is None:
@@ -52,14 +55,47 @@ def _editable(user: User) -> QuerySet[Article]:
     return qs.filter(owner_unit_id=user.unit_id)
 
 
+def _listed(user: User) -> QuerySet[Article]:
+    """What the maintenance list shows: the centre's staff, who approve, see every article."""
+    if may_approve(user):
+        return Article.objects.select_related("owner_unit", "approved_by")
+    return _editable(user)
+
+
 @login_required
 def kb_manage(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     q = (request.GET.get("q") or "").strip()[:100]
-    qs = _editable(user).order_by("-updated_at", "-id")
+    pending = request.GET.get("pending") == "1"
+    qs = _listed(user).order_by("-updated_at", "-id")
     if q:
         qs = qs.filter(Q(title__icontains=q) | Q(keywords__icontains=q))
-    return render(request, "web/kb/manage.html", {**pager(request, paginate(request, qs)), "q": q})
+    if pending:
+        qs = qs.filter(approved_at__isnull=True)
+    page = paginate(request, qs)
+    editable = set(
+        _editable(user).filter(pk__in=[a.pk for a in page.object_list]).values_list("pk", flat=True)
+    )
+    context = {"q": q, "pending": pending, "approver": may_approve(user), "editable": editable}
+    return render(request, "web/kb/manage.html", {**pager(request, page), **context})
+
+
+@login_required
+@require_POST
+def kb_approve(request: HttpRequest, article_id: int) -> HttpResponse:
+    """审核通过: the centre's staff let an article out to citizens (a recorded act)."""
+    user: User = request.user  # type: ignore[assignment]
+    if not may_approve(user):
+        return error_page(request, 403, "只有热线中心的工作人员可以审核知识条目。")
+    article = Article.objects.filter(pk=article_id).first()
+    if article is None:
+        return error_page(request, 404, "知识条目不存在。")
+    try:
+        approve_article(article, user)
+    except ActionError as exc:
+        return error_page(request, exc.status, exc.message)
+    messages.success(request, f"已审核通过「{article.title}」,市民现在可以查到它")
+    return redirect(safe_next(request, "/kb/manage/?pending=1"))
 
 
 @login_required
@@ -79,8 +115,14 @@ def kb_edit(request: HttpRequest, article_id: int | None = None) -> HttpResponse
             if article is None:
                 obj.owner_unit_id = user.unit_id
             save_article(obj, by=user)
-            messages.success(request, f"已保存知识条目「{obj.title}」")
+            if obj.approved:
+                messages.success(request, f"已保存并审核通过知识条目「{obj.title}」")
+            else:
+                messages.success(request, f"已保存知识条目「{obj.title}」,待热线中心审核通过后市民可见")
             return redirect("/kb/manage/")
         messages.error(request, "请按提示修改后再保存。")
-        return render(request, "web/kb/edit.html", {"form": form, "article": article}, status=422)
-    return render(request, "web/kb/edit.html", {"form": form, "article": article})
+        context = {"form": form, "article": article, "approver": may_approve(user)}
+        return render(request, "web/kb/edit.html", context, status=422)
+    return render(
+        request, "web/kb/edit.html", {"form": form, "article": article, "approver": may_approve(user)}
+    )
