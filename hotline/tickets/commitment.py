@@ -10,7 +10,9 @@ and names what no longer matches: the ticket row, its assignment rows (承办单
 the ticket, hence whose data scope it is in) or its contacts (来电来信).
 
 The digest (format ``v1:<ticket>:<assignments>:<contacts>``, three SHA-256 in hex, so
-``check`` can say which part differs) is over a canonical JSON of, in ``v1``:
+``check`` can say which part differs) is over a canonical JSON — each row a list of its
+values in the order of its field list, datetimes in UTC with microseconds, the keys of
+JSON fields sorted, non-ASCII escaped — of, in ``v1``:
 
 - the ticket row: every field in ``TICKET_FIELDS``. Left out (``UNCOMMITTED``) are the
   fields that change without an action: ``next_due_at`` (the sweep's ``deadlines.rearm``
@@ -207,8 +209,8 @@ def _rows_sql(model: type[Assignment] | type[Contact], fields: tuple[str, ...]) 
 
 
 # Read by every action: written out once, not compiled by the ORM each time (that took
-# four times as long as running them). The values are raw (SQLite: text datetimes,
-# integer booleans); ``_CANON`` writes them as the ORM's would be.
+# four times as long as running them). The values are the driver's (SQLite: naive UTC
+# datetimes); ``_CANON`` writes them as it writes the ORM's.
 _ASSIGNMENTS_OF = _rows_sql(Assignment, ASSIGNMENT_FIELDS)
 _CONTACTS_OF = _rows_sql(Contact, CONTACT_FIELDS)
 
