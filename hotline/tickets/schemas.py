@@ -12,7 +12,7 @@ from hotline.audit.schemas import ReceiptOut
 from hotline.openapi import one_of
 from hotline.org.models import Level
 from hotline.tickets.action_fields import ACTION_FIELDS, ActionField
-from hotline.tickets.lifecycle import TRANSITIONS
+from hotline.tickets.lifecycle import RECORDED_LABELS, TRANSITIONS
 from hotline.tickets.models import AssignmentRole, AssignmentStatus, Channel, State
 
 
@@ -114,8 +114,9 @@ class TicketPage(Schema):
     total: int
 
 
-# What a ticket's event records: its creation, an action, or a look at the citizen's data.
-EVENT_ACTIONS = ["create", *TRANSITIONS, "view_personal_data"]
+# What a ticket's event records: an action, or a fact (its creation, a look at the
+# citizen's data, a repeat merged in, advice skipped).
+EVENT_ACTIONS = [*RECORDED_LABELS, *TRANSITIONS]
 STATE_OR_NONE = ["", *State.values]  # "": before the ticket existed, or not a state change
 
 
