@@ -211,7 +211,7 @@ def act(
     # Who and which ticket before what: outside the caller's scope the ticket is missing
     # (the same 404, whatever the body), and a role that may not act hears so before its
     # body is judged. ``perform`` checks both again under the row lock.
-    selectors.get_ticket(actor.scope, number)
+    selectors.check_in_scope(actor.scope, number)
     check_role(action, actor)
     body = _json_body(request)
     try:
