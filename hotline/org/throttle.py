@@ -99,6 +99,9 @@ def guard(doors: list[Door], messages: Mapping[str, str]) -> Pass:
     ``TooManyAttempts`` with the message of that door's limit in ``messages`` (its
     ``{time}``: when to try again; the door that opens last speaks), nothing counted."""
     now = clock.now()
+    # A door already at its limit refuses with one read: a flood of attempts at a locked
+    # door writes nothing.
+    _refuse_if_locked(doors, _expiries(doors, now, exclude=()), messages, now)
     with write_transaction():
         # Expired rows of any key go here, so keys nobody tries again do not pile up.
         Attempt.objects.filter(expires_at__lte=now).delete()
@@ -106,19 +109,27 @@ def guard(doors: list[Door], messages: Mapping[str, str]) -> Pass:
             [Attempt(key=d.key, expires_at=now + d.limit.window) for d in doors]
         )
     ids = [row.pk for row in rows]
-    # Counted after the insert has committed: of attempts made at once, each sees every
-    # one committed before it, so no more than the limit get through.
-    counted = _expiries(doors, now, exclude=ids)
-    opens = [(at, d) for d in doors if (at := _opens_at(d, counted[d.key])) is not None]
-    if opens:
+    # Counted again after the insert has committed: of attempts made at once, each sees
+    # every one committed before it, so no more than the limit get through.
+    try:
+        _refuse_if_locked(doors, _expiries(doors, now, exclude=ids), messages, now)
+    except TooManyAttempts:
         with write_transaction():
             Attempt.objects.filter(pk__in=ids).delete()
+        raise
+    return Pass(doors=doors, ids=ids, now=now)
+
+
+def _refuse_if_locked(
+    doors: list[Door], counted: dict[str, list[datetime]], messages: Mapping[str, str], now: datetime
+) -> None:
+    opens = [(at, d) for d in doors if (at := _opens_at(d, counted[d.key])) is not None]
+    if opens:
         until, door = max(opens, key=lambda pair: pair[0])
         raise TooManyAttempts(
             messages.get(door.limit.name, GENERIC_REFUSAL).format(time=_when(until, now)),
             retry_after=max(1, math.ceil((until - now).total_seconds())),
         )
-    return Pass(doors=doors, ids=ids, now=now)
 
 
 def _expiries(doors: list[Door], now: datetime, exclude: Iterable[int]) -> dict[str, list[datetime]]:

@@ -103,12 +103,14 @@ def test_citizen_path(page: Any, org: Any, settings: Any, tmp_path: Any) -> None
     page.click("button:has-text('提交诉求')")
     page.wait_for_url(re.compile(r"/portal/submitted/$"))
     number = page.inner_text("#ticket-number").strip()
-    assert Ticket.objects.get(number=number).channel == "web"
+    code = page.inner_text("#query-code").strip()
+    ticket = Ticket.objects.get(number=number)
+    assert ticket.channel == "web" and ticket.query_code == code
     shot(page, "portal-submitted")
     page.click("text=查询办理进度")
     page.fill("#id_number", number)
-    page.fill("#id_phone_last4", "6666")
-    page.press("#id_phone_last4", "Enter")
+    page.fill("#id_query_code", code.lower())  # as a citizen may type it
+    page.press("#id_query_code", "Enter")
     page.wait_for_selector("text=您的诉求已受理")
     shot(page, "portal-track")
 

@@ -162,8 +162,8 @@ def test_rating_needs_a_choice_and_the_right_digits(client: Client, org: Any) ->
 
 def test_track_query_count(client: Client, org: Any, django_assert_max_num_queries: Any) -> None:
     ticket = new_ticket(org.operator, phone="13712345678")
-    # Six for the page; the lookup's limit counts the attempt (a write: purge, insert),
-    # reads the counts (one query) and takes the attempt back (a write): five more, each
+    # Six for the page; the lookup's limit reads the counts, counts the attempt (a write:
+    # purge, insert), reads them again and takes the attempt back (a write): six more, each
     # write with its savepoint pair inside a test's transaction.
     with django_assert_max_num_queries(12):
         client.post("/portal/track/", {"number": ticket.number, "phone_last4": "5678"})
