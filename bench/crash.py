@@ -234,7 +234,7 @@ def crash_one(kind: str, args: argparse.Namespace, dbs: intake.Databases) -> dic
     elapsed = time.perf_counter() - started
     acknowledged_file = dbs.tmpdir / f"acknowledged-{kind}.json"
     acknowledged_file.write_text(json.dumps(outcome.acknowledged))
-    counts = run_child(db, "count", str(acknowledged_file))
+    counts = intake.run_child(db, "count", str(acknowledged_file), script=__file__)
     verify = audit_verify(db)
     result = {
         "db": kind,
@@ -249,21 +249,6 @@ def crash_one(kind: str, args: argparse.Namespace, dbs: intake.Databases) -> dic
         "audit_verify": verify,
     }
     print_result(result)
-    return result
-
-
-def run_child(db: intake.BenchDB, name: str, *args: str) -> dict[str, Any]:
-    proc = subprocess.run(
-        [PYTHON, str(Path(__file__).resolve()), "--child", name, *args],
-        env=intake.child_env(db),
-        cwd=intake.REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"child {name} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     return result
 
 

@@ -244,10 +244,11 @@ def child_env(db: BenchDB) -> dict[str, str]:
     return env
 
 
-def run_child(db: BenchDB, *args: str) -> dict[str, Any]:
-    """Run ``python bench/intake.py --child ...`` against ``db``; its last stdout line is JSON."""
+def run_child(db: BenchDB, *args: str, script: str = __file__) -> dict[str, Any]:
+    """Run ``python bench/intake.py --child ...`` (or another bench ``script``'s child)
+    against ``db``; its last stdout line is JSON."""
     proc = subprocess.run(
-        [PYTHON, str(Path(__file__).resolve()), "--child", *args],
+        [PYTHON, str(Path(script).resolve()), "--child", *args],
         env=child_env(db),
         cwd=REPO,
         capture_output=True,

@@ -6,9 +6,7 @@ from __future__ import annotations
 import json
 import os
 import stat
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ from hotline.audit.chain import event_hash, verify
 from hotline.audit.models import ChainHead, Event, MerkleNode, MerkleState
 from hotline.org.actor import Actor
 from hotline.tickets.actions import NewContact, create_ticket, dispatch, sign
+from tests.peers import JsonPeer, json_peer
 
 pytestmark = pytest.mark.django_db
 
@@ -211,36 +210,15 @@ def test_public_key_option_and_missing_or_broken_stores(signed: Path, settings: 
         audit("verify", "--checkpoints", str(signed), "--public-key", head.public_key)
 
 
-class _Collector(BaseHTTPRequestHandler):
-    received: list[dict[str, Any]] = []
-    status = 200
-
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        type(self).received.append(json.loads(body))
-        self.send_response(type(self).status)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
-def webhook_server() -> Iterator[tuple[str, type[_Collector]]]:
-    handler = type("Collector", (_Collector,), {"received": [], "status": 200})
-    server = HTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/checkpoints", handler
-    finally:
-        server.shutdown()
-        server.server_close()
+def webhook_server() -> Iterator[JsonPeer]:
+    with json_peer(status=200) as peer:
+        yield peer
 
 
-def test_checkpoint_is_posted_to_the_webhook(org: Any, settings: Any, webhook_server: Any) -> None:
-    url, handler = webhook_server
-    settings.HOTLINE_AUDIT_WEBHOOK = url
+def test_checkpoint_is_posted_to_the_webhook(org: Any, settings: Any, webhook_server: JsonPeer) -> None:
+    handler = webhook_server
+    settings.HOTLINE_AUDIT_WEBHOOK = f"{handler.base_url}/checkpoints"
     add_history(org, tickets=1)
     audit("keygen")
     out = audit("checkpoint")

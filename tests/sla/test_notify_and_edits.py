@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import threading
 from datetime import date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 import pytest
@@ -14,6 +11,7 @@ from hotline.audit.models import Event
 from hotline.sla import calendar
 from hotline.sla.editing import CalendarEditError, set_day
 from hotline.sla.models import CalendarDay, Notification
+from tests.peers import json_peer
 
 pytestmark = pytest.mark.django_db
 
@@ -37,32 +35,15 @@ def test_inbox_lists_and_marks_read(org: Any, api_as: Any, committed: Any) -> No
 
 
 def test_webhook_outbound_delivers_after_commit(
-    org: Any, api_as: Any, monkeypatch: pytest.MonkeyPatch
+    org: Any, api_as: Any, committed: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    received: list[dict[str, Any]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
-            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv("HOTLINE_NOTIFY", f"webhook:http://127.0.0.1:{server.server_port}/sms")
-    try:
+    with json_peer() as peer:
+        monkeypatch.setenv("HOTLINE_NOTIFY", f"webhook:{peer.base_url}/sms")
         op, disp = api_as("operator"), api_as("dispatcher")
         number = op.post("/tickets", {"channel": "phone", "text": "路灯不亮"}).json()["number"]
-        with pytest.MonkeyPatch.context():
-            from django.test import TestCase
-
-            with TestCase.captureOnCommitCallbacks(execute=True):
-                disp.act(number, "dispatch", lead_unit="A-ZJ")
-    finally:
-        server.shutdown()
+        with committed():
+            disp.act(number, "dispatch", lead_unit="A-ZJ")
+    received = peer.received
     assert received and received[0]["ticket"] == number and received[0]["user"] == "a_zj"
     assert Notification.objects.get(user=org.a_housing_handler).sent_at is not None
 

@@ -5,12 +5,9 @@ database."""
 
 from __future__ import annotations
 
-import json
-import threading
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,6 +19,7 @@ from hotline.audit.models import Event
 from hotline.org.actor import Actor
 from hotline.tickets.actions import answer
 from hotline.tickets.models import Ticket
+from tests.peers import json_peer
 from tests.web.helpers import client_for, new_ticket
 
 pytestmark = pytest.mark.django_db
@@ -100,24 +98,9 @@ def test_the_operator_hears_the_query_code_at_once_and_finds_it_on_the_ticket_pa
 
 @pytest.fixture
 def sms_gateway(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
-    received: list[dict[str, Any]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
-            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv("HOTLINE_NOTIFY", f"webhook:http://127.0.0.1:{server.server_port}/sms")
-    try:
-        yield received
-    finally:
-        server.shutdown()
+    with json_peer() as peer:
+        monkeypatch.setenv("HOTLINE_NOTIFY", f"webhook:{peer.base_url}/sms")
+        yield peer.received
 
 
 def test_the_citizen_gets_the_number_and_query_code_by_sms(
