@@ -234,6 +234,37 @@ def state_digest(ticket: Ticket, *, contacts: list[Contact] | None = None) -> st
     return ":".join((VERSION, *_part_digests(_of(ticket, TICKET_FIELDS), assignment_rows, contact_rows)))
 
 
+def drift(ticket: Ticket) -> Mismatch | None:
+    """What of ``ticket``'s rows, as an action finds them before it changes anything,
+    differs from the ticket's last committing event; None when they match or nothing
+    was committed yet (a ticket from before the digest).
+
+    Without this an action would seal rows changed behind the platform's back: its
+    event commits to whatever it finds, and the state check compares with the last
+    event only. ``perform`` asks before every change and records what it finds
+    (``STATE_DRIFT``), so the tampering stays in the trace after the ticket moves on."""
+    last = (
+        Event.objects.filter(ticket_id=ticket.pk, state_digest__isnull=False)
+        .order_by("-seq")
+        .values_list("seq", "state_digest")
+        .first()
+    )
+    if last is None:
+        return None
+    seq, digest = last
+    stored = (digest or "").split(":")
+    found = state_digest(ticket).split(":")
+    if len(stored) != 4 or stored[0] != VERSION:
+        return Mismatch(ticket.number, seq, PART_LABELS)
+    differing = tuple(label for label, a, b in zip(PART_LABELS, found[1:], stored[1:], strict=True) if a != b)
+    return Mismatch(ticket.number, seq, differing) if differing else None
+
+
+# The event an action records when it finds its ticket's rows changed since their last
+# commitment (``drift``): the trace keeps the tampering after later events seal the rows.
+STATE_DRIFT = "state_drift"
+
+
 # ---------------------------------------------------------------------------------------
 # The state check: every ticket's rows against its last committing event.
 
@@ -259,14 +290,15 @@ class StateCheck:
     unsealed: int = 0  # tickets whose events all predate the state digest
     mismatches: list[Mismatch] = field(default_factory=list)
     found: int = 0  # mismatches in all; ``mismatches`` keeps the first ``keep``
+    drifts: list[str] = field(default_factory=list)  # changes actions found and recorded
 
     @property
     def ok(self) -> bool:
-        return self.found == 0
+        return self.found == 0 and not self.drifts
 
     def problems(self) -> list[str]:
         """One zh-CN line per mismatch kept, and how many more there are."""
-        lines = [m.message for m in self.mismatches]
+        lines = [*self.drifts, *(m.message for m in self.mismatches)]
         if self.found > len(self.mismatches):
             lines.append(f"……另有 {self.found - len(self.mismatches)} 张工单的记录与留痕不符")
         return lines
@@ -283,7 +315,7 @@ def check(*, batch: int = 1000, keep: int = 100, progress: Callable[[int], None]
     Reads tickets in id order, ``batch`` at a time, each batch with its assignments,
     contacts and events in five range queries, in one snapshot (so an action committing
     meanwhile is seen whole or not at all)."""
-    result = StateCheck()
+    result = StateCheck(drifts=_recorded_drifts(keep))
     after = 0
     while True:
         with _snapshot():
@@ -313,6 +345,17 @@ def check(*, batch: int = 1000, keep: int = 100, progress: Callable[[int], None]
         after = last
         if progress is not None:
             progress(result.checked + result.unsealed + result.found)
+
+
+def _recorded_drifts(keep: int) -> list[str]:
+    """The changes behind the platform's back that actions found (``STATE_DRIFT``):
+    their rows are sealed again by later events, but the trace says it happened."""
+    found = Event.objects.filter(action=STATE_DRIFT).order_by("seq")
+    return [
+        f"工单 {number} 的{'、'.join(payload.get('parts', []))}在事件 #{payload.get('since')} 之后被改动"
+        f"(事件 #{seq} 办理时发现)"
+        for seq, number, payload in found.values_list("seq", "ticket__number", "payload")[:keep]
+    ]
 
 
 def _compare(

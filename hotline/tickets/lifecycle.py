@@ -106,6 +106,7 @@ RECORDED_LABELS = {
     "view_personal_data": "查看市民完整信息",
     "merged_in": "并入重复件",
     "advice_skipped": "智能建议未执行",
+    "state_drift": "发现记录被改动",
 }
 
 

@@ -173,6 +173,33 @@ def test_an_assignment_moved_into_another_units_scope_is_named(org: Any) -> None
     assert message.startswith(f"工单 {number} 的承办单位记录与其最后一条事件 #")
 
 
+def test_a_change_a_later_action_seals_stays_in_the_trace(org: Any) -> None:
+    """The unit goes on working on a ticket moved into another unit's scope behind the
+    platform's back: its action records what it found before its event seals the rows,
+    so verify still names the change afterwards, and the work is not held up."""
+    number = dispatched(org)
+    sealed = Event.objects.filter(ticket__number=number).order_by("-seq").first()
+    assert sealed is not None
+    assist = Assignment.objects.get(ticket__number=number, role=AssignmentRole.ASSIST)
+    Assignment.objects.filter(pk=assist.pk).update(unit=org.b_town, unit_path=org.b_town.path)
+    actions.progress(Actor.of(org.a_housing_handler), number, note="已联系供电所")
+    actions.urge(Actor.of(org.supervisor), number, note="请加快办理")
+
+    drift, progress, urge = Event.objects.filter(ticket__number=number).order_by("-seq")[:3][::-1]
+    assert (drift.action, progress.action, urge.action) == ("state_drift", "progress", "urge")
+    assert drift.payload == {"since": sealed.seq, "parts": [UNITS]}
+    assert drift.actor == org.a_housing_handler
+    result = commitment.check()
+    assert result.found == 0, "the rows are sealed again by the later events"
+    expected = f"工单 {number} 的承办单位记录在事件 #{sealed.seq} 之后被改动(事件 #{drift.seq} 办理时发现)"
+    assert result.problems() == [expected] and not result.ok
+    with pytest.raises(CommandError) as raised:
+        run_cli()
+    assert expected in str(raised.value)
+    # One finding, not one per action: the second action found the rows as sealed.
+    assert Event.objects.filter(action="state_drift").count() == 1
+
+
 def test_an_assignment_row_added_is_named(org: Any) -> None:
     number = dispatched(org)
     Assignment.objects.create(

@@ -22,6 +22,7 @@ from hotline.errors import Conflict, Forbidden
 from hotline.org.actor import Actor
 from hotline.org.scope import DataScope
 from hotline.sla import deadlines
+from hotline.tickets import commitment
 from hotline.tickets.commitment import state_digest
 from hotline.tickets.followers import TicketChange, follow
 from hotline.tickets.lifecycle import STATE_LABELS, TRANSITIONS, allowed_actions, check_target
@@ -83,6 +84,7 @@ def perform(
         if expected_version is not None and expected_version != ticket.version:
             raise Conflict("工单已被他人更新,请刷新后再操作", code="stale", version=ticket.version)
         now = clock.now()
+        _record_drift(ticket, actor, now)
         from_state = ticket.state
         payload = change(ticket, actor, now) or {}
         check_target(action, ticket.state, from_state)
@@ -93,6 +95,23 @@ def perform(
             ticket.save()
         _record_and_follow(ticket, action, actor, from_state, payload, now)
     return ticket
+
+
+def _record_drift(ticket: Ticket, actor: Actor, now: datetime) -> None:
+    """Record, before the change seals them, rows of ``ticket`` that were changed since
+    its last event without an action (``tickets.commitment.drift``). The action goes
+    on: the citizen's matter must not stall, and the trace now says what was found."""
+    found = commitment.drift(ticket)
+    if found is not None:
+        record(
+            action=commitment.STATE_DRIFT,
+            ticket=ticket,
+            actor=actor,
+            from_state=ticket.state,
+            to_state=ticket.state,
+            payload={"since": found.seq, "parts": list(found.parts)},
+            at=now,
+        )
 
 
 def _record_and_follow(
