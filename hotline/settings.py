@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "hotline.analytics",
     "hotline.demo",
     "hotline.web",
+    "hotline.channels",
 ]
 
 MIDDLEWARE = [
@@ -159,6 +160,13 @@ HOTLINE_AUDIT_KEY = os.environ.get("HOTLINE_AUDIT_KEY") or str(DATA_DIR / "hotli
 HOTLINE_AUDIT_CHECKPOINTS = os.environ.get("HOTLINE_AUDIT_CHECKPOINTS") or str(DATA_DIR / "audit-checkpoints")
 HOTLINE_AUDIT_WEBHOOK = os.environ.get("HOTLINE_AUDIT_WEBHOOK", "")
 HOTLINE_AUDIT_CHECKPOINT_MINUTES = float(os.environ.get("HOTLINE_AUDIT_CHECKPOINT_MINUTES", "5"))
+
+# The WeChat official account's message server (/channels/wechat/): the Token and AppID
+# set in its developer settings, and its EncodingAESKey for safe mode. No token or AppID:
+# the endpoint answers 404. With a key, only safe-mode (encrypted) messages are taken.
+HOTLINE_WECHAT_TOKEN = os.environ.get("HOTLINE_WECHAT_TOKEN", "")
+HOTLINE_WECHAT_APPID = os.environ.get("HOTLINE_WECHAT_APPID", "")
+HOTLINE_WECHAT_AES_KEY = os.environ.get("HOTLINE_WECHAT_AES_KEY", "")
 
 # API tokens live this long; a new login issues a new one.
 HOTLINE_TOKEN_TTL_HOURS = int(os.environ.get("HOTLINE_TOKEN_TTL_HOURS", "720"))

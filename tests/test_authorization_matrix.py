@@ -191,6 +191,8 @@ MATRIX: dict[str, Route] = {
     "GET /portal/submitted/": Route("GET", everyone()),
     "GET /portal/track/": Route("GET", everyone()),
     "POST /portal/rate/": Route("POST", everyone()),
+    # WeChat's message server: signed by WeChat, no session; absent until configured.
+    "GET /channels/wechat/": Route("GET", everyone(404)),
     "GET /analytics/report/": Route("GET", page_for(*STAFF)),
     "GET /analytics/export/kpis.xlsx": Route("GET", page_for(*STAFF)),
     "GET /analytics/export/drill.xlsx": Route("GET", page_for(*STAFF)),

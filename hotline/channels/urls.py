@@ -1,0 +1,7 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("wechat/", views.wechat_server, name="channels-wechat"),
+]

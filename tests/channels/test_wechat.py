@@ -1,0 +1,238 @@
+"""The WeChat message server through its HTTP surface, with messages built as WeChat's
+developer documentation describes them (tests/channels/wechat_peer.py)."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from hotline import clock
+from hotline.channels import wechat
+from hotline.channels.models import WechatMessage
+from hotline.tickets.models import Contact, State, Ticket
+from tests.channels.wechat_peer import (
+    APPID,
+    ENCODING_AES_KEY,
+    TOKEN,
+    URL,
+    fields_of,
+    message_xml,
+    open_safe_reply,
+    post_plain,
+    post_safe,
+    sha1_sorted,
+)
+
+pytestmark = pytest.mark.django_db
+
+TEXT = "城关镇幸福小区路灯坏了一个月,晚上出行很不安全,请尽快维修"
+
+# WeChat's published sample (消息加解密接入指引, WXBizMsgCrypt's Sample.py): a text
+# message encrypted with the sample EncodingAESKey for the sample AppID.
+SAMPLE = {
+    "token": "spamtest",
+    "encoding_aes_key": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+    "appid": "wx2c2769f8efd9abc2",
+    "timestamp": "1409735669",
+    "nonce": "1320562132",
+    "msg_signature": "5d197aaffba7e9b25a30732f161a50dee96bd5fa",
+    "encrypt": (
+        "hyzAe4OzmOMbd6TvGdIOO6uBmdJoD0Fk53REIHvxYtJlE2B655HuD0m8KUePWB3+LrPXo87wzQ1QLvbeUgmBM4x6F8PGHQHFVAFm"
+        "OD2LdJF9FrXpbUAh0B5GIItb52sn896wVsMSHGuPE328HnRGBcrS7C41IzDWyWNlZkyyXwon8T332jisa+h6tEDYsVticbSnyU8d"
+        "KOIbgU6ux5VTjg3yt+WGzjlpKn6NPhRjpA912xMezR4kw6KWwMrCVKSVCZciVGCgavjIQ6X8tCOp3yZbGpy0VxpAe+77TszTfRd5"
+        "RJSVO/HTnifJpXgCSUdUue1v6h0EIBYYI1BD1DlD+C0CR8e6OewpusjZ4uBl9FyJvnhvQl+q5rv1ixrcpCumEPo5MJSgM9ehVsN"
+        "PfUM669WuMyVWQLCzpu9GhglF2PE="
+    ),
+}
+
+
+@pytest.fixture
+def plain(settings: Any) -> Client:
+    settings.HOTLINE_WECHAT_TOKEN, settings.HOTLINE_WECHAT_APPID = TOKEN, APPID
+    settings.HOTLINE_WECHAT_AES_KEY = ""
+    return Client()
+
+
+@pytest.fixture
+def safe(settings: Any) -> Client:
+    settings.HOTLINE_WECHAT_TOKEN, settings.HOTLINE_WECHAT_APPID = TOKEN, APPID
+    settings.HOTLINE_WECHAT_AES_KEY = ENCODING_AES_KEY
+    return Client()
+
+
+def _ticket_of(reply: dict[str, str]) -> Ticket:
+    for ticket in Ticket.objects.all():
+        if ticket.number in reply["Content"] and ticket.query_code in reply["Content"]:
+            return ticket
+    raise AssertionError(f"no ticket named in the reply: {reply['Content']}")
+
+
+def test_url_verification_answers_echostr(plain: Client) -> None:
+    ts, nonce = str(int(time.time())), "8765"
+    good = plain.get(
+        URL, {"signature": sha1_sorted(TOKEN, ts, nonce), "timestamp": ts, "nonce": nonce, "echostr": "e-42"}
+    )
+    assert (good.status_code, good.content) == (200, b"e-42")
+    bad = plain.get(
+        URL, {"signature": sha1_sorted("other", ts, nonce), "timestamp": ts, "nonce": nonce, "echostr": "e"}
+    )
+    assert bad.status_code == 403
+
+
+def test_unconfigured_endpoint_is_absent(settings: Any) -> None:
+    settings.HOTLINE_WECHAT_TOKEN = settings.HOTLINE_WECHAT_APPID = ""
+    assert Client().get(URL).status_code == 404
+    assert Client().post(URL, data=b"<xml/>", content_type="text/xml").status_code == 404
+
+
+def test_text_message_becomes_a_ticket_with_a_passive_reply(plain: Client) -> None:
+    response = post_plain(plain, message_xml("text", "6054768590064713001", Content=TEXT))
+    assert response.status_code == 200
+    reply = fields_of(response.content)
+    assert reply["ToUserName"] == "oOpenIdOfCitizen0001" and reply["FromUserName"] == "gh_0123456789ab"
+    assert reply["MsgType"] == "text"
+    ticket = _ticket_of(reply)
+    assert (ticket.channel, ticket.text, ticket.state) == ("wechat", TEXT, State.ACCEPTED)
+    assert "进度查询" in reply["Content"]
+
+
+def test_image_location_and_voice_messages(plain: Client) -> None:
+    image = post_plain(
+        plain, message_xml("image", "101", sender="oA", PicUrl="http://mmbiz/p.jpg", MediaId="m1")
+    )
+    assert _ticket_of(fields_of(image.content)).text == "[图片] http://mmbiz/p.jpg"
+    place = post_plain(
+        plain,
+        message_xml(
+            "location",
+            "102",
+            sender="oB",
+            Location_X="25.040",
+            Location_Y="102.710",
+            Scale="20",
+            Label="五华区人民中路",
+        ),
+    )
+    located = _ticket_of(fields_of(place.content))
+    assert (located.lat, located.lng, located.address) == (25.04, 102.71, "五华区人民中路")
+    voice = post_plain(
+        plain, message_xml("voice", "103", sender="oC", MediaId="m2", Format="amr", Recognition=TEXT)
+    )
+    assert _ticket_of(fields_of(voice.content)).text == TEXT
+    unheard = post_plain(
+        plain, message_xml("voice", "104", sender="oD", MediaId="m3", Format="amr", Recognition="")
+    )
+    assert fields_of(unheard.content)["Content"] == wechat.VOICE_UNRECOGNIZED
+    assert Ticket.objects.count() == 3
+
+
+def test_same_msgid_twice_is_one_contact(plain: Client) -> None:
+    first = post_plain(plain, message_xml("text", "200", Content=TEXT))
+    again = post_plain(plain, message_xml("text", "200", Content=TEXT))
+    assert fields_of(first.content)["Content"] == fields_of(again.content)["Content"]
+    assert (Ticket.objects.count(), Contact.objects.count(), WechatMessage.objects.count()) == (1, 1, 1)
+
+
+def test_a_second_message_follows_up_the_open_ticket(plain: Client) -> None:
+    first = _ticket_of(fields_of(post_plain(plain, message_xml("text", "300", Content=TEXT)).content))
+    follow = fields_of(
+        post_plain(plain, message_xml("text", "301", Content="补充:是3号楼门口那一盏")).content
+    )
+    assert "并入工单" in follow["Content"] and _ticket_of(follow) == first
+    assert sorted(first.contacts.values_list("text", flat=True)) == sorted([TEXT, "补充:是3号楼门口那一盏"])
+    other = _ticket_of(
+        fields_of(post_plain(plain, message_xml("text", "302", sender="oOther", Content=TEXT)).content)
+    )
+    assert other != first
+
+
+def test_safe_mode_round_trip(safe: Client) -> None:
+    response = post_safe(safe, message_xml("text", "400", Content=TEXT))
+    assert response.status_code == 200
+    assert TEXT.encode() not in response.content and b"<Encrypt>" in response.content
+    reply = open_safe_reply(response)
+    assert _ticket_of(reply).text == TEXT
+
+
+def test_safe_mode_refuses_plaintext_and_foreign_appid(safe: Client) -> None:
+    assert post_plain(safe, message_xml("text", "401", Content=TEXT)).status_code == 403
+    assert (
+        post_safe(safe, message_xml("text", "402", Content=TEXT), appid="wxSomeoneElse0000").status_code
+        == 403
+    )
+    assert not Ticket.objects.exists()
+
+
+def test_wechats_published_sample_decrypts_and_is_taken_in(settings: Any) -> None:
+    assert (
+        sha1_sorted(SAMPLE["token"], SAMPLE["timestamp"], SAMPLE["nonce"], SAMPLE["encrypt"])
+        == SAMPLE["msg_signature"]
+    )
+    xml = wechat.decrypt(SAMPLE["encrypt"], wechat.aes_key_of(SAMPLE["encoding_aes_key"]), SAMPLE["appid"])
+    assert fields_of(xml)["Content"] == "abcdteT" and fields_of(xml)["MsgId"] == "6054768590064713728"
+    settings.HOTLINE_WECHAT_TOKEN, settings.HOTLINE_WECHAT_APPID = SAMPLE["token"], SAMPLE["appid"]
+    settings.HOTLINE_WECHAT_AES_KEY = SAMPLE["encoding_aes_key"]
+    envelope = f"<xml><ToUserName><![CDATA[gh_10f6c3c3ac5a]]></ToUserName><Encrypt><![CDATA[{SAMPLE['encrypt']}]]></Encrypt></xml>"
+    query = (
+        f"timestamp={SAMPLE['timestamp']}&nonce={SAMPLE['nonce']}&encrypt_type=aes"
+        f"&msg_signature={SAMPLE['msg_signature']}"
+    )
+    sent = datetime.fromtimestamp(int(SAMPLE["timestamp"]), tz=UTC)
+    with clock.replaying_at(sent):
+        response = Client().post(f"{URL}?{query}", data=envelope.encode(), content_type="text/xml")
+    assert response.status_code == 200
+    envelope_back = fields_of(response.content)
+    assert envelope_back["MsgSignature"] == sha1_sorted(
+        SAMPLE["token"], envelope_back["TimeStamp"], envelope_back["Nonce"], envelope_back["Encrypt"]
+    )
+    reply_xml = wechat.decrypt(
+        envelope_back["Encrypt"], wechat.aes_key_of(SAMPLE["encoding_aes_key"]), SAMPLE["appid"]
+    )
+    assert _ticket_of(fields_of(reply_xml)).text == "abcdteT"
+    # The sample's clock is 2014: today it is a replay.
+    assert Client().post(f"{URL}?{query}", data=envelope.encode(), content_type="text/xml").status_code == 403
+
+
+def test_badly_signed_replayed_and_oversized_are_refused(plain: Client) -> None:
+    xml = message_xml("text", "500", Content=TEXT)
+    assert post_plain(plain, xml, token="wrong-token").status_code == 403
+    assert post_plain(plain, xml, timestamp=int(time.time()) - 3600).status_code == 403
+    huge = message_xml("text", "501", Content="长" * 20_000)
+    assert post_plain(plain, huge).status_code == 413
+    bomb = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><xml><Content>&a;</Content></xml>'
+    assert post_plain(plain, bomb).status_code == 400
+    assert post_plain(plain, "<xml><unclosed></xml>").status_code == 400
+    assert not Ticket.objects.exists() and not WechatMessage.objects.exists()
+
+
+def test_events_get_success_and_store_nothing(plain: Client) -> None:
+    event = (
+        "<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><FromUserName><![CDATA[oA]]></FromUserName>"
+        f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
+        "<Event><![CDATA[subscribe]]></Event></xml>"
+    )
+    response = post_plain(plain, event)
+    assert (response.status_code, response.content) == (200, b"success")
+    assert not Ticket.objects.exists()
+
+
+def test_time_to_passive_reply(plain: Client) -> None:
+    """WeChat waits 5 s for the passive reply; p99 over 50 messages (each a new ticket)
+    must be well inside it. Printed for the closing note (pytest -s)."""
+    took = []
+    for i in range(50):
+        xml = message_xml("text", f"9{i:05d}", sender=f"oLoad{i:04d}", Content=f"{TEXT}(第{i}条)")
+        start = time.perf_counter()
+        response = post_plain(plain, xml)
+        took.append(time.perf_counter() - start)
+        assert response.status_code == 200
+    took.sort()
+    p50, p99 = took[len(took) // 2], took[int(len(took) * 0.99) - 1]
+    print(
+        f"\nwechat passive reply over {len(took)} messages: p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms"
+    )
+    assert p99 < 1.0
