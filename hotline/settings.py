@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "hotline.analytics",
     "hotline.demo",
     "hotline.web",
+    "hotline.open311",
     "hotline.channels",
 ]
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
     path("admin/", admin.site.urls),
     path("analytics/", include("hotline.analytics.urls")),
+    path("open311/v2/", include("hotline.open311.urls")),
     path("channels/", include("hotline.channels.urls")),
     path("", include("hotline.web.urls")),
 ]

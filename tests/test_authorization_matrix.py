@@ -191,6 +191,14 @@ MATRIX: dict[str, Route] = {
     "GET /portal/submitted/": Route("GET", everyone()),
     "GET /portal/track/": Route("GET", everyone()),
     "POST /portal/rate/": Route("POST", everyone()),
+    # Open311 GeoReport v2: public; its POST (on the same path as the list) needs an api_key.
+    "GET /open311/v2/discovery.{fmt}": Route("GET", everyone(), {"fmt": "json"}),
+    "GET /open311/v2/services.{fmt}": Route("GET", everyone(), {"fmt": "xml"}),
+    "GET /open311/v2/services/{code}.{fmt}": Route("GET", everyone(404), {"code": "nosuch", "fmt": "json"}),
+    "GET /open311/v2/requests.{fmt}": Route("GET", everyone(), {"fmt": "json"}),
+    "GET /open311/v2/requests/{request_id}.{fmt}": Route(
+        "GET", everyone(404), {"request_id": "0", "fmt": "xml"}
+    ),
     # WeChat's message server: signed by WeChat, no session; absent until configured.
     "GET /channels/wechat/": Route("GET", everyone(404)),
     "GET /analytics/report/": Route("GET", page_for(*STAFF)),

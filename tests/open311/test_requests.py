@@ -1,0 +1,167 @@
+"""POST requests through the one intake path, and the public GET of what came in."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.core.management import call_command
+from django.test import Client
+
+from hotline import clock
+from hotline.open311.models import ApiKey, ServiceRequest
+from hotline.open311.services import all_services
+from hotline.tickets.models import Channel, Ticket
+from tests.open311.conftest import validate, xml_of
+
+CHINESE = "小区门口路灯坏了三天,晚上一片漆黑,老人出行不便。请尽快维修!"
+
+
+def post(client: Client, fmt: str = "json", **fields: Any) -> Any:
+    return client.post(f"/open311/v2/requests.{fmt}", fields)
+
+
+def submit(client: Client, api_key: str, service_code: str, **extra: Any) -> str:
+    fields = {
+        "api_key": api_key,
+        "service_code": service_code,
+        "lat": "30.2741",
+        "long": "120.1551",
+        "description": CHINESE,
+        "first_name": "三",
+        "last_name": "张",
+        "phone": "13800138000",
+        "email": "zhang@example.com",
+        "media_url": "https://example.com/lamp.jpg",
+        "attribute[floor]": "3",
+        "attribute[kinds][]": ["a", "b"],
+    } | extra
+    response = post(client, **fields)
+    assert response.status_code == 200, response.content.decode()
+    body = response.json()
+    validate(body[0], "swagger:RequestResponse")
+    return str(body[0]["service_request_id"])
+
+
+def test_a_post_becomes_a_ticket_through_the_intake(client: Client, api_key: str, service_code: str) -> None:
+    number = submit(client, api_key, service_code)
+    ticket = Ticket.objects.get(number=number)
+    assert ticket.channel == Channel.API
+    assert ticket.text == CHINESE
+    assert ticket.citizen_name == "张三"
+    assert ticket.phone == "13800138000"
+    assert ticket.topic == all_services()[0].path
+    assert ticket.events.filter(action="create").exists()  # type: ignore[attr-defined]
+    row = ServiceRequest.objects.get(ticket=ticket)
+    assert row.email == "zhang@example.com"
+    assert row.attributes == {"floor": "3", "kinds": ["a", "b"]}
+
+    root = xml_of(
+        post(client, "xml", api_key=api_key, service_code=service_code, address_string="西湖区文三路")
+    )
+    assert root.tag == "service_requests"
+    assert Ticket.objects.filter(number=root.findtext("request/service_request_id")).exists()
+
+
+def test_get_shows_the_request_without_personal_data(client: Client, api_key: str, service_code: str) -> None:
+    number = submit(client, api_key, service_code)
+    response = client.get(f"/open311/v2/requests/{number}.json")
+    assert response.status_code == 200
+    body = response.json()
+    validate(body, "requests.json")
+    (request,) = body
+    assert request["service_request_id"] == number
+    assert request["status"] == "open"
+    assert request["status_notes"]  # the Chinese sub-state
+    assert request["service_code"] == service_code
+    assert request["requested_datetime"][-6:] == "+08:00"
+    # The Chinese description comes back byte for byte.
+    assert CHINESE.encode() in response.content
+    text = response.content.decode()
+    for personal in ("13800138000", "张三", "zhang@example.com", "8000"):
+        assert personal not in text
+
+    listed = client.get("/open311/v2/requests.json").json()
+    validate(listed, "requests.json")
+    assert [r["service_request_id"] for r in listed] == [number]
+
+    root = xml_of(client.get(f"/open311/v2/requests/{number}.xml"))
+    assert root.tag == "service_requests"
+    item = root.find("request")
+    assert item is not None
+    assert item.findtext("description") == CHINESE
+    assert item.findtext("status") == "open"
+    assert {c.tag for c in item} >= {"service_request_id", "status", "service_code", "requested_datetime"}
+
+
+def test_get_filters(client: Client, api_key: str, service_code: str) -> None:
+    other = all_services()[5].code
+    first = submit(client, api_key, service_code)
+    second = submit(client, api_key, other)
+
+    def ids(**query: str) -> list[str]:
+        response = client.get("/open311/v2/requests.json", query)
+        assert response.status_code == 200, response.content.decode()
+        if response.json():
+            validate(response.json(), "requests.json")
+        return sorted(r["service_request_id"] for r in response.json())
+
+    assert ids() == sorted([first, second])
+    assert ids(service_code=other) == [second]
+    assert ids(service_code=f"{service_code},{other}") == sorted([first, second])
+    assert ids(service_code="") == sorted([first, second])  # empty is absent
+    assert ids(status="open") == sorted([first, second])
+    assert ids(status="closed") == []
+    # service_request_id overrides every other filter
+    assert ids(service_request_id=first, status="closed", service_code=other) == [first]
+    later = (clock.now() + timedelta(days=1)).isoformat()
+    assert ids(start_date=later) == []
+    long_ago = (clock.now() - timedelta(days=200)).isoformat()
+    assert ids(start_date=long_ago) == []  # cut to 90 days from its start
+    assert ids(end_date=(clock.now() - timedelta(days=1)).isoformat()) == []
+    bad = client.get("/open311/v2/requests.xml", {"status": "pending"})
+    assert bad.status_code == 400
+    assert xml_of(bad).tag == "errors"
+    assert client.get("/open311/v2/requests.json", {"start_date": "yesterday"}).status_code == 400
+
+
+def test_refusals_change_nothing(client: Client, api_key: str, service_code: str) -> None:
+    base = {"api_key": api_key, "service_code": service_code, "lat": "30.27", "long": "120.15"}
+    cases = [
+        (403, base | {"api_key": "wrong"}),
+        (403, {k: v for k, v in base.items() if k != "api_key"}),
+        (404, base | {"service_code": "nosuch"}),
+        (400, {k: v for k, v in base.items() if k != "service_code"}),
+        (400, base | {"service_code": ""}),
+        (400, {k: v for k, v in base.items() if k not in ("lat", "long")}),
+        (400, base | {"long": ""}),
+        (400, base | {"lat": "north"}),
+        (400, base | {"description": "字" * 4001}),
+        (400, base | {"phone": "not a phone"}),
+        (400, base | {"media_url": "javascript:alert(1)"}),
+    ]
+    for status, fields in cases:
+        response = post(client, **fields)
+        assert response.status_code == status, (fields, response.content.decode())
+        body = response.json()
+        assert body[0]["code"] == status and body[0]["description"], body
+        root = xml_of(post(client, "xml", **fields))
+        assert root.tag == "errors" and root.findtext("error/code") == str(status)
+    assert not Ticket.objects.exists()
+    assert submit(client, api_key, service_code, description="字" * 4000)
+
+
+def test_a_revoked_key_is_refused(client: Client, api_key: str, service_code: str, capsys: Any) -> None:
+    ApiKey.objects.update(revoked_at=clock.now())
+    response = post(client, api_key=api_key, service_code=service_code, address_string="文三路")
+    assert response.status_code == 403
+    call_command("open311", "key", "create", "--name", "另一个")
+    fresh = capsys.readouterr().out.strip()
+    assert len(fresh) >= 32 and not ApiKey.objects.filter(key_digest=fresh).exists()
+    assert post(client, api_key=fresh, service_code=service_code, address_string="文三路").status_code == 200
+
+
+def test_unknown_request_and_method(client: Client, db: Any) -> None:
+    missing = client.get("/open311/v2/requests/20990101000001.json")
+    assert missing.status_code == 404 and missing.json()[0]["code"] == 404
+    assert client.delete("/open311/v2/requests.json").status_code == 405
