@@ -13,6 +13,8 @@ from django.test import Client
 from hotline import clock
 from hotline.channels import wechat
 from hotline.channels.models import WechatMessage
+from hotline.org.actor import Actor
+from hotline.tickets.actions.intake import reject
 from hotline.tickets.models import Contact, State, Ticket
 from tests.channels.wechat_peer import (
     APPID,
@@ -24,6 +26,7 @@ from tests.channels.wechat_peer import (
     open_safe_reply,
     post_plain,
     post_safe,
+    seal,
     sha1_sorted,
 )
 
@@ -150,6 +153,13 @@ def test_a_second_message_follows_up_the_open_ticket(plain: Client) -> None:
     assert other != first
 
 
+def test_a_message_after_the_ticket_closed_opens_a_new_one(plain: Client) -> None:
+    first = _ticket_of(fields_of(post_plain(plain, message_xml("text", "310", Content=TEXT)).content))
+    reject(Actor.system(), first.number, reason="重复反映,已另案办理")
+    later = _ticket_of(fields_of(post_plain(plain, message_xml("text", "311", Content=TEXT)).content))
+    assert later != first and later.contacts.count() == 1
+
+
 def test_safe_mode_round_trip(safe: Client) -> None:
     response = post_safe(safe, message_xml("text", "400", Content=TEXT))
     assert response.status_code == 200
@@ -164,6 +174,15 @@ def test_safe_mode_refuses_plaintext_and_foreign_appid(safe: Client) -> None:
         post_safe(safe, message_xml("text", "402", Content=TEXT), appid="wxSomeoneElse0000").status_code
         == 403
     )
+    # A body swapped under a valid query: msg_signature covers the ciphertext.
+    ts, nonce = str(int(time.time())), "n"
+    signed = seal(message_xml("text", "403", Content=TEXT))
+    other = seal(message_xml("text", "404", Content="别的内容"))
+    query = (
+        f"timestamp={ts}&nonce={nonce}&encrypt_type=aes&msg_signature={sha1_sorted(TOKEN, ts, nonce, signed)}"
+    )
+    swapped = f"<xml><Encrypt><![CDATA[{other}]]></Encrypt></xml>"
+    assert safe.post(f"{URL}?{query}", data=swapped.encode(), content_type="text/xml").status_code == 403
     assert not Ticket.objects.exists()
 
 
@@ -201,6 +220,9 @@ def test_badly_signed_replayed_and_oversized_are_refused(plain: Client) -> None:
     xml = message_xml("text", "500", Content=TEXT)
     assert post_plain(plain, xml, token="wrong-token").status_code == 403
     assert post_plain(plain, xml, timestamp=int(time.time()) - 3600).status_code == 403
+    stale = str(int(time.time()) - 3600)
+    echo = {"signature": sha1_sorted(TOKEN, stale, "n"), "timestamp": stale, "nonce": "n", "echostr": "e"}
+    assert plain.get(URL, echo).status_code == 403
     huge = message_xml("text", "501", Content="长" * 20_000)
     assert post_plain(plain, huge).status_code == 413
     bomb = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><xml><Content>&a;</Content></xml>'
