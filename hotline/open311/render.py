@@ -5,6 +5,7 @@ errors/error, service_requests/request; a definition's attributes/attribute/valu
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET  # noqa: S405 - writing XML, never parsing it
 from typing import Any
 
@@ -25,10 +26,15 @@ JSON_TYPE = "application/json; charset=utf-8"
 XML_TYPE = "text/xml; charset=utf-8"
 
 
+# Characters XML 1.0 cannot carry at all (C0 controls but tab, newline, return; lone
+# surrogates; U+FFFE/U+FFFF): left out of the XML answer, which would not parse otherwise.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return "" if value is None else str(value)
+    return "" if value is None else _NOT_XML.sub("", str(value))
 
 
 def _fill(element: ET.Element, value: Any) -> None:

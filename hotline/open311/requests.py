@@ -147,7 +147,10 @@ def _when(data: QueryDict, name: str) -> datetime | None:
     raw = param(data, name)
     if raw is None:
         return None
-    value = parse_datetime(raw)
+    try:
+        value = parse_datetime(raw)
+    except ValueError:  # well formed but no such day or hour
+        value = None
     if value is None:
         raise Refusal(400, f"{name} 须为 W3C 日期时间,例如 2026-01-31T08:00:00+08:00")
     if timezone.is_naive(value):
@@ -200,9 +203,24 @@ def _w3c(value: datetime | None) -> str | None:
     return timezone.localtime(value).isoformat(timespec="seconds") if value else None
 
 
-def public_view(row: ServiceRequest) -> dict[str, Any]:
+# Numbers that identify a person, wherever a citizen typed them: mobile and fixed-line
+# phone numbers, ID-card numbers (a public feed shows what happened where, not who).
+_PERSONAL_NUMBER = re.compile(
+    r"(?<![0-9])(?:\+?86[- ]?)?(?:1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}|[0-9]{17}[0-9Xx])(?![0-9])"
+)
+
+
+def public_description(text: str, citizen_name: str, phone: str) -> str:
+    """The request's text for everyone to read: the caller's name and number, and any
+    phone or ID-card number in it, are starred; everything else comes back as sent."""
+    for known in (phone, citizen_name if len(citizen_name) >= 2 else ""):
+        if known:
+            text = text.replace(known, "*" * len(known))
+    return _PERSONAL_NUMBER.sub(lambda m: "*" * len(m.group(0)), text)
+
+
+def public_view(row: ServiceRequest, services: dict[str, Service]) -> dict[str, Any]:
     ticket = row.ticket
-    services = by_code()
     code = code_of_topic(ticket.topic) or row.service_code
     service = services.get(code)
     last_public = getattr(row, "last_public", None)
@@ -212,7 +230,7 @@ def public_view(row: ServiceRequest) -> dict[str, Any]:
         "status_notes": STATE_LABELS.get(ticket.state, ticket.state),
         "service_name": service.name if service else None,
         "service_code": code,
-        "description": ticket.text,
+        "description": public_description(ticket.text, ticket.citizen_name, ticket.phone),
         "agency_responsible": ticket.lead_unit.name if ticket.lead_unit else None,
         "service_notice": None,
         "requested_datetime": _w3c(ticket.created_at),

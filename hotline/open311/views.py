@@ -84,7 +84,8 @@ def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpRespons
 def requests(request: HttpRequest, fmt: str) -> HttpResponse:
     if request.method == "POST":
         return _post(request, fmt)
-    rows = [public_view(row) for row in listed(request.GET)]
+    services = by_code()
+    rows = [public_view(row, services) for row in listed(request.GET)]
     return render.answer(fmt, rows, xml_root="service_requests")
 
 
@@ -118,7 +119,8 @@ def one_request(request: HttpRequest, fmt: str, request_id: str) -> HttpResponse
     rows = listed(_only(request_id))
     if not rows:
         raise Refusal(404, f"没有编号为「{request_id}」的诉求")
-    return render.answer(fmt, [public_view(row) for row in rows], xml_root="service_requests")
+    services = by_code()
+    return render.answer(fmt, [public_view(row, services) for row in rows], xml_root="service_requests")
 
 
 def _only(request_id: str) -> Any:

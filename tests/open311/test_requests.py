@@ -122,7 +122,10 @@ def test_get_filters(client: Client, api_key: str, service_code: str) -> None:
     bad = client.get("/open311/v2/requests.xml", {"status": "pending"})
     assert bad.status_code == 400
     assert xml_of(bad).tag == "errors"
-    assert client.get("/open311/v2/requests.json", {"start_date": "yesterday"}).status_code == 400
+    for bad_date in ("yesterday", "2026-02-30T08:00:00+08:00", "2026-01-01T25:00:00"):
+        refused = client.get("/open311/v2/requests.json", {"start_date": bad_date})
+        assert refused.status_code == 400, bad_date
+        assert refused.json()[0]["code"] == 400
 
 
 def test_refusals_change_nothing(client: Client, api_key: str, service_code: str) -> None:
@@ -165,3 +168,14 @@ def test_unknown_request_and_method(client: Client, db: Any) -> None:
     missing = client.get("/open311/v2/requests/20990101000001.json")
     assert missing.status_code == 404 and missing.json()[0]["code"] == 404
     assert client.delete("/open311/v2/requests.json").status_code == 405
+
+
+def test_numbers_and_names_in_the_text_are_starred(client: Client, api_key: str, service_code: str) -> None:
+    text = "我是张三,电话13800138000,身份证330106199001011234,座机0571-88886666,门牌12号坏了\x01"
+    number = submit(client, api_key, service_code, description=text)
+    (shown,) = client.get(f"/open311/v2/requests/{number}.json").json()
+    assert shown["description"] == (
+        "我是**,电话***********,身份证******************,座机*************,门牌12号坏了\x01"
+    )
+    root = xml_of(client.get(f"/open311/v2/requests/{number}.xml"))  # parses despite the control
+    assert root.findtext("request/description", "").endswith("门牌12号坏了")
