@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -10,11 +12,17 @@ from hotline.errors import ActionError
 
 from . import wechat
 
+log = logging.getLogger(__name__)
+
 
 @csrf_exempt  # WeChat's servers sign their requests; they have no session or CSRF token
 @require_http_methods(["GET", "POST"])
 def wechat_server(request: HttpRequest) -> HttpResponse:
-    account = wechat.Account.configured()
+    try:
+        account = wechat.Account.configured()
+    except ValueError:  # a malformed HOTLINE_WECHAT_AES_KEY: said, not a 500 per message
+        log.error("HOTLINE_WECHAT_AES_KEY is not a 43-character EncodingAESKey")
+        return HttpResponse("微信公众号接入配置有误", status=503, content_type="text/plain; charset=utf-8")
     if account is None:
         return HttpResponse("未启用微信公众号接入", status=404, content_type="text/plain; charset=utf-8")
     query = {key: request.GET.get(key, "") for key in request.GET}

@@ -92,6 +92,13 @@ def test_unconfigured_endpoint_is_absent(settings: Any) -> None:
     assert Client().post(URL, data=b"<xml/>", content_type="text/xml").status_code == 404
 
 
+def test_a_malformed_aes_key_is_said_not_a_server_error(settings: Any) -> None:
+    settings.HOTLINE_WECHAT_TOKEN, settings.HOTLINE_WECHAT_APPID = TOKEN, APPID
+    settings.HOTLINE_WECHAT_AES_KEY = "too-short"
+    assert post_plain(Client(), message_xml("text", "600", Content=TEXT)).status_code == 503
+    assert not Ticket.objects.exists()
+
+
 def test_text_message_becomes_a_ticket_with_a_passive_reply(plain: Client) -> None:
     response = post_plain(plain, message_xml("text", "6054768590064713001", Content=TEXT))
     assert response.status_code == 200
