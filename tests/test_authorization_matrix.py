@@ -199,6 +199,7 @@ MATRIX: dict[str, Route] = {
     "GET /open311/v2/requests/{request_id}.{fmt}": Route(
         "GET", everyone(404), {"request_id": "0", "fmt": "xml"}
     ),
+    "GET /open311/v2/servicerequestupdates.{fmt}": Route("GET", everyone(), {"fmt": "xml"}),
     # WeChat's message server: signed by WeChat, no session; absent until configured.
     "GET /channels/wechat/": Route("GET", everyone(404)),
     "GET /analytics/report/": Route("GET", page_for(*STAFF)),

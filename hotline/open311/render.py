@@ -16,6 +16,7 @@ ITEM_NAMES = {
     "services": "service",
     "service_requests": "request",
     "errors": "error",
+    "service_request_updates": "request_update",
     "attributes": "attribute",
     "values": "value",
     "formats": "format",

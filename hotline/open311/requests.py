@@ -164,7 +164,7 @@ def listed(data: QueryDict) -> QuerySet[ServiceRequest]:
     default; a longer one is cut to 90 days from its start)."""
     rows = ServiceRequest.objects.select_related("ticket", "ticket__lead_unit").annotate(
         last_public=Subquery(
-            Event.objects.filter(ticket=OuterRef("ticket"), action__in=_PUBLIC_ACTIONS)
+            Event.objects.filter(ticket=OuterRef("ticket"), action__in=PUBLIC_ACTIONS)
             .order_by("-seq")
             .values("created_at")[:1]
         )
@@ -184,6 +184,14 @@ def listed(data: QueryDict) -> QuerySet[ServiceRequest]:
         rows = rows.exclude(ticket__state__in=CLOSED)
     elif set(statuses) == {"closed"}:
         rows = rows.filter(ticket__state__in=CLOSED)
+    start, end = span(data)
+    rows = rows.filter(ticket__created_at__gte=start, ticket__created_at__lte=end)
+    return rows.order_by("-created_at")[:MAX_LISTED]
+
+
+def span(data: QueryDict) -> tuple[datetime, datetime]:
+    """``start_date``..``end_date``: at most 90 days, the last 90 by default, a longer
+    span cut to 90 days from its start."""
     start, end = _when(data, "start_date"), _when(data, "end_date")
     if start is not None and end is not None and end < start:
         raise Refusal(400, "end_date 不能早于 start_date")
@@ -192,14 +200,13 @@ def listed(data: QueryDict) -> QuerySet[ServiceRequest]:
         start = end - WINDOW
     elif end is None or end - start > WINDOW:
         end = start + WINDOW
-    rows = rows.filter(ticket__created_at__gte=start, ticket__created_at__lte=end)
-    return rows.order_by("-created_at")[:MAX_LISTED]
+    return start, end
 
 
-_PUBLIC_ACTIONS = ["create", *(name for name, t in TRANSITIONS.items() if t.public)]
+PUBLIC_ACTIONS = ["create", *(name for name, t in TRANSITIONS.items() if t.public)]
 
 
-def _w3c(value: datetime | None) -> str | None:
+def w3c(value: datetime | None) -> str | None:
     return timezone.localtime(value).isoformat(timespec="seconds") if value else None
 
 
@@ -233,9 +240,9 @@ def public_view(row: ServiceRequest, services: dict[str, Service]) -> dict[str, 
         "description": public_description(ticket.text, ticket.citizen_name, ticket.phone),
         "agency_responsible": ticket.lead_unit.name if ticket.lead_unit else None,
         "service_notice": None,
-        "requested_datetime": _w3c(ticket.created_at),
-        "updated_datetime": _w3c(last_public or ticket.updated_at),
-        "expected_datetime": _w3c(ticket.next_due_at),
+        "requested_datetime": w3c(ticket.created_at),
+        "updated_datetime": w3c(last_public or ticket.updated_at),
+        "expected_datetime": w3c(ticket.next_due_at),
         "address": ticket.address or None,
         "address_id": None,
         "zipcode": None,

@@ -21,4 +21,5 @@ urlpatterns = [
     path("services/<str:code>.<open311_format:fmt>", views.service_definition),
     path("requests.<open311_format:fmt>", views.requests),
     path("requests/<str:request_id>.<open311_format:fmt>", views.one_request),
+    path("servicerequestupdates.<open311_format:fmt>", views.request_updates),
 ]

@@ -16,6 +16,7 @@ from hotline.open311 import render
 from hotline.open311.models import ApiKey, ServiceRequest
 from hotline.open311.requests import Refusal, listed, public_view, read_post
 from hotline.open311.services import all_services, by_code
+from hotline.open311.updates import updates
 from hotline.org.actor import Actor
 from hotline.tickets.intake import take_in
 from hotline.tickets.models import Ticket
@@ -121,6 +122,12 @@ def one_request(request: HttpRequest, fmt: str, request_id: str) -> HttpResponse
         raise Refusal(404, f"没有编号为「{request_id}」的诉求")
     services = by_code()
     return render.answer(fmt, [public_view(row, services) for row in rows], xml_root="service_requests")
+
+
+@refusals("GET")
+def request_updates(request: HttpRequest, fmt: str) -> HttpResponse:
+    """mySociety's extension: the public events of Open311 requests, oldest first."""
+    return render.answer(fmt, updates(request.GET), xml_root="service_request_updates")
 
 
 def _only(request_id: str) -> Any:

@@ -11,6 +11,8 @@ from django.test import Client
 from hotline import clock
 from hotline.open311.models import ApiKey, ServiceRequest
 from hotline.open311.services import all_services
+from hotline.org.actor import Actor
+from hotline.tickets.actions import dispatch
 from hotline.tickets.models import Channel, Ticket
 from tests.open311.conftest import validate, xml_of
 
@@ -179,3 +181,28 @@ def test_numbers_and_names_in_the_text_are_starred(client: Client, api_key: str,
     )
     root = xml_of(client.get(f"/open311/v2/requests/{number}.xml"))  # parses despite the control
     assert root.findtext("request/description", "").endswith("门牌12号坏了")
+
+
+def test_request_updates_carry_the_richer_status(
+    client: Client, api_key: str, service_code: str, org: Any
+) -> None:
+    number = submit(client, api_key, service_code)
+    dispatch(Actor.of(org.dispatcher), number, lead_unit="A-ZJ")
+    response = client.get("/open311/v2/servicerequestupdates.json")
+    assert response.status_code == 200
+    mine = [u for u in response.json() if u["service_request_id"] == number]
+    assert [u["status"] for u in mine] == ["OPEN", "ACTION_SCHEDULED"]
+    assert mine[0]["description"] == "您的诉求已受理"
+    assert all(u["updated_datetime"].endswith("+08:00") and u["update_id"].isdigit() for u in mine)
+    assert "13800138000" not in response.content.decode()
+    (shown,) = client.get(f"/open311/v2/requests/{number}.json").json()
+    assert shown["agency_responsible"] == org.a_housing.name
+    assert shown["status_notes"] == "已派单"
+    assert shown["expected_datetime"] and shown["expected_datetime"].endswith("+08:00")
+    validate([shown], "requests.json")
+
+    root = xml_of(client.get("/open311/v2/servicerequestupdates.xml"))
+    assert root.tag == "service_request_updates"
+    assert [u.findtext("status") for u in root.findall("request_update")] == ["OPEN", "ACTION_SCHEDULED"]
+    later = (clock.now() + timedelta(days=1)).isoformat()
+    assert client.get("/open311/v2/servicerequestupdates.json", {"start_date": later}).json() == []
