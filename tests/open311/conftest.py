@@ -3,7 +3,9 @@ format checking) in ../shared/open311/schemas/."""
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import xml.etree.ElementTree as ET  # noqa: S405 - our own answers
 from pathlib import Path
 from typing import Any
@@ -17,14 +19,33 @@ from referencing import Registry, Resource
 from hotline.open311.services import all_services
 from tests.conftest import Org
 
-SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "open311" / "schemas"
+
+def _schemas_folder() -> Path | None:
+    """The official schemas: ``$HOTLINE_OPEN311_SCHEMAS``, or ``shared/open311/schemas``
+    beside the checkout (the project's layout), or under /work (a clone made elsewhere,
+    as CI's is). They are not committed: they are the standard's, not ours."""
+    candidates = [
+        os.environ.get("HOTLINE_OPEN311_SCHEMAS", ""),
+        Path(__file__).resolve().parents[3] / "shared" / "open311" / "schemas",
+        "/work/shared/open311/schemas",
+    ]
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "requests.json").is_file():
+            return Path(candidate)
+    return None
+
+
+SCHEMAS = _schemas_folder()
 
 
 def _schema(name: str) -> dict[str, Any]:
+    assert SCHEMAS is not None
     return dict(json.loads((SCHEMAS / name).read_text(encoding="utf-8")))
 
 
+@functools.cache
 def _registry() -> Registry:
+    assert SCHEMAS is not None
     registry: Registry = Registry()
     for path in SCHEMAS.glob("*.json"):
         resource = Resource.from_contents(_schema(path.name), default_specification=_DRAFT4)
@@ -37,14 +58,16 @@ def _registry() -> Registry:
 
 
 _DRAFT4 = __import__("referencing.jsonschema", fromlist=["DRAFT4"]).DRAFT4
-REGISTRY = _registry()
 
 
 def validate(value: Any, schema: str) -> None:
     """``value`` against one official schema (a file name, or ``swagger:<definition>``)."""
-    contents = REGISTRY.contents(schema)
+    if SCHEMAS is None:
+        pytest.skip("未找到 Open311 官方 JSON Schema(设置 HOTLINE_OPEN311_SCHEMAS 指向 schemas 目录)")
+    registry = _registry()
+    contents = registry.contents(schema)
     validator = jsonschema.Draft4Validator(
-        contents, registry=REGISTRY, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER
+        contents, registry=registry, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER
     )
     validator.validate(value)
 
