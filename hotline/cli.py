@@ -7,8 +7,9 @@ Every subcommand is a Django management command, so ``hotline serve``, ``hotline
 A command that fails because of the installation — the database URL, a database that
 cannot be reached or is not migrated, a missing folder, a file where a folder should be —
 says why in one zh-CN line on stderr and exits 1, without a traceback (``--traceback``
-still shows one). A command that only reads never creates the SQLite file: when there is
-none it opens the database read-only, so it finds nothing instead of making an empty one.
+still shows one). Only ``migrate`` and ``serve`` (which migrates) create the SQLite file:
+for every other command a missing file is opened read-only, so the command says that the
+database is missing instead of making an empty one.
 """
 
 from __future__ import annotations
@@ -18,24 +19,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-# Commands (and their subcommands; None: all of them) that only read the database.
-READ_ONLY: dict[str, frozenset[str] | None] = {
-    "check": None,
-    "showmigrations": None,
-    "audit": frozenset({"verify", "check-receipt"}),
-    "analytics": frozenset({"check", "hotspots", "risks"}),
-    "routing": frozenset({"ftr", "suggest"}),
-    "triage": frozenset({"predict", "evaluate", "cv"}),
-}
+# The commands that may make the SQLite file when it is not there: they migrate it.
+# Every other command needs a migrated database — those that only read (check, audit
+# verify, analytics hotspots, triage predict …) as much as those that write (user create,
+# demo, import) — so for them a missing file is said in words, never created empty.
+CREATES_DATABASE = frozenset({"migrate", "serve"})
 MIGRATE = "请先运行 hotline migrate"
 
 
-def reads_only(args: list[str]) -> bool:
+def may_create_database(args: list[str]) -> bool:
     words = [a for a in args if not a.startswith("-")]
-    if not words or words[0] not in READ_ONLY:
-        return False
-    subcommands = READ_ONLY[words[0]]
-    return subcommands is None or (len(words) > 1 and words[1] in subcommands)
+    return bool(words) and words[0] in CREATES_DATABASE
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -60,7 +54,7 @@ def _run(args: list[str]) -> None:
     from hotline import dburl
 
     django.setup()
-    if reads_only(args):
+    if not may_create_database(args):
         dburl.never_create(settings.DATABASES["default"])
     connection_created.connect(_opened)
     execute_from_command_line(["hotline", *args])

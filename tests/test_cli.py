@@ -218,9 +218,11 @@ def test_an_unmigrated_database_says_run_migrate(tmp_path: Path) -> None:
         ("analytics", "hotspots"),
         ("routing", "ftr"),
         ("showmigrations",),
+        ("user", "create", "op", "--role", "operator", "--unit", "C", "--password", "long-secret-1"),
+        ("demo", "--if-empty"),
     ],
 )
-def test_a_command_that_only_reads_never_creates_the_database(tmp_path: Path, args: tuple[str, ...]) -> None:
+def test_only_migrate_creates_the_database(tmp_path: Path, args: tuple[str, ...]) -> None:
     missing = tmp_path / "hotline.sqlite3"
     said_in_words(hotline(missing, *args, check=False), f"数据库文件 {missing} 不存在", "hotline migrate")
     assert not missing.exists()
