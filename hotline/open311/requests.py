@@ -21,8 +21,9 @@ from hotline.audit.models import Event
 from hotline.open311.models import ServiceRequest
 from hotline.open311.services import Service, by_code, code_of_topic
 from hotline.tickets.actions import NewContact
-from hotline.tickets.lifecycle import STATE_LABELS, TRANSITIONS
+from hotline.tickets.lifecycle import STATE_LABELS
 from hotline.tickets.models import Channel, State
+from hotline.tickets.timeline import PUBLIC_ACTIONS
 
 MAX_DESCRIPTION = 4000
 WINDOW = timedelta(days=90)  # the spec's default and largest span of a GET requests query
@@ -201,9 +202,6 @@ def span(data: QueryDict) -> tuple[datetime, datetime]:
     elif end is None or end - start > WINDOW:
         end = start + WINDOW
     return start, end
-
-
-PUBLIC_ACTIONS = ["create", *(name for name, t in TRANSITIONS.items() if t.public)]
 
 
 def w3c(value: datetime | None) -> str | None:

@@ -10,9 +10,9 @@ from typing import Any
 from django.http import QueryDict
 
 from hotline.audit.models import Event
-from hotline.open311.requests import MAX_LISTED, PUBLIC_ACTIONS, span, w3c
+from hotline.open311.requests import MAX_LISTED, span, w3c
 from hotline.tickets.models import State, Ticket
-from hotline.tickets.timeline import public_timeline
+from hotline.tickets.timeline import PUBLIC_ACTIONS, public_timeline
 
 # Our states in mySociety's extended statuses (an archived ticket the citizen called
 # resolved is FIXED; one archived without that is CLOSED).

@@ -52,10 +52,13 @@ def _message(event: Event) -> str:
     return TRANSITIONS[event.action].label if event.action in TRANSITIONS else event.action
 
 
+# The actions whose events the public sees: the citizen's timeline and receipt, Open311.
+PUBLIC_ACTIONS = ["create", *(name for name, t in TRANSITIONS.items() if t.public)]
+
+
 def public_events(ticket: Ticket) -> QuerySet[Event]:
     """The events the citizen is shown (their timeline, and their receipt's proofs)."""
-    public_actions = {"create"} | {name for name, t in TRANSITIONS.items() if t.public}
-    return Event.objects.filter(ticket=ticket, action__in=public_actions).order_by("seq")
+    return Event.objects.filter(ticket=ticket, action__in=PUBLIC_ACTIONS).order_by("seq")
 
 
 def public_timeline(ticket: Ticket, shown: Iterable[Event] | None = None) -> list[dict[str, Any]]:
