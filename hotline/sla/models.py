@@ -119,3 +119,44 @@ class Notification(models.Model):
             models.Index(fields=["user", "read_at", "created_at"]),
             models.Index(fields=["user", "-created_at", "-id"], name="notification_inbox_idx"),
         ]
+
+
+class CitizenMessage(models.Model):
+    """A text to a citizen's mobile (the receipt of a new ticket, the answer to an SMS),
+    kept until the gateway took it and said whether it reached the phone: a gateway down
+    at the moment is retried by the worker (``deliver_pending``), and the gateway's
+    delivery report (状态报告, ``channels.sms``) is recorded against its id (``sid``)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待发送"
+        SENT = "sent", "已提交网关"
+        DELIVERED = "delivered", "已送达"
+        FAILED = "failed", "发送失败"
+
+    phone = models.CharField("手机号码", max_length=20)
+    # The text holds the query code: it is the citizen's, shown nowhere but to them.
+    text = models.TextField("短信内容")
+    kind = models.CharField("类型", max_length=32)
+    ticket = models.ForeignKey(
+        "tickets.Ticket", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField("发送次数", default=0)
+    sid = models.CharField("网关消息ID", max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField("创建时间")
+    # When the worker may (re)send it: moved on before each attempt (a lease, so the
+    # send right after commit and a worker round never both send it) and after a failure.
+    next_attempt_at = models.DateTimeField("下次发送时间")
+    sent_at = models.DateTimeField("提交时间", null=True, blank=True)
+    reported_at = models.DateTimeField("状态报告时间", null=True, blank=True)
+    received_at = models.DateTimeField("用户接收时间", null=True, blank=True)
+    errcode = models.CharField("错误码", max_length=64, blank=True)
+    errmsg = models.CharField("错误信息", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "市民短信"
+        verbose_name_plural = "市民短信"
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="citizen_message_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.sid or self.pk}"
