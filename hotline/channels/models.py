@@ -44,3 +44,74 @@ class SmsMessage(models.Model):
 
     def __str__(self) -> str:
         return f"sms {self.msg_id}"
+
+
+class PoliceCase(models.Model):
+    """A ticket and the 110 case it is linked with, either way: a matter we handed to 110
+    (``out``: its case number is known once 110 acknowledges the hand-off) or one 110
+    handed to us (``in``: the number came with it, and is unique, so 110's retries land
+    on the same ticket)."""
+
+    OUT, IN = "out", "in"
+    DIRECTIONS = ((OUT, "转110"), (IN, "110转入"))
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="+")
+    direction = models.CharField("方向", max_length=3, choices=DIRECTIONS)
+    # NULL until 110 acknowledges a hand-off; several NULLs do not collide.
+    case_number = models.CharField("110警情编号", max_length=64, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField("创建时间")
+    acknowledged_at = models.DateTimeField("110确认时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "110联动警情"
+        verbose_name_plural = "110联动警情"
+        indexes = [models.Index(fields=["ticket", "direction"], name="police_case_ticket_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} {self.case_number or '(待确认)'}"
+
+
+class PoliceMessage(models.Model):
+    """The outbox of the 110 link: a message to 110, written in the transaction of the
+    change that calls for it (a hand-off with ``transfer_police``, a result with the
+    archiving of a ticket 110 handed in), sent after commit and retried by the worker
+    until 110 acknowledges it. ``request_id`` is the same on every attempt: 110 keeps
+    one case per request id, so a retry after a lost answer is not a second case."""
+
+    HANDOFF, RESULT = "handoff", "result"
+    KINDS = ((HANDOFF, "移交110"), (RESULT, "办理结果回传"))
+
+    kind = models.CharField("类型", max_length=8, choices=KINDS)
+    case = models.ForeignKey(PoliceCase, on_delete=models.PROTECT, related_name="messages")
+    request_id = models.CharField("请求ID", max_length=64, unique=True)
+    body = models.JSONField("报文")
+    created_at = models.DateTimeField("创建时间")
+    # The worker sends what is due (not yet acknowledged, next_attempt_at passed); a
+    # sender claims a message by moving next_attempt_at on before it sends (a lease).
+    next_attempt_at = models.DateTimeField("下次发送时间", db_index=True)
+    attempts = models.PositiveIntegerField("发送次数", default=0)
+    last_error = models.CharField("最近错误", max_length=300, blank=True)
+    acknowledged_at = models.DateTimeField("110确认时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "110联动报文"
+        verbose_name_plural = "110联动报文"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.request_id}"
+
+
+class PoliceNonce(models.Model):
+    """The nonces of 110's signed requests seen within the freshness window: a request
+    whose nonce is here is a replay. Older ones are dropped (their timestamp would be
+    refused anyway)."""
+
+    nonce = models.CharField("随机串", max_length=64, unique=True)
+    seen_at = models.DateTimeField("接收时间", db_index=True)
+
+    class Meta:
+        verbose_name = "110请求随机串"
+        verbose_name_plural = "110请求随机串"
+
+    def __str__(self) -> str:
+        return self.nonce
