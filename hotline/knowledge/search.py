@@ -27,6 +27,13 @@ KEYWORD_WEIGHT = 4.0
 TITLE_WEIGHT = 3.0
 BODY_WEIGHT = 1.0
 MAX_TERM = 64
+# The relevance bar: a hit must match a word the article is about (found in its title or
+# keywords) or a rare word (in at most a tenth of the articles), not only a common word
+# somewhere in its body ("部门" alone says nothing), and score at least this share of the
+# best hit. No answer is better than a wrong one: a noise complaint must not offer the
+# school-enrolment guide.
+RELATIVE_BAR = 0.5
+RARE = 10  # articles per occurrence of a rare word
 
 
 def tokens(text: str) -> list[str]:
@@ -94,25 +101,31 @@ def search(query: str, *, limit: int = 10, category: str = "", queryset: Any = N
         articles = articles.filter(category=category)
     rows = list(
         ArticleTerm.objects.filter(term__in=terms, article__in=articles).values_list(
-            "article_id", "term", "weight"
+            "article_id", "term", "weight", "article__title", "article__keywords"
         )
     )
     if not rows:
         return []
     total = max(articles.count(), 1)
-    df = Counter(term for _, term, _ in rows)
+    df = Counter(row[1] for row in rows)
     scores: dict[int, float] = defaultdict(float)
     matched: dict[int, list[str]] = defaultdict(list)
-    for article_id, term, weight in rows:
+    about: set[int] = set()
+    for article_id, term, weight, title, keywords in rows:
         idf = math.log(1 + total / df[term])
         scores[article_id] += weight * idf
         matched[article_id].append(term)
+        if total >= RARE * df[term] or term in title.lower() or term in keywords.lower():
+            about.add(article_id)
     # Articles matching more of the query's words rank above one that repeats one word.
-    coverage = {a: len(m) / len(terms) for a, m in matched.items()}
-    ranked = sorted(scores, key=lambda a: (scores[a] * (0.5 + coverage[a]), -a), reverse=True)[:limit]
+    final = {a: scores[a] * (0.5 + len(matched[a]) / len(terms)) for a in about}
+    if not final:
+        return []
+    bar = RELATIVE_BAR * max(final.values())
+    ranked = sorted((a for a in final if final[a] >= bar), key=lambda a: (final[a], -a), reverse=True)[:limit]
     by_id = Article.objects.select_related("owner_unit").in_bulk(ranked)
     return [
-        Hit(article=by_id[a], score=round(scores[a] * (0.5 + coverage[a]), 3), matched=sorted(matched[a]))
+        Hit(article=by_id[a], score=round(final[a], 3), matched=sorted(matched[a]))
         for a in ranked
         if a in by_id
     ]

@@ -291,3 +291,22 @@ def test_the_admin_approves_with_an_action(org: Any) -> None:
     assert admin.post("/admin/knowledge/article/", form).status_code == 302
     article.refresh_from_db()
     assert article.approved and Event.objects.filter(action=APPROVE, actor=org.admin).count() == 1
+
+
+@pytest.mark.parametrize(
+    "complaint",
+    [
+        "晚上广场上跳舞的音响太吵了,孩子没法写作业,希望有关部门处理一下",
+        "楼下饭店油烟和噪音很大,已经找过相关部门,一直没解决,孩子要上学休息不好",
+        "隔壁工地晚上施工噪音扰民,孩子报名考试在即,请部门管一下",
+    ],
+)
+def test_a_noise_complaint_brings_up_the_noise_guide_only(complaint: str) -> None:
+    # Words like 部门 or 报名 match the school-enrolment guide too; below the relevance bar
+    # (a title or keyword word, and half the best score) it is not offered.
+    titles = [h.article.title for h in search(complaint, limit=3)]
+    assert titles == ["噪声扰民投诉处理途径"]
+
+
+def test_only_body_words_in_common_is_no_answer() -> None:
+    assert search("城关镇河西村附近的工厂往河里排黑水,请环保部门查处", limit=3) == []
