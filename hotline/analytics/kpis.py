@@ -58,7 +58,7 @@ COUNTERS: dict[str, tuple[str, str]] = {
     "review_passed": ("审核通过次数", "质检审核通过的次数"),
     "first_time_right": ("一次派准", "只派过一次单、从未被退单或改派的工单"),
     "returned": ("被退单", "至少被退单一次的工单"),
-    "repeat": ("重复诉求", "有其他工单被合并进来的工单(同一诉求重复来电)"),
+    "repeat": ("重复诉求", "市民就同一诉求再次来电来信(追加或合并进来)的工单"),
     "rehandled": ("重办", "因回访不满意被退回重办过的工单"),
     "urged": ("被催办", "至少被催办一次的工单"),
     "supervised": ("被督办", "至少被督办一次的工单"),
@@ -207,7 +207,9 @@ def facts_of(
     reviews = [e for e in ev if e.action == "review"]
     c["reviewed"] = len(reviews)
     c["review_passed"] = sum(1 for e in reviews if review_passed(e.action, e.payload))
-    c["repeat"] = int(merged_in > 0)
+    # A repeat is a ticket the citizen came back about: a repeat ticket merged into it, or
+    # a later contact added to it directly.
+    c["repeat"] = int(merged_in > 0 or any(e.action == "add_contact" for e in ev))
     c["rehandled"] = int((ticket.rehandle_count or 0) > 0)
     c["urged"] = int((ticket.urge_count or 0) > 0)
     c["supervised"] = int((ticket.supervise_count or 0) > 0)

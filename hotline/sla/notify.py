@@ -6,6 +6,8 @@ that runs once the action has committed (``tickets.followers``), so a refused or
 rolled-back action never tells anyone; the outbound copies are sent right after.
 Which action tells whom is the table ``_TELLERS`` at the end, one teller per kind of step;
 the citizen hears of a new ticket (its number and query code) by SMS to their mobile.
+Texts to citizens are kept (``CitizenMessage``) until the gateway took them, with its id
+for them, so its delivery report can be recorded and a failed text sent again.
 """
 
 from __future__ import annotations
@@ -16,15 +18,16 @@ import os
 import re
 import urllib.request
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from typing import Any, Protocol
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from hotline import clock
 from hotline.db import write_transaction
 from hotline.org.models import Level, Role, Unit, User
-from hotline.sla.models import Notification
+from hotline.sla.models import CitizenMessage, Notification
 from hotline.tickets import events
 from hotline.tickets.followers import TicketChange
 from hotline.tickets.models import State, Ticket
@@ -36,7 +39,9 @@ log = logging.getLogger("hotline.notify")
 class Outbound(Protocol):
     def send(self, notification: Notification) -> None: ...
 
-    def send_to_citizen(self, phone: str, text: str, ticket: Ticket) -> None: ...
+    def send_to_citizen(self, message: CitizenMessage) -> str:
+        """Send the text; the gateway's id for it ("" when it gives none)."""
+        ...
 
 
 class LogOutbound:
@@ -45,9 +50,10 @@ class LogOutbound:
     def send(self, notification: Notification) -> None:
         log.info("notify %s: %s", notification.user_id, notification.title)
 
-    def send_to_citizen(self, phone: str, text: str, ticket: Ticket) -> None:
+    def send_to_citizen(self, message: CitizenMessage) -> str:
         # Not the text: it holds the query code, which is not for the log's readers.
-        log.info("notify citizen %s: receipt of %s", mask_phone(phone), ticket.number)
+        log.info("notify citizen %s: %s of %s", mask_phone(message.phone), message.kind, message.ticket_id)
+        return ""
 
 
 class WebhookOutbound:
@@ -73,20 +79,41 @@ class WebhookOutbound:
         ).encode()
         self._post(body)
 
-    def send_to_citizen(self, phone: str, text: str, ticket: Ticket) -> None:
-        body = {"user": None, "phone": phone, "title": "工单受理回执", "body": text}
-        self._post(
-            json.dumps(
-                {**body, "ticket": ticket.number, "kind": CITIZEN_RECEIPT}, ensure_ascii=False
-            ).encode()
-        )
+    def send_to_citizen(self, message: CitizenMessage) -> str:
+        body = {
+            "user": None,
+            "phone": message.phone,
+            "title": CITIZEN_TITLES.get(message.kind, "市民短信"),
+            "body": message.text,
+            "ticket": message.ticket.number if message.ticket else None,
+            "kind": message.kind,
+            "out_id": str(message.pk),
+        }
+        return gateway_id(self._post(json.dumps(body, ensure_ascii=False).encode()))
 
-    def _post(self, body: bytes) -> None:
+    def _post(self, body: bytes) -> bytes:
         request = urllib.request.Request(  # noqa: S310 - the URL was checked to be http(s)
             self.url, data=body, headers={"Content-Type": "application/json"}
         )
         with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - admin-set http(s) URL
-            response.read()
+            return response.read(64 * 1024)
+
+
+def gateway_id(answer: bytes) -> str:
+    """The gateway's id of a text it took, from its JSON answer: ``BizId`` (Alibaba Cloud's
+    SendSms, the ``biz_id`` of its delivery reports) or ``sid`` (Tencent Cloud's). An
+    answer refusing the text (Alibaba's ``Code`` other than OK, Tencent's ``result``
+    other than 0) is a failure, retried like an outage."""
+    try:
+        data = json.loads(answer) if answer.strip() else {}
+    except ValueError:
+        return ""  # not JSON: taken (2xx), with no id to match a report against
+    if not isinstance(data, dict):
+        return ""
+    if data.get("Code", "OK") != "OK" or data.get("result", 0) != 0:
+        raise RuntimeError(f"gateway refused the text: {data.get('Message') or data.get('errmsg')}")
+    sid = data.get("BizId") or data.get("sid") or ""
+    return str(sid)[:64]
 
 
 def outbound() -> Outbound:
@@ -122,7 +149,7 @@ def deliver_pending() -> int:
     """The worker's retry of messages whose sending failed or was interrupted."""
     if os.environ.get("HOTLINE_NOTIFY", "log") == "off":
         return 0
-    return deliver()
+    return deliver() + deliver_to_citizens()
 
 
 def notify(
@@ -157,7 +184,7 @@ def _active_units(ticket: Ticket) -> list[Unit]:
 def tell_next_actors(change: TicketChange) -> None:
     """Tell the people who must act next. Runs after the action committed."""
     if change.action == "create":
-        _tell_citizen(change.ticket)  # writes nothing: no write transaction for every intake
+        _tell_citizen(change.ticket)
         return
     teller = _TELLERS.get(change.action)
     if teller is None:
@@ -167,7 +194,84 @@ def tell_next_actors(change: TicketChange) -> None:
 
 
 CITIZEN_RECEIPT = "citizen_receipt"
+SMS_REPLY = "sms_reply"  # the answer to a citizen's SMS (channels.sms)
+CITIZEN_TITLES = {CITIZEN_RECEIPT: "工单受理回执", SMS_REPLY: "短信答复"}
 _MOBILE = re.compile(r"(?:\+?86)?(1[3-9]\d{9})")
+# A text is tried this many times; a failed attempt waits RETRY_AFTER × 2^(attempts-1).
+CITIZEN_ATTEMPTS = 5
+RETRY_AFTER = timedelta(minutes=1)
+# The send right after commit owns a new text this long before a worker round may.
+SEND_LEASE = timedelta(minutes=2)
+
+
+def mobile_of(phone: str) -> str | None:
+    """The 11-digit mainland mobile number in ``phone`` (+86, spaces, dashes allowed)."""
+    mobile = _MOBILE.fullmatch(re.sub(r"[\s-]", "", phone or ""))
+    return mobile.group(1) if mobile else None
+
+
+def text_citizen(phone: str, text: str, *, kind: str, ticket: Ticket | None = None) -> int | None:
+    """Keep a text to the citizen's mobile and send it once the caller's transaction
+    commits (the worker sends it again if that fails). None: a landline, or sending off."""
+    mobile = mobile_of(phone)
+    if mobile is None or os.environ.get("HOTLINE_NOTIFY", "log") == "off":
+        return None
+    now = clock.now()
+    with write_transaction():
+        message = CitizenMessage.objects.create(
+            phone=mobile,
+            text=text,
+            kind=kind,
+            ticket=ticket,
+            created_at=now,
+            next_attempt_at=now + SEND_LEASE,
+        )
+    transaction.on_commit(lambda: deliver_to_citizens([message.pk]))
+    return message.pk
+
+
+def deliver_to_citizens(ids: list[int] | None = None, *, limit: int = 200) -> int:
+    """Send texts to citizens: those in ``ids`` (just written, under their first lease),
+    or the worker's round of those due (unsent or failed, attempts left), each claimed by
+    moving its lease on first. Returns how many the gateway took."""
+    now = clock.now()
+    due = CitizenMessage.objects.filter(
+        status__in=[CitizenMessage.Status.PENDING, CitizenMessage.Status.FAILED],
+        attempts__lt=CITIZEN_ATTEMPTS,
+    ).select_related("ticket")
+    if ids is not None:
+        batch = list(due.filter(id__in=ids))
+    else:
+        batch = []
+        for message in due.filter(next_attempt_at__lte=now).order_by("next_attempt_at")[:limit]:
+            with write_transaction():
+                claimed = CitizenMessage.objects.filter(
+                    pk=message.pk, next_attempt_at=message.next_attempt_at
+                ).update(next_attempt_at=now + SEND_LEASE)
+            if claimed:
+                batch.append(message)
+    adapter, sent = outbound(), 0
+    for message in batch:
+        try:
+            sid = adapter.send_to_citizen(message)
+        except Exception as exc:  # a gateway outage must not break the platform
+            log.warning(
+                "text %s to citizen %s failed; will retry: %s", message.pk, mask_phone(message.phone), exc
+            )
+            wait = RETRY_AFTER * 2 ** min(message.attempts, 10)
+            change: dict[str, Any] = {"next_attempt_at": now + wait, "errmsg": str(exc)[:200]}
+        else:
+            sent += 1
+            change = {
+                "status": CitizenMessage.Status.SENT,
+                "sid": sid,
+                "sent_at": now,
+                "errcode": "",
+                "errmsg": "",
+            }
+        with write_transaction():
+            CitizenMessage.objects.filter(pk=message.pk).update(attempts=F("attempts") + 1, **change)
+    return sent
 
 
 def citizen_receipt(ticket: Ticket) -> str:
@@ -179,15 +283,11 @@ def citizen_receipt(ticket: Ticket) -> str:
 
 
 def _tell_citizen(ticket: Ticket) -> None:
-    """A new ticket: its receipt by SMS to the citizen's mobile (a landline gets none).
-    No inbox row keeps it: a gateway down just then loses the text, not the code (the
-    citizen heard it on the phone or saw it on the portal's confirmation page)."""
-    mobile = _MOBILE.fullmatch(re.sub(r"[\s-]", "", ticket.phone))
-    if mobile is None or os.environ.get("HOTLINE_NOTIFY", "log") == "off":
-        return
+    """A new ticket: its receipt by SMS to the citizen's mobile (a landline gets none),
+    kept until the gateway takes it (``text_citizen``)."""
     try:
-        outbound().send_to_citizen(mobile.group(1), citizen_receipt(ticket), ticket)
-    except Exception:  # a gateway outage must not break the platform
+        text_citizen(ticket.phone, citizen_receipt(ticket), kind=CITIZEN_RECEIPT, ticket=ticket)
+    except Exception:  # the receipt must not fail the intake that committed
         log.exception("receipt to the citizen of %s failed", ticket.number)
 
 
@@ -270,6 +370,13 @@ def _tell_rehandle(ticket: Ticket, action: str, p: dict[str, Any]) -> None:
         _tell_lead(ticket, "rehandle", _title(ticket, "退回重办"), p.get("comment") or p.get("note", ""))
 
 
+def _tell_contact_added(ticket: Ticket, action: str, p: dict[str, Any]) -> None:
+    """The citizen came back about a ticket a unit holds: its handlers must see the new
+    contact (at the centre, the ticket is still in the intake queue they work from)."""
+    if ticket.lead_unit_id is not None and ticket.state not in (State.ACCEPTED, State.RETURNED):
+        _tell_lead(ticket, "contact_added", _title(ticket, "市民再次来电来信,请查看补充内容"))
+
+
 # Action → who must hear of it; an action not listed tells nobody.
 _TELLERS: dict[str, Callable[[Ticket, str, dict[str, Any]], None]] = {
     "dispatch": _tell_sent,
@@ -286,4 +393,5 @@ _TELLERS: dict[str, Callable[[Ticket, str, dict[str, Any]], None]] = {
     "report": _tell_reported,
     "review": _tell_rehandle,
     "callback": _tell_rehandle,
+    "add_contact": _tell_contact_added,
 }

@@ -16,7 +16,7 @@ from typing import Any
 
 from hotline.sla.deadlines import KIND_LABELS as DEADLINE_LABELS
 from hotline.tickets import events
-from hotline.tickets.models import ArchiveReason, RejectCategory, Satisfaction, TicketType, Urgency
+from hotline.tickets.models import ArchiveReason, Channel, RejectCategory, Satisfaction, TicketType, Urgency
 
 Choices = tuple[tuple[str, str], ...]
 
@@ -91,6 +91,21 @@ ACTION_FIELDS: dict[str, tuple[ActionField, ...]] = {
     ),
     "transfer_police": (F("reason", "转110原因", "textarea", True), F("police_ref", "110接警编号")),
     "merge": (F("into", "主工单编号", required=True),),
+    # Recorded by the 110 link only (no role may): never a form, an API body for symmetry.
+    "police_ack": (F("case_number", "110警情编号", required=True),),
+    "police_result": (
+        F("case_number", "110警情编号", required=True),
+        F("result", "处置结果", "textarea", True),
+        F("unit", "处置单位"),
+        F("handled_at", "处置时间"),
+    ),
+    "add_contact": (
+        F("text", "补充内容", "textarea", True),
+        F("channel", "渠道", "select", choices=tuple(Channel.choices), default="phone"),
+        F("citizen_name", "来电人"),
+        F("phone", "联系电话"),
+        F("address", "地址"),
+    ),
     "dispatch": (
         F("lead_unit", "主办单位编码", "unit", True),
         F("assist_units", "协办单位编码", "units", help=_ASSIST_HELP),

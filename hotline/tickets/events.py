@@ -56,6 +56,21 @@ def transferred_to_police(*, reason: str, police_ref: str) -> Payload:
     return {"reason": reason, "police_ref": police_ref}
 
 
+def police_acknowledged(*, police_ref: str) -> Payload:
+    """``police_ack``: 110's case number for the hand-off."""
+    return {"police_ref": police_ref}
+
+
+def police_resulted(*, police_ref: str, result: str, unit: str, handled_at: str) -> Payload:
+    """``police_result``: what 110 did, who did it and when (as 110 said it)."""
+    return {"police_ref": police_ref, "result": result, "unit": unit, "handled_at": handled_at}
+
+
+def contact_added(*, contact: int, channel: str) -> Payload:
+    """``add_contact``: the id of the contact the ticket gained and its channel."""
+    return {"contact": contact, "channel": channel}
+
+
 def merged(*, into: str, contacts: list[int]) -> Payload:
     """``merge`` on the repeat: the master's number and the contacts copied onto it."""
     return {"into": into, "contacts": contacts}

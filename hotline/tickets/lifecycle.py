@@ -45,7 +45,19 @@ TRANSITIONS: dict[str, Transition] = {
     "answer": _t("即时答复", (S.ACCEPTED,), (S.AWAITING_CALLBACK,), CENTRE_INTAKE, public=True),
     "reject": _t("不予受理", (S.ACCEPTED,), (S.REJECTED,), CENTRE_INTAKE, public=True),
     "transfer_police": _t("转110", (S.ACCEPTED, S.RETURNED), (S.TRANSFERRED,), CENTRE_INTAKE, public=True),
+    # The citizen again, about a ticket still open: the contact joins it (any channel).
+    "add_contact": _t(
+        "追加来电来信",
+        (S.ACCEPTED, *OPEN_HANDLING, S.REPORTED, S.AWAITING_CALLBACK),
+        (),
+        {*CENTRE_INTAKE, CITIZEN_ROLE},
+        public=True,
+    ),
     "merge": _t("合并", (S.ACCEPTED, S.RETURNED), (S.MERGED,), CENTRE_INTAKE, public=True),
+    # What 110 says of a transferred ticket, recorded by the 110 link (channels.police)
+    # as the platform itself: no person's role may say it for 110.
+    "police_ack": _t("110确认接警", (S.TRANSFERRED,), (), (), remark=True),
+    "police_result": _t("110处置结果", (S.TRANSFERRED,), (), (), remark=True),
     "dispatch": _t("派单", (S.ACCEPTED,), (S.DISPATCHED,), {Role.DISPATCHER}, public=True),
     # An assisting unit may sign or return its share while the lead already handles.
     "sign": _t(

@@ -26,6 +26,8 @@ def _message(event: Event) -> str:
             return f"不予受理:{p.get('reason', '')}"
         case "transfer_police":
             return "您的诉求属于公安事项,已转110处理"
+        case "add_contact":
+            return "已收到您的补充诉求,并入本工单办理"
         case "merge":
             return f"与工单 {p.get('into', '')} 为同一事项,已合并办理"
         case "dispatch" | "rule_return":

@@ -19,7 +19,17 @@ from hotline.tickets.actions.handling import (
     urge,
     warn,
 )
-from hotline.tickets.actions.intake import NewContact, answer, create_ticket, merge, reject, transfer_police
+from hotline.tickets.actions.intake import (
+    NewContact,
+    add_contact,
+    add_contact_from,
+    answer,
+    create_ticket,
+    merge,
+    reject,
+    transfer_police,
+)
+from hotline.tickets.actions.police import police_ack, police_result
 from hotline.tickets.models import Ticket
 
 # Action name (as in the API path and the transition table) → function.
@@ -28,6 +38,9 @@ ACTIONS: dict[str, Callable[..., Ticket]] = {
     "reject": reject,
     "transfer_police": transfer_police,
     "merge": merge,
+    "police_ack": police_ack,
+    "police_result": police_result,
+    "add_contact": add_contact,
     "dispatch": dispatch,
     "sign": sign,
     "return": return_ticket,
@@ -53,6 +66,8 @@ ACTIONS: dict[str, Callable[..., Ticket]] = {
 __all__ = [
     "ACTIONS",
     "NewContact",
+    "add_contact",
+    "add_contact_from",
     "answer",
     "archive",
     "callback",
@@ -64,6 +79,8 @@ __all__ = [
     "dispatch",
     "merge",
     "perform",
+    "police_ack",
+    "police_result",
     "reject",
     "report",
     "request_extension",

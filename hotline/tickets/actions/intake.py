@@ -216,8 +216,7 @@ def _unsaved_ticket(actor: Actor, contact: NewContact, suggestion: dict[str, Any
         triage=suggestion,
         place_id=_place_from(suggestion),
         address=contact.address,
-        lat=contact.lat,
-        lng=contact.lng,
+        **_position(contact, suggestion),
         citizen_name=contact.citizen_name,
         phone=contact.phone,
         phone_last4=_last4(contact.phone),
@@ -273,6 +272,17 @@ def _contact_fields(source: NewContact | Contact) -> dict[str, Any]:
 def _last4(phone: str) -> str:
     digits = re.sub(r"\D", "", phone or "")
     return digits[-4:] if len(digits) >= 4 else ""
+
+
+def _position(contact: NewContact, suggestion: dict[str, Any]) -> dict[str, float | None]:
+    """The ticket's position: the citizen's own point, else where triage found the
+    address or the place named (``triage.gazetteer.Found.position``)."""
+    if contact.lat is not None and contact.lng is not None:
+        return {"lat": contact.lat, "lng": contact.lng}
+    found = suggestion.get("position")
+    if isinstance(found, dict) and isinstance(found.get("lat"), float) and isinstance(found.get("lng"), float):
+        return {"lat": found["lat"], "lng": found["lng"]}
+    return {"lat": None, "lng": None}
 
 
 def _place_from(suggestion: dict[str, Any]) -> int | None:
@@ -337,6 +347,44 @@ def transfer_police(
         return events.transferred_to_police(reason=reason, police_ref=police_ref.strip())
 
     return perform("transfer_police", number, actor, change, expected_version=expected_version)
+
+
+def add_contact(
+    actor: Actor,
+    number: str,
+    *,
+    text: str,
+    channel: str = "phone",
+    citizen_name: str = "",
+    phone: str = "",
+    address: str = "",
+    expected_version: int | None = None,
+) -> Ticket:
+    """追加来电来信: the citizen got in touch again about an open ticket (a call while it
+    is handled, a repeat on the portal); the contact joins the ticket, so its handler,
+    the trace and the repeat figures see it, instead of a second ticket to be merged away.
+    A channel adapter with more of the message in hand calls ``add_contact_from``."""
+    contact = NewContact(channel=channel, text=text, citizen_name=citizen_name, phone=phone, address=address)
+    return add_contact_from(actor, number, contact, expected_version=expected_version)
+
+
+def add_contact_from(
+    actor: Actor, number: str, contact: NewContact, *, expected_version: int | None = None
+) -> Ticket:
+    """``add_contact`` with the whole contact: its place, when it was received (an SMS's
+    or a WeChat message's own time)."""
+    contact.validate()
+
+    def change(ticket: Ticket, actor: Actor, now: datetime) -> dict[str, Any]:
+        row = Contact.objects.create(
+            ticket=ticket,
+            received_at=contact.received_at or now,
+            created_by=actor.user,
+            **_contact_fields(contact),
+        )
+        return events.contact_added(contact=row.pk, channel=contact.channel)
+
+    return perform("add_contact", number, actor, change, expected_version=expected_version)
 
 
 def merge(actor: Actor, number: str, *, into: str, expected_version: int | None = None) -> Ticket:
