@@ -186,6 +186,8 @@ class Ticket(models.Model):
             models.Index(fields=["lead_unit", "state"]),
             models.Index(fields=["phone_last4"]),
             models.Index(fields=["-updated_at", "-id"], name="ticket_recent_idx"),
+            # The caller's history on the intake page: every ticket of one number.
+            models.Index(fields=["phone", "-created_at"], name="ticket_phone_idx"),
         ]
 
     def __str__(self) -> str:
@@ -216,6 +218,22 @@ class Contact(models.Model):
         verbose_name = "来电来信"
         verbose_name_plural = "来电来信"
         ordering = ["received_at"]
+        indexes = [models.Index(fields=["phone"], name="contact_phone_idx")]
+
+
+class CallReference(models.Model):
+    """What the telephone system said of the call a contact came in on: its call id and
+    the link to its recording, from the screen-pop URL (``/intake/?phone=…&call_id=…``).
+    Written once, with the contact; a reference into another system, not what the
+    citizen said, so it is kept beside the contact rather than in its committed row."""
+
+    contact = models.OneToOneField(Contact, on_delete=models.PROTECT, related_name="call")
+    call_id = models.CharField("话务流水号", max_length=64, db_index=True)
+    recording_url = models.URLField("录音地址", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "话务记录"
+        verbose_name_plural = "话务记录"
 
 
 class AssignmentRole(models.TextChoices):
