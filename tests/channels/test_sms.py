@@ -19,13 +19,13 @@ from django.test import Client
 from django.utils import timezone
 
 from hotline.audit import chain
+from hotline.audit.models import Event
 from hotline.channels.models import SmsMessage
 from hotline.org.actor import Actor
 from hotline.sla import notify
 from hotline.sla.models import CitizenMessage
 from hotline.tickets import commitment
 from hotline.tickets.actions.intake import reject
-from hotline.audit.models import Event
 from hotline.tickets.models import Channel, Contact, Ticket
 from tests.peers import JsonPeer, Request, json_peer
 
@@ -67,7 +67,10 @@ def push(
 ) -> Any:
     body = raw if raw is not None else json.dumps(items, ensure_ascii=False).encode()
     ts = str(int(time.time()) if timestamp is None else timestamp)
-    headers = {"X-Hotline-Timestamp": ts, "X-Hotline-Signature": sign(body, ts) if signature is None else signature}
+    headers = {
+        "X-Hotline-Timestamp": ts,
+        "X-Hotline-Signature": sign(body, ts) if signature is None else signature,
+    }
     return Client().generic("POST", url, body, content_type="application/json", headers=headers)
 
 
@@ -124,7 +127,9 @@ def test_delivery_reports_record_the_status_and_a_failed_text_is_sent_again(
         push([sms_up(1002)])
         push([sms_up(1003, "另一件事:公园厕所没有水")])
     first, second = CitizenMessage.objects.order_by("id")
-    assert push([sms_report(first.sid), sms_report(second.sid, success=False)], REPORT_URL).json()["code"] == 0
+    assert (
+        push([sms_report(first.sid), sms_report(second.sid, success=False)], REPORT_URL).json()["code"] == 0
+    )
     first.refresh_from_db()
     second.refresh_from_db()
     assert first.status == CitizenMessage.Status.DELIVERED and first.errcode == "DELIVERED"
@@ -229,10 +234,14 @@ def _nothing_stored() -> None:
     ("signature", "why"),
     [("", "unsigned"), ("0" * 64, "wrongly signed"), (None, "signed with another secret")],
 )
-def test_a_push_not_signed_with_the_secret_is_refused(gateway: JsonPeer, signature: str | None, why: str) -> None:
+def test_a_push_not_signed_with_the_secret_is_refused(
+    gateway: JsonPeer, signature: str | None, why: str
+) -> None:
     body = json.dumps([sms_up(6001)]).encode()
     ts = str(int(time.time()))
-    given = sign(body, ts, secret="another-secret-of-the-same-length-012345") if signature is None else signature
+    given = (
+        sign(body, ts, secret="another-secret-of-the-same-length-012345") if signature is None else signature
+    )
     answer = push(None, raw=body, timestamp=int(ts), signature=given)
     assert answer.status_code == 403, why
     assert answer.json() == {"code": 403, "msg": "签名校验失败"}
@@ -275,7 +284,9 @@ def test_an_oversized_push_is_refused(gateway: JsonPeer) -> None:
         ([sms_up(9001), {**sms_up(9002), "content": "x" * 1001}], None),  # one bad: none taken
     ],
 )
-def test_a_malformed_push_is_refused_and_nothing_is_stored(gateway: JsonPeer, items: Any, raw: bytes | None) -> None:
+def test_a_malformed_push_is_refused_and_nothing_is_stored(
+    gateway: JsonPeer, items: Any, raw: bytes | None
+) -> None:
     answer = push(items, raw=raw)
     assert answer.status_code == 400 and answer.json()["code"] == 400 and answer.json()["msg"]
     _nothing_stored()
