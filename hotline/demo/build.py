@@ -50,6 +50,8 @@ def create_units(plan: OrgPlan, advance: Progress = _noop) -> dict[str, Unit]:
                 path=f"{parent.path if parent else '/'}{pk}/",
                 area=spec.area,
                 duties=spec.duties,
+                lat=spec.lat,
+                lng=spec.lng,
             )
             by_code[spec.code] = unit
             yield unit

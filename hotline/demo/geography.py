@@ -264,3 +264,51 @@ def address(rng: random.Random, county: County, town: Township, village: Village
             f"{estate(rng)}{rng.randint(1, 20)}栋"
         )
     return f"{PREFECTURE}{county.name}{town.name}{village.name}{rng.randint(1, 12)}组"
+
+
+# --- positions ------------------------------------------------------------------------
+# The fictional prefecture lies in the hills of the south-west (WGS-84): the seat at the
+# centre, the counties on a ring around it, each township around its county seat and
+# each village around its township. Positions depend on the indices only (never on the
+# scale or the seed), so the same code is always at the same spot.
+SEAT = (27.55, 109.60)
+_COUNTY_RING = (0.55, 0.75)  # degrees of latitude from the seat (about 60-85 km)
+_TOWN_RING = (0.05, 0.17)
+_VILLAGE_RING = (0.008, 0.035)
+# A degree of longitude is shorter than one of latitude at 27.5°N.
+_LNG_PER_LAT = 1.13
+
+
+def _around(centre: tuple[float, float], angle: float, radius: float) -> tuple[float, float]:
+    import math
+
+    lat = centre[0] + radius * math.sin(angle)
+    lng = centre[1] + radius * _LNG_PER_LAT * math.cos(angle)
+    return round(lat, 6), round(lng, 6)
+
+
+def position(county: int, town: int | None = None, village: int | None = None) -> tuple[float, float]:
+    """Where the county's seat, its township ``town`` or that township's ``village`` lies
+    (1-based indices as in the unit codes). County 1 holds the prefecture's seat."""
+    import math
+
+    rng = random.Random(f"青山州-position-{county}")
+    if county == 1:
+        spot = SEAT
+    else:
+        angle = 2 * math.pi * (county - 2) / (len(COUNTIES) - 1) + rng.uniform(-0.15, 0.15)
+        spot = _around(SEAT, angle, rng.uniform(*_COUNTY_RING))
+    if town is None:
+        return spot
+    rng = random.Random(f"青山州-position-{county}-{town}")
+    # The first township (the county seat's street) is the seat itself, give or take.
+    radius = rng.uniform(0.0, 0.01) if town == 1 else rng.uniform(*_TOWN_RING)
+    spot = _around(spot, rng.uniform(0, 2 * math.pi), radius)
+    if village is None:
+        return spot
+    rng = random.Random(f"青山州-position-{county}-{town}-{village}")
+    return _around(spot, rng.uniform(0, 2 * math.pi), rng.uniform(*_VILLAGE_RING))
+
+
+def prefecture_position() -> tuple[float, float]:
+    return SEAT

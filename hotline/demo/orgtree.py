@@ -43,6 +43,8 @@ from hotline.demo.geography import (
     build_counties,
     citizen_name,
     mobile,
+    position,
+    prefecture_position,
 )
 from hotline.org.models import Level, Role, UnitKind
 
@@ -84,6 +86,8 @@ class UnitSpec:
     area: str
     duties: str
     group: str  # what it is, for the user allocation: bureau, station, office, grid …
+    lat: float | None = None  # where its ``area`` lies (geography.position)
+    lng: float | None = None
 
 
 @dataclass
@@ -227,11 +231,29 @@ def plan_org(scale: str) -> OrgPlan:
     for county, n_bureaus in zip(counties, _bureaus_per_county(b, counties), strict=True):
         villages += _add_county(b, county, n_bureaus, q)
     _add_grids(b, villages, full)
+    _place_units(b.units, counties)
     plan = OrgPlan(scale, counties, units=b.units)
     plan.users = plan_users(plan)
     if full:
         _check_full(plan)
     return plan
+
+
+def _place_units(units: list[UnitSpec], counties: list[County]) -> None:
+    """Every unit at the place it serves (its ``area``): the prefecture's at the seat,
+    a county's, township's or village's at that place (names repeat across counties,
+    so a place is looked up within the unit's county, ``Qnn`` in its code)."""
+    spots: dict[tuple[str, str], tuple[float, float]] = {}
+    for county in counties:
+        spots[(county.code, county.name)] = position(county.index)
+        for town in county.townships:
+            spots[(county.code, town.name)] = position(county.index, town.index)
+            for village in town.villages:
+                spots[(county.code, village.name)] = position(county.index, town.index, village.index)
+    seat = prefecture_position()
+    for unit in units:
+        county_code = unit.code[:3] if unit.code[1:3].isdigit() else ""
+        unit.lat, unit.lng = spots.get((county_code, unit.area), seat)
 
 
 def _add_prefecture(b: _Builder) -> str:

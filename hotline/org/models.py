@@ -50,6 +50,10 @@ class Unit(models.Model):
     # routing and the gazetteer; empty for centre-wide units.
     area = models.CharField("辖区", max_length=100, blank=True)
     duties = models.TextField("职能", blank=True)
+    # Where the place of ``area`` lies (WGS-84): the map and a ticket's position without
+    # the citizen's own point. A unit without them takes its nearest ancestor's.
+    lat = models.FloatField("纬度", null=True, blank=True)
+    lng = models.FloatField("经度", null=True, blank=True)
     active = models.BooleanField("启用", default=True)
 
     class Meta:

@@ -35,6 +35,10 @@ class TriageResult:
     invalid_reason: str = ""
     police: bool = False
     places: list[dict[str, Any]] = field(default_factory=list)
+    # Institutions and admin landmarks named: where something is, never the place itself.
+    landmarks: list[dict[str, Any]] = field(default_factory=list)
+    # Where the request points without the citizen's own point (``Found.position``).
+    position: dict[str, Any] | None = None
     confidence: float = 0.0
     label: str = ""
     extreme_emotion: bool = False
@@ -56,6 +60,8 @@ class TriageResult:
             "invalid_reason": self.invalid_reason,
             "police": self.police,
             "places": [dict(p) for p in self.places],
+            "landmarks": [dict(p) for p in self.landmarks],
+            "position": dict(self.position) if self.position else None,
             "confidence": round(float(self.confidence), 4),
             "explain": dict(self.explain),
             "confidences": {k: round(float(v), 4) for k, v in self.confidences.items()},
@@ -176,7 +182,8 @@ def _analyse(title: object, text: object, channel: object, address: object) -> T
     # The model reads what it was trained on (``model.make_doc``): the title twice.
     topic = _topic(doc, title_len, f"{title_n}。{doc}" if title_n else doc) if out.valid else NO_TOPIC
     tdec = _type(out, police, topic.label)
-    places = get_gazetteer().find({"title": to_str(title), "text": to_str(text), "address": to_str(address)})
+    found = get_gazetteer().scan({"title": to_str(title), "text": to_str(text), "address": to_str(address)})
+    places = found.places
     return TriageResult(
         type=tdec.value,
         topic=topic.path,
@@ -186,6 +193,8 @@ def _analyse(title: object, text: object, channel: object, address: object) -> T
         invalid_reason=out.invalid_reason,
         police=police,
         places=places,
+        landmarks=found.landmarks,
+        position=found.position(),
         confidence=float(topic.confidence) if out.valid else out.validity_confidence,
         label=topic.label,
         extreme_emotion=out.extreme_emotion,
@@ -203,6 +212,18 @@ def _analyse(title: object, text: object, channel: object, address: object) -> T
         topic_candidates=topic.candidates,
         model=topic.model,
     )
+
+
+def _places_note(places: list[dict[str, Any]]) -> str:
+    if not places:
+        return "未识别到本平台地名"
+    first = places[0]
+    note = "最具体的地点:" + str(first["name"])
+    if first.get("via"):
+        note += f"(据「{first['via']}」)"
+    if first.get("ambiguous"):
+        note += ",有同名地点,请核实"
+    return note
 
 
 def _type(out: rules.RuleOutcome, police: bool, label: str) -> rules.Decision:
@@ -234,7 +255,7 @@ def _explain(
         "emotion": out.emotion.explain + extreme,
         "valid": validity,
         "police": out.police_explain if police else "未发现需转110的警情",
-        "places": "、".join(str(p["name"]) for p in places) if places else "未识别到本平台地名",
+        "places": _places_note(places),
     }
     if out.emergency:
         explain["emergency"] = f"涉及生命安全，建议立即联动{out.emergency}"

@@ -65,9 +65,12 @@ def test_short_names_and_admin_places(org):
     Place.objects.create(name="人民广场", aliases="市民广场 中心广场", kind="landmark", unit=org.a_town)
     r = analyse("石门龙潭镇", "中心广场旁边噪音扰民")
     names = {p["name"] for p in r.places}
-    assert {"石门县", "龙潭镇", "人民广场"} <= names
-    plaza = next(p for p in r.places if p["name"] == "人民广场")
-    assert plaza["matched"] == "中心广场" and plaza["unit_id"] == org.a_town.id
+    assert {"石门县", "龙潭镇"} <= names and "人民广场" not in names
+    # The admin's landmark is a landmark, pointing to the place it lies in.
+    (plaza,) = r.landmarks
+    assert plaza["name"] == "人民广场" and plaza["matched"] == "中心广场" and plaza["unit_id"] == org.a_town.id
+    town = next(p for p in r.places if p["name"] == "城关镇")
+    assert town["via"] == "人民广场"
 
 
 def test_inactive_units_are_not_places(org):
