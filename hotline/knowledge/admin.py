@@ -8,7 +8,7 @@ from django.http import HttpRequest
 
 from hotline.errors import ActionError
 from hotline.knowledge.articles import approve_article, save_article
-from hotline.knowledge.models import Article
+from hotline.knowledge.models import Article, StockPhrase
 
 
 class ApprovalFilter(admin.SimpleListFilter):
@@ -67,3 +67,11 @@ class ArticleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             self.message_user(request, exc.message, messages.ERROR)
             return
         self.message_user(request, f"已审核通过 {len(pending)} 条知识条目", messages.SUCCESS)
+
+
+@admin.register(StockPhrase)
+class StockPhraseAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("label", "topic", "position", "active")
+    list_editable = ("position", "active")
+    list_filter = ("active",)
+    search_fields = ("label", "text", "topic")

@@ -125,3 +125,28 @@ class ArticleTerm(models.Model):
         verbose_name_plural = "索引词"
         constraints = [models.UniqueConstraint(fields=["article", "term"], name="kb_term_unique")]
         indexes = [models.Index(fields=["term"])]
+
+
+class StockPhrase(models.Model):
+    """常用语: what an operator says or writes again and again — a greeting, a word to
+    calm a caller, the standard explanation of a matter — offered on the intake page for
+    the call's topic and edited by the centre's admins.
+
+    ``topic`` is a prefix of the taxonomy path (``城乡建设`` covers every topic under
+    it); empty: offered on every call."""
+
+    topic = models.CharField(
+        "适用分类", max_length=200, blank=True, help_text="分类路径前缀,如「城乡建设」;留空则适用于所有来电"
+    )
+    label = models.CharField("名称", max_length=30)
+    text = models.TextField("内容", max_length=1000)
+    position = models.PositiveSmallIntegerField("排序", default=100)
+    active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "常用语"
+        verbose_name_plural = "常用语"
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.label

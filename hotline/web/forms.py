@@ -25,6 +25,7 @@ INTAKE_OPS = {
     "reject": "不予受理",
     "transfer_police": "转110",
     "merge": "合并",
+    "add_contact": "追加到在办工单",
 }
 
 
@@ -61,6 +62,10 @@ class IntakeForm(forms.Form):
     police_reason = forms.CharField(label="转110原因", max_length=500, required=False)
     police_ref = forms.CharField(label="110接警编号", max_length=50, required=False)
     merge_into = forms.CharField(label="合并到工单", max_length=16, required=False)
+    add_to = forms.CharField(label="追加到在办工单", max_length=16, required=False)
+    # From the telephone system's screen-pop; checked by intake (``NewContact.validate``).
+    call_id = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+    recording_url = forms.CharField(widget=forms.HiddenInput, required=False, max_length=500)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=100)
 
     def clean_phone(self) -> str:
@@ -74,6 +79,7 @@ class IntakeForm(forms.Form):
             "reject": ("reject_reason", "不予受理须填写理由"),
             "transfer_police": ("police_reason", "转110须填写原因"),
             "merge": ("merge_into", "合并须选择或填写主工单编号"),
+            "add_contact": ("add_to", "请选择或填写要追加到的在办工单编号"),
         }
         if op in required:
             name, message = required[op]

@@ -17,6 +17,7 @@ urlpatterns = [
     # 受理台
     path("intake/", intake.intake, name="intake"),
     path("intake/suggest/", intake.intake_suggest, name="intake_suggest"),
+    path("intake/caller/", intake.intake_caller, name="intake_caller"),
     # 工单详情与动作
     path("tickets/<str:number>/", tickets.ticket_detail, name="ticket"),
     path("tickets/<str:number>/act/<str:action>/", tickets.ticket_act, name="ticket_act"),

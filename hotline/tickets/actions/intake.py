@@ -22,10 +22,12 @@ from hotline.org.actor import CITIZEN_ROLE, SYSTEM_ROLE, Actor
 from hotline.org.models import Role, Unit
 from hotline.tickets import events
 from hotline.tickets.actions.base import perform, record_on, ticket_visible
+from hotline.tickets.citizens import canonical_phone
 from hotline.tickets.commitment import state_digest
 from hotline.tickets.followers import TicketChange, follow
 from hotline.tickets.lifecycle import END_STATES
 from hotline.tickets.models import (
+    CallReference,
     Channel,
     Contact,
     DailySequence,
@@ -41,6 +43,7 @@ log = logging.getLogger(__name__)
 
 INTAKE_ROLES = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.ADMIN, CITIZEN_ROLE, SYSTEM_ROLE})
 PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
+CALL_ID_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,64}$")
 MAX_TEXT = 50_000
 
 
@@ -61,6 +64,9 @@ class NewContact:
     topic: str = ""
     urgency: str = ""
     emotion: str = ""
+    # From the telephone system's screen-pop (``/intake/?phone=…&call_id=…&recording=…``).
+    call_id: str = ""
+    recording_url: str = ""
 
     def validate(self) -> None:
         self.text = (self.text or "").strip()
@@ -74,6 +80,19 @@ class NewContact:
         self.phone = (self.phone or "").strip()
         if self.phone and not PHONE_RE.match(self.phone):
             raise InvalidInput("phone", "电话号码格式不正确")
+        # One citizen, one number: stored as digits, so every channel's tickets of a
+        # caller are found together however the number was written.
+        self.phone = canonical_phone(self.phone)
+        self.call_id = (self.call_id or "").strip()
+        if self.call_id and not CALL_ID_RE.match(self.call_id):
+            raise InvalidInput("call_id", "话务流水号格式不正确(至多 64 位字母、数字或 . _ : -)")
+        self.recording_url = (self.recording_url or "").strip()
+        if self.recording_url and (
+            len(self.recording_url) > 500 or not self.recording_url.startswith(("http://", "https://"))
+        ):
+            raise InvalidInput("recording_url", "录音地址须为 http(s) 链接,且不超过 500 个字符")
+        if self.recording_url and not self.call_id:
+            raise InvalidInput("call_id", "有录音地址时须同时提供话务流水号")
         if (self.lat is None) != (self.lng is None):
             raise InvalidInput("lat" if self.lat is None else "lng", "经纬度须同时填写")
         if self.lat is not None and not -90 <= self.lat <= 90:
@@ -246,6 +265,7 @@ def _write_new_ticket(
         created_by=actor.user,
         **_contact_fields(contact),
     )
+    _keep_call_reference(first, contact)
     if store_advice is not None:
         store_advice(ticket)
     event = record(
@@ -269,6 +289,13 @@ def _contact_fields(source: NewContact | Contact) -> dict[str, Any]:
     return {name: getattr(source, name) for name in CONTACT_FIELDS}
 
 
+def _keep_call_reference(row: Contact, contact: NewContact) -> None:
+    if contact.call_id:
+        CallReference.objects.create(
+            contact=row, call_id=contact.call_id, recording_url=contact.recording_url
+        )
+
+
 def _last4(phone: str) -> str:
     digits = re.sub(r"\D", "", phone or "")
     return digits[-4:] if len(digits) >= 4 else ""
@@ -280,7 +307,11 @@ def _position(contact: NewContact, suggestion: dict[str, Any]) -> dict[str, floa
     if contact.lat is not None and contact.lng is not None:
         return {"lat": contact.lat, "lng": contact.lng}
     found = suggestion.get("position")
-    if isinstance(found, dict) and isinstance(found.get("lat"), float) and isinstance(found.get("lng"), float):
+    if (
+        isinstance(found, dict)
+        and isinstance(found.get("lat"), float)
+        and isinstance(found.get("lng"), float)
+    ):
         return {"lat": found["lat"], "lng": found["lng"]}
     return {"lat": None, "lng": None}
 
@@ -382,6 +413,7 @@ def add_contact_from(
             created_by=actor.user,
             **_contact_fields(contact),
         )
+        _keep_call_reference(row, contact)
         return events.contact_added(contact=row.pk, channel=contact.channel)
 
     return perform("add_contact", number, actor, change, expected_version=expected_version)

@@ -1,9 +1,15 @@
 """受理台: the operator's page, built for someone on the phone.
 
+Caller first: as soon as a number is in the phone field — typed, or put there by the
+telephone system's screen-pop (``/intake/?phone=…&call_id=…&recording=…``, docs/intake.md)
+— ``intake_caller`` shows who is calling: every earlier ticket of that number, archived
+ones too, with its result and satisfaction, the repeat flags, and the open tickets this
+call can be added to (追加到在办工单, Alt+6: no new ticket).
 Typing the citizen's words refreshes ``intake_suggest`` (htmx, 300 ms after a pause):
-triage's suggestions with their explanations, possible duplicates to merge into and
-knowledge-base answers. One button (or Alt+1…5) creates the ticket and, in the same
-transaction, applies the chosen first decision — so a refused decision leaves no ticket.
+triage's suggestions with their explanations, possible duplicates to merge into,
+knowledge-base answers and the topic's stock phrases (常用语). One button (or Alt+1…5)
+creates the ticket and, in the same transaction, applies the chosen first decision — so
+a refused decision leaves no ticket.
 """
 
 from __future__ import annotations
@@ -19,10 +25,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from hotline.errors import ActionError, InvalidInput
+from hotline.knowledge.phrases import phrases_for
 from hotline.knowledge.search import search
 from hotline.org.models import Role
 from hotline.org.scope import DataScope
-from hotline.tickets.actions import ACTIONS, NewContact
+from hotline.tickets.actions import ACTIONS, NewContact, add_contact_from
+from hotline.tickets.citizens import caller_history
 from hotline.tickets.intake import take_in
 from hotline.tickets.lifecycle import END_STATES
 from hotline.tickets.models import Ticket
@@ -40,6 +48,8 @@ FORM_FIELD = {
     "transfer_police": {"reason": "police_reason", "police_ref": "police_ref"},
     "merge": {"into": "merge_into"},
 }
+# What the telephone system may put in the intake page's URL (its screen-pop).
+SCREEN_POP = {"phone": "phone", "call_id": "call_id", "recording": "recording_url"}
 
 
 def _intake_page(request: HttpRequest, form: IntakeForm, status: int = 200) -> HttpResponse:
@@ -49,7 +59,14 @@ def _intake_page(request: HttpRequest, form: IntakeForm, status: int = 200) -> H
 @roles_required(*INTAKE_PAGE_ROLES)
 def intake(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
-        return _intake_page(request, IntakeForm(initial={"idempotency_key": uuid.uuid4().hex}))
+        initial = {"idempotency_key": uuid.uuid4().hex}
+        # The screen-pop's values, bounded like the form's: a bad one is shown as the
+        # form's error when the operator submits, never trusted as it came.
+        for param, name in SCREEN_POP.items():
+            value = (request.GET.get(param) or "").strip()
+            if value:
+                initial[name] = value[:500]
+        return _intake_page(request, IntakeForm(initial=initial))
     form = IntakeForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请按提示修改后再提交,工单未创建。")
@@ -68,7 +85,11 @@ def intake(request: HttpRequest) -> HttpResponse:
         topic=data["topic"],
         urgency=data["urgency"],
         emotion=data["emotion"],
+        call_id=data["call_id"],
+        recording_url=data["recording_url"],
     )
+    if op == "add_contact":
+        return _add_to_open_ticket(request, form, contact, data["add_to"].strip())
     fields: dict[str, Any] = {
         "create": {},
         "answer": {"answer": data["answer"], "article": data["article"]},
@@ -84,7 +105,11 @@ def intake(request: HttpRequest) -> HttpResponse:
     try:
         intake = take_in(actor, contact, first_step=None if op == "create" else decide)
     except ActionError as exc:
-        field = FORM_FIELD.get(op, {}).get(exc.field, exc.field) if isinstance(exc, InvalidInput) else None
+        field = (
+            _shown_field(FORM_FIELD.get(op, {}).get(exc.field, exc.field))
+            if isinstance(exc, InvalidInput)
+            else None
+        )
         form.add_error(field if field in form.fields else None, exc.message)
         messages.error(request, f"「{INTAKE_OPS[op]}」未执行,工单未创建:{exc.message}")
         return _intake_page(request, form, status=exc.status)
@@ -96,6 +121,38 @@ def intake(request: HttpRequest) -> HttpResponse:
     # Said at once, so the operator reads both out to the caller before hanging up.
     messages.success(request, f"{done},工单编号 {ticket.number},查询码 {ticket.query_code}")
     return redirect(f"/tickets/{ticket.number}/")
+
+
+def _shown_field(name: str | None) -> str | None:
+    """The form field to show an intake refusal at; the screen-pop's hidden fields' at the
+    top of the form."""
+    return None if name in SCREEN_POP.values() and name != "phone" else name
+
+
+def _add_to_open_ticket(
+    request: HttpRequest, form: IntakeForm, contact: NewContact, number: str
+) -> HttpResponse:
+    """追加到在办工单: the call joins the citizen's open ticket; no new ticket is made."""
+    contact.idempotency_key = None  # a key names a new ticket; this call makes none
+    try:
+        add_contact_from(actor_of(request), number, contact)
+    except ActionError as exc:
+        # Not the caller's data at fault: the ticket named (missing, closed, stale).
+        field = _shown_field(exc.field) if isinstance(exc, InvalidInput) else "add_to"
+        form.add_error(field if field in form.fields else None, exc.message)
+        messages.error(request, f"「{INTAKE_OPS['add_contact']}」未执行:{exc.message}")
+        return _intake_page(request, form, status=exc.status)
+    messages.success(request, f"来电已追加到工单 {number},承办单位会看到这次补充。")
+    return redirect(f"/tickets/{number}/")
+
+
+@roles_required(*INTAKE_PAGE_ROLES)
+@require_POST
+def intake_caller(request: HttpRequest) -> HttpResponse:
+    """The caller panel (an htmx partial): who is calling, from the number alone."""
+    phone = (request.POST.get("phone") or "").strip()[:20]
+    history = caller_history(actor_of(request).scope, phone)
+    return render(request, "web/intake/_caller.html", {"history": history})
 
 
 def _get(item: Any, *names: str) -> Any:
@@ -191,5 +248,6 @@ def intake_suggest(request: HttpRequest) -> HttpResponse:
             "explain": suggestion.get("explain") or {},
             "duplicates": duplicates(actor_of(request).scope, text, title, place_id, phone, address),
             "articles": search(f"{title} {text}", limit=3),
+            "phrases": phrases_for(suggestion.get("topic") or ""),
         },
     )

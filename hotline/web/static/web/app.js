@@ -31,4 +31,23 @@
     var focus = button.dataset.focus && document.getElementById(button.dataset.focus);
     if (focus) focus.focus();
   });
+  // data-insert="text": a stock phrase into the text field last used (the answer field
+  // by default), at the cursor, so the operator can go on typing after it.
+  var lastText = null;
+  document.addEventListener("focusin", function (event) {
+    if (event.target.matches("textarea, input[type=text]")) lastText = event.target;
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-insert]");
+    if (!button) return;
+    var field = lastText || document.getElementById("id_answer");
+    if (!field) return;
+    var at = typeof field.selectionStart === "number" ? field.selectionStart : field.value.length;
+    var end = typeof field.selectionEnd === "number" ? field.selectionEnd : at;
+    var phrase = button.dataset.insert;
+    field.value = field.value.slice(0, at) + phrase + field.value.slice(end);
+    field.focus();
+    field.selectionStart = field.selectionEnd = at + phrase.length;
+    field.dispatchEvent(new Event("input", { bubbles: true }));
+  });
 })();
