@@ -115,3 +115,24 @@ class PoliceNonce(models.Model):
 
     def __str__(self) -> str:
         return self.nonce
+
+
+class WechatBinding(models.Model):
+    """A WeChat follower who proved a ticket theirs (its number and query code, sent as
+    「绑定 工单编号 查询码」) and so linked their openid to that ticket's phone number:
+    their WeChat messages carry the number from then on, and the operator sees their
+    calls and messages as one citizen (``tickets.citizens``)."""
+
+    openid = models.CharField("OpenID", max_length=64, unique=True)
+    phone = models.CharField("手机号码", max_length=20, db_index=True)
+    via_ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.PROTECT, related_name="+", verbose_name="凭以关联的工单"
+    )
+    bound_at = models.DateTimeField("关联时间")
+
+    class Meta:
+        verbose_name = "微信号码关联"
+        verbose_name_plural = "微信号码关联"
+
+    def __str__(self) -> str:
+        return self.openid
