@@ -169,6 +169,13 @@ HOTLINE_WECHAT_TOKEN = os.environ.get("HOTLINE_WECHAT_TOKEN", "")
 HOTLINE_WECHAT_APPID = os.environ.get("HOTLINE_WECHAT_APPID", "")
 HOTLINE_WECHAT_AES_KEY = os.environ.get("HOTLINE_WECHAT_AES_KEY", "")
 
+# The 110 link (/channels/police/, docs/police.md): 110's base URL (hand-offs to
+# {url}/handoffs, results to {url}/results) and the shared HMAC secret (>= 32 characters)
+# both ways. Either unset: the link is off (the endpoint answers 404, 转110 sends nothing).
+HOTLINE_POLICE_URL = os.environ.get("HOTLINE_POLICE_URL", "")
+HOTLINE_POLICE_SECRET = os.environ.get("HOTLINE_POLICE_SECRET", "")
+HOTLINE_POLICE_TIMEOUT = float(os.environ.get("HOTLINE_POLICE_TIMEOUT", "5"))
+
 # API tokens live this long; a new login issues a new one.
 HOTLINE_TOKEN_TTL_HOURS = int(os.environ.get("HOTLINE_TOKEN_TTL_HOURS", "720"))
 

@@ -103,6 +103,8 @@ ACTION_ROLES: dict[str, tuple[str, ...]] = {
     "reject": (OP, D),
     "transfer_police": (OP, D),
     "merge": (OP, D),
+    "police_ack": (),  # what 110 says: recorded by the 110 link as the platform only
+    "police_result": (),
     "dispatch": (D,),
     "sign": (H,),
     "return": (H,),
@@ -202,6 +204,8 @@ MATRIX: dict[str, Route] = {
     "GET /open311/v2/servicerequestupdates.{fmt}": Route("GET", everyone(), {"fmt": "xml"}),
     # WeChat's message server: signed by WeChat, no session; absent until configured.
     "GET /channels/wechat/": Route("GET", everyone(404)),
+    # The 110 link: signed by 110 (HMAC), no session; absent until configured.
+    "POST /channels/police/": Route("POST", everyone(404)),
     "GET /analytics/report/": Route("GET", page_for(*STAFF)),
     "GET /analytics/export/kpis.xlsx": Route("GET", page_for(*STAFF)),
     "GET /analytics/export/drill.xlsx": Route("GET", page_for(*STAFF)),

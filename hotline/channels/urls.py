@@ -4,4 +4,5 @@ from . import views
 
 urlpatterns = [
     path("wechat/", views.wechat_server, name="channels-wechat"),
+    path("police/", views.police_link, name="channels-police"),
 ]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from hotline.errors import ActionError
 
-from . import wechat
+from . import police, wechat
 
 log = logging.getLogger(__name__)
 
@@ -38,3 +38,28 @@ def wechat_server(request: HttpRequest) -> HttpResponse:
     except ActionError as exc:  # the message itself refused by intake (e.g. too long)
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     return HttpResponse(reply, content_type="application/xml; charset=utf-8")
+
+
+def _police_answer(status: int, body: dict[str, object]) -> JsonResponse:
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+@csrf_exempt  # 110 signs its requests (HMAC, docs/police.md); no session or CSRF token
+def police_link(request: HttpRequest) -> HttpResponse:
+    try:
+        link = police.Link.configured()
+    except ValueError as exc:  # said once per request and logged, not a 500
+        log.error("110 link misconfigured: %s", exc)
+        return _police_answer(503, police.Refused(503, "misconfigured", "110联动接入配置有误").as_dict())
+    if link is None:
+        return _police_answer(404, police.Refused(404, "link_off", "未启用110联动接入").as_dict())
+    if request.method != "POST":
+        return _police_answer(405, police.Refused(405, "method_not_allowed", "仅接受 POST 请求").as_dict())
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    try:
+        if not length.isdigit() or int(length) > police.MAX_BODY_BYTES:
+            raise police.Refused(413, "too_large", "请求体过大")
+        status, answer = police.receive(link, request.headers, request.body)
+    except police.Refused as refused:
+        return _police_answer(refused.status, refused.as_dict())
+    return _police_answer(status, answer)

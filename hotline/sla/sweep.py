@@ -17,6 +17,7 @@ from datetime import datetime
 from django.db import connection, transaction
 
 from hotline import clock
+from hotline.channels.police import deliver_due as deliver_to_police
 from hotline.db import write_transaction
 from hotline.errors import ActionError
 from hotline.org.actor import Actor
@@ -107,6 +108,11 @@ def run_forever(interval: float = 30.0, batch: int = 200) -> None:  # pragma: no
             deliver_pending()
         except Exception:
             log.exception("sweep failed; retrying next round")
+        try:
+            # The 110 link's outbox: hand-offs and results 110 has not acknowledged yet.
+            deliver_to_police()
+        except Exception:
+            log.exception("110 delivery failed; retrying next round")
         try:
             # The audit log's signed tree head, every few minutes when it grew (docs/audit.md).
             audit_checkpoints.run_if_due()

@@ -12,6 +12,12 @@ place all that a change sets off:
    gateway or inbox failure must not undo the action.
 3. **routing learning** — after commit: a lesson from the dispatcher's choice is advice;
    it must never slow or fail a dispatch.
+4. **110 outbox** (``channels.police``) — inside the action's transaction: a transfer to
+   110 writes its hand-off, the archiving of a ticket 110 handed in writes its result,
+   so a committed change always has its message and a rolled-back one none.
+5. **110 delivery** — after commit: the message goes out at once; 110 unreachable, the
+   worker retries it (``hotline worker``). 110's acknowledgement is recorded by the link
+   (``police_ack``) in a transaction of its own, not by this follower.
 
 After-commit followers run with ``transaction.on_commit(robust=True)``: an exception is
 logged and the next follower still runs. A follower never calls an action itself.
@@ -82,12 +88,26 @@ def _learn_from_dispatch(change: TicketChange) -> None:
     learn_from(change)
 
 
+def _write_police_messages(change: TicketChange) -> None:
+    from hotline.channels.police import write_messages
+
+    write_messages(change)
+
+
+def _send_police_messages(change: TicketChange) -> None:
+    from hotline.channels.police import send_messages
+
+    send_messages(change)
+
+
 # The followers, in order. (The imports inside the small functions above keep the
-# tickets app importable on its own: analytics, sla and routing all import tickets.)
+# tickets app importable on its own: analytics, sla, routing and channels all import tickets.)
 FOLLOWERS: tuple[Follower, ...] = (
     Follower("rollups", _count_in_rollups, "in_transaction", catch_up=_rebuild_rollups),
     Follower("notifications", _tell_next_actors, "after_commit"),
     Follower("learning", _learn_from_dispatch, "after_commit"),
+    Follower("police_outbox", _write_police_messages, "in_transaction"),
+    Follower("police_delivery", _send_police_messages, "after_commit"),
 )
 NAMES = frozenset(f.name for f in FOLLOWERS)
 

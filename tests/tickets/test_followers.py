@@ -30,6 +30,8 @@ def test_followers_are_listed_in_order_with_when_they_run() -> None:
         ("rollups", "in_transaction"),
         ("notifications", "after_commit"),
         ("learning", "after_commit"),
+        ("police_outbox", "in_transaction"),
+        ("police_delivery", "after_commit"),
     ]
 
 

@@ -97,6 +97,8 @@ def forms_for(
         transition = TRANSITIONS[name]
         if transition.roles == {CITIZEN_ROLE}:
             continue  # the citizen's own (the rating): on the portal, never in their name here
+        if not transition.roles:
+            continue  # the platform's own (what 110 says): recorded by the 110 link only
         if not (user.is_superuser or user.role in transition.roles):
             continue
         values = data if (data is not None and name == failed) else None

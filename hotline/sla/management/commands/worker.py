@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from hotline.channels.police import deliver_due as deliver_to_police
 from hotline.sla.sweep import run_forever, sweep_all
 
 
@@ -25,5 +26,8 @@ class Command(BaseCommand):
                 f"巡检完成:到期工单 {result.claimed} 件,预警 {result.steps['warn']},"
                 f"催办 {result.steps['urge']},督办 {result.steps['supervise']},跳过 {result.skipped}"
             )
+            police = deliver_to_police()
+            if police.sent or police.failed:
+                self.stdout.write(f"110联动报文:发送成功 {police.sent},失败待重试 {police.failed}")
             return
         run_forever(options["interval"], options["batch"])
