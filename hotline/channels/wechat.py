@@ -15,8 +15,14 @@ As WeChat's developer documentation specifies it:
   three times, then gives up), encrypted and signed alike in safe mode.
 
 Text, image, location and voice (its ``Recognition``) messages become a ticket through
-``take_in``, or a contact on the sender's open ticket (merged into it, as an operator
-merges a repeat); the reply gives the ticket number, its query code and how to track.
+``take_in``, or a contact added to the sender's open ticket (``add_contact``); the reply
+gives the ticket number, its query code and how to track. A follower links their number
+by sending 「绑定 工单编号 查询码」 of a ticket of theirs (the portal's own proof, limited
+per openid like the portal's lookup per address): their messages then carry that number,
+so the operator sees their calls and WeChat messages as one citizen.
+
+Replays: a signed request outside 300 s of its timestamp is refused; inside it, the
+MsgId makes a replay (or WeChat's own retry) the same answer and no new contact.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import contextlib
 import hashlib
 import hmac
 import os
+import re
 import struct
 import time
 import xml.etree.ElementTree as ET  # noqa: S405 - DTDs refused before parsing, see parse_xml
@@ -38,15 +45,17 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from hotline import clock
+from hotline.db import write_transaction
 from hotline.errors import ActionError
 from hotline.org.actor import Actor
-from hotline.tickets.actions import NewContact
-from hotline.tickets.actions.intake import merge
+from hotline.tickets.actions import NewContact, add_contact_from
 from hotline.tickets.intake import take_in
 from hotline.tickets.lifecycle import END_STATES
 from hotline.tickets.models import Channel, Ticket
+from hotline.tickets.privacy import mask_phone
+from hotline.tickets.selectors import public_ticket
 
-from .models import WechatMessage
+from .models import WechatBinding, WechatMessage
 
 # WeChat's messages are a few hundred bytes; a body past this is not one of them.
 MAX_BODY_BYTES = 16 * 1024
@@ -58,6 +67,9 @@ _BLOCK = 32  # WeChat pads to 32 bytes, not AES's 16
 TRACK_HINT = "可在 12345 网站「进度查询」凭工单编号和查询码查询办理进度。"
 UNSUPPORTED = "您好,目前支持文字、图片、位置和语音留言,请用文字描述您的诉求。"
 VOICE_UNRECOGNIZED = "未能识别您的语音,请用文字描述您的诉求。"
+# 「绑定 工单编号 查询码」: link this openid to the phone of a ticket the sender proves theirs.
+BIND = re.compile(r"^\s*绑定\s*(\d{8,16})\s+([0-9A-Za-z\-]{6,8})\s*$")
+UNBIND = re.compile(r"^\s*解除绑定\s*$")
 
 
 class Refused(Exception):
@@ -230,10 +242,21 @@ def answer(message: dict[str, str]) -> str | None:
     seen = WechatMessage.objects.select_related("ticket").filter(msg_id=msg_id).first()
     if seen is not None:  # WeChat's retry, or a replay inside the window: no new contact
         return _told(seen.ticket, follow_up=seen.follow_up)
+    if msg_type == "text":
+        command = _binding(openid, message.get("Content", ""))
+        if command is not None:
+            return command
     contact = _contact_of(message)
     if contact is None:
         return VOICE_UNRECOGNIZED
-    ticket, follow_up = _take_in(contact, _open_ticket_of(openid))
+    bound = WechatBinding.objects.filter(openid=openid).values_list("phone", flat=True).first()
+    contact.phone = bound or ""
+    open_ticket = _open_ticket_of(openid)
+    if open_ticket is not None:
+        added = _add_to(open_ticket, contact, msg_id=msg_id, openid=openid, msg_type=msg_type)
+        if added is not None:
+            return added
+    ticket = take_in(Actor.system(), contact).ticket
     # The same MsgId taken in by a parallel request lands on the same ticket (the
     # intake's idempotency key): its row is already there, and this one is not needed.
     with contextlib.suppress(IntegrityError), transaction.atomic():
@@ -242,10 +265,64 @@ def answer(message: dict[str, str]) -> str | None:
             openid=openid,
             msg_type=msg_type,
             ticket=ticket,
-            follow_up=follow_up,
+            follow_up=False,
             received_at=clock.now(),
         )
-    return _told(ticket, follow_up=follow_up)
+    return _told(ticket, follow_up=False)
+
+
+def _add_to(
+    open_ticket: Ticket, contact: NewContact, *, msg_id: str, openid: str, msg_type: str
+) -> str | None:
+    """The message as a contact of the sender's open ticket, with its MsgId row in the
+    same transaction (a parallel retry fails on the MsgId and adds nothing); None when
+    the ticket closed meanwhile (the message then opens a ticket of its own)."""
+    contact.idempotency_key = None  # the MsgId row is this contact's key
+    try:
+        with write_transaction():
+            add_contact_from(Actor.system(), open_ticket.number, contact)
+            WechatMessage.objects.create(
+                msg_id=msg_id,
+                openid=openid,
+                msg_type=msg_type,
+                ticket=open_ticket,
+                follow_up=True,
+                received_at=clock.now(),
+            )
+    except IntegrityError:  # the same MsgId, taken in by WeChat's parallel retry
+        seen = WechatMessage.objects.select_related("ticket").get(msg_id=msg_id)
+        return _told(seen.ticket, follow_up=seen.follow_up)
+    except ActionError:  # closed meanwhile
+        return None
+    open_ticket.refresh_from_db()
+    return _told(open_ticket, follow_up=True)
+
+
+def _binding(openid: str, text: str) -> str | None:
+    """The answer to 「绑定 …」 or 「解除绑定」, None for any other text."""
+    if UNBIND.match(text):
+        removed, _ = WechatBinding.objects.filter(openid=openid).delete()
+        return "已解除本微信与手机号的关联。" if removed else "本微信尚未关联手机号。"
+    found = BIND.match(text)
+    if found is None:
+        return (
+            "绑定格式:绑定 工单编号 查询码(例如:绑定 2026120600001 7K3M9Q)"
+            if text.strip().startswith("绑定")
+            else None
+        )
+    number, code = found.groups()
+    try:
+        # The portal's own proof, its wrong guesses limited per openid as per address.
+        ticket = public_ticket(number, address=f"wechat:{openid}", query_code=code)
+    except ActionError as refused:
+        return refused.message
+    if not ticket.phone:
+        return f"工单 {ticket.number} 未登记手机号,无法关联。"
+    with write_transaction():
+        WechatBinding.objects.update_or_create(
+            openid=openid, defaults={"phone": ticket.phone, "via_ticket": ticket, "bound_at": clock.now()}
+        )
+    return f"已将本微信与手机号 {mask_phone(ticket.phone)} 关联,您在微信和电话中反映的诉求将一并办理、查看。"
 
 
 def _contact_of(message: dict[str, str]) -> NewContact | None:
@@ -286,24 +363,6 @@ def _open_ticket_of(openid: str) -> Ticket | None:
         .first()
     )
     return latest.ticket if latest is not None else None
-
-
-def _take_in(contact: NewContact, open_ticket: Ticket | None) -> tuple[Ticket, bool]:
-    """(the ticket the message now belongs to, whether it followed up an open one)."""
-    system = Actor.system()
-    if open_ticket is not None:
-        # The message as a repeat merged into the open ticket, in the intake's own
-        # transaction (before auto-dispatch could take the repeat away).
-        def into_open(ticket: Ticket) -> Ticket:
-            return merge(system, ticket.number, into=open_ticket.number)
-
-        try:
-            take_in(system, contact, first_step=into_open)
-            open_ticket.refresh_from_db()
-            return open_ticket, True
-        except ActionError:  # closed meanwhile: the message opens a ticket of its own
-            pass
-    return take_in(system, contact).ticket, False
 
 
 def _told(ticket: Ticket, *, follow_up: bool) -> str:

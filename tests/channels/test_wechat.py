@@ -11,10 +11,12 @@ import pytest
 from django.test import Client
 
 from hotline import clock
+from hotline.audit.models import Event
 from hotline.channels import wechat
-from hotline.channels.models import WechatMessage
+from hotline.channels.models import WechatBinding, WechatMessage
 from hotline.org.actor import Actor
 from hotline.tickets.actions.intake import reject
+from hotline.tickets.citizens import caller_history
 from hotline.tickets.models import Contact, State, Ticket
 from tests.channels.wechat_peer import (
     APPID,
@@ -29,6 +31,7 @@ from tests.channels.wechat_peer import (
     seal,
     sha1_sorted,
 )
+from tests.web.helpers import new_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -154,6 +157,9 @@ def test_a_second_message_follows_up_the_open_ticket(plain: Client) -> None:
     )
     assert "并入工单" in follow["Content"] and _ticket_of(follow) == first
     assert sorted(first.contacts.values_list("text", flat=True)) == sorted([TEXT, "补充:是3号楼门口那一盏"])
+    # A contact added to the open ticket, recorded as such: no second ticket merged away.
+    assert Ticket.objects.count() == 1
+    assert Event.objects.filter(ticket=first, action="add_contact").count() == 1
     other = _ticket_of(
         fields_of(post_plain(plain, message_xml("text", "302", sender="oOther", Content=TEXT)).content)
     )
@@ -165,6 +171,25 @@ def test_a_message_after_the_ticket_closed_opens_a_new_one(plain: Client) -> Non
     reject(Actor.system(), first.number, reason="重复反映,已另案办理")
     later = _ticket_of(fields_of(post_plain(plain, message_xml("text", "311", Content=TEXT)).content))
     assert later != first and later.contacts.count() == 1
+
+
+def test_a_follower_links_their_number_and_is_one_citizen_with_their_calls(plain: Client, org: Any) -> None:
+    called = new_ticket(org.operator, text="楼道灯不亮", phone="13900006666")
+    say = lambda msg_id, text: fields_of(  # noqa: E731 - a short local helper
+        post_plain(plain, message_xml("text", msg_id, sender="oCitizen", Content=text)).content
+    )["Content"]
+    assert "绑定格式" in say("400", "绑定 一下")
+    assert "未找到该工单" in say("401", f"绑定 {called.number} 222222")
+    assert not WechatBinding.objects.exists()
+    assert "139****6666" in say("402", f"绑定 {called.number} {called.query_code}")
+    # From now on the follower's messages carry the number: the caller panel shows both.
+    reply = say("403", "小区门口的垃圾桶满了三天没人清运")
+    wechat_ticket = next(t for t in Ticket.objects.exclude(pk=called.pk) if t.number in reply)
+    assert wechat_ticket.phone == "13900006666"
+    history = caller_history(Actor.system().scope, "13900006666")
+    assert {t.number for t in history.tickets} == {called.number, wechat_ticket.number}
+    assert {t.channel for t in history.tickets} == {"电话", "微信"}
+    assert "已解除" in say("404", "解除绑定") and not WechatBinding.objects.exists()
 
 
 def test_safe_mode_round_trip(safe: Client) -> None:
