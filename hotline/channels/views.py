@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from hotline.errors import ActionError
 
-from . import police, wechat
+from . import police, sms, wechat
 
 log = logging.getLogger(__name__)
 
@@ -63,3 +63,47 @@ def police_link(request: HttpRequest) -> HttpResponse:
     except police.Refused as refused:
         return _police_answer(refused.status, refused.as_dict())
     return _police_answer(status, answer)
+
+
+def _sms_answer(status: int, body: dict[str, object]) -> JsonResponse:
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+@csrf_exempt  # the SMS gateway signs its pushes (HMAC, docs/sms.md); no session or CSRF token
+def sms_inbound(request: HttpRequest) -> HttpResponse:
+    """Citizens' messages to the hotline's number (Alibaba Cloud's SmsUp push)."""
+    return _sms_push(request, sms.receive)
+
+
+@csrf_exempt
+def sms_report(request: HttpRequest) -> HttpResponse:
+    """Delivery reports of the texts sent to citizens (Alibaba Cloud's SmsReport push)."""
+    return _sms_push(request, sms.report)
+
+
+def _sms_push(request: HttpRequest, handle: sms.Handler) -> HttpResponse:
+    try:
+        gateway = sms.Gateway.configured()
+    except ValueError:  # a too-short HOTLINE_SMS_SECRET: said, not a 500 per push
+        log.error("HOTLINE_SMS_SECRET must have at least %d characters", sms.MIN_SECRET)
+        return _sms_answer(503, sms.Refused(503, "短信网关接入配置有误").answer())
+    if gateway is None:
+        return _sms_answer(404, sms.Refused(404, "未启用短信网关接入").answer())
+    if request.method != "POST":
+        return _sms_answer(405, sms.Refused(405, "仅接受 POST 请求").answer())
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    try:
+        if not length.isdigit() or int(length) > sms.MAX_BODY_BYTES:
+            raise sms.Refused(413, "推送内容过大")
+        headers = request.headers
+        answer = handle(
+            gateway,
+            headers.get(sms.TIMESTAMP_HEADER, ""),
+            headers.get(sms.SIGNATURE_HEADER, ""),
+            request.body,
+        )
+    except sms.Refused as refused:
+        return _sms_answer(refused.status, refused.answer())
+    except ActionError as exc:  # a message intake refuses (checked before, so rare)
+        return _sms_answer(400, sms.Refused(400, str(exc)).answer())
+    return _sms_answer(200, answer)
