@@ -35,3 +35,22 @@ class Attachment(models.Model):
         verbose_name = "附件"
         verbose_name_plural = "附件"
         ordering = ["id"]
+
+
+class SavedFilter(models.Model):
+    """A staff member's named search (常用筛选): the search page's query, kept as the
+    query string of the fields the search reads (``tickets.search.KEYS``). Only its owner
+    lists, opens or deletes it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE, related_name="saved_filters"
+    )
+    name = models.CharField("名称", max_length=40)
+    query = models.CharField("查询条件", max_length=1000)
+    created_at = models.DateTimeField("保存时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "常用筛选"
+        verbose_name_plural = "常用筛选"
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="saved_filter_user_name")]

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from hotline.web.views import home, inbox, intake, kb, portal, tickets
+from hotline.web.views import home, inbox, intake, kb, portal, search, tickets
 
 app_name = "web"
 urlpatterns = [
@@ -23,6 +23,11 @@ urlpatterns = [
     path("tickets/<str:number>/act/<str:action>/", tickets.ticket_act, name="ticket_act"),
     path("tickets/<str:number>/reveal/", tickets.ticket_reveal, name="ticket_reveal"),
     path("tickets/<str:number>/files/<int:attachment_id>/", tickets.attachment, name="ticket_file"),
+    # 找工单
+    path("search/", search.search_page, name="search"),
+    path("search/bulk/", search.bulk_act, name="search_bulk"),
+    path("search/filters/", search.save_filter, name="search_filter_save"),
+    path("search/filters/<int:filter_id>/delete/", search.delete_filter, name="search_filter_delete"),
     # 知识库
     path("kb/", kb.kb_index, name="kb"),
     path("kb/<int:article_id>/", kb.kb_article, name="kb_article"),
