@@ -146,6 +146,10 @@ ACTION_FIELDS: dict[str, tuple[ActionField, ...]] = {
     "supervise": _ESCALATE,
     "progress": (F("note", "阶段进展", "textarea", True),),
     "report": (F("result", "办理结果", "textarea", True),),
+    "release_assist": (
+        F("unit", "解除协办的单位编码", "unit", True),
+        F("reason", "解除理由", "textarea", True),
+    ),
     "review": (
         F("passed", "审核结论", "bool", True, (("1", "通过"), ("0", "不通过"))),
         F("comment", "审核意见", "textarea"),

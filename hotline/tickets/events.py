@@ -66,6 +66,11 @@ def police_resulted(*, police_ref: str, result: str, unit: str, handled_at: str)
     return {"police_ref": police_ref, "result": result, "unit": unit, "handled_at": handled_at}
 
 
+def assist_released(*, unit: str, unit_name: str, reason: str) -> Payload:
+    """``release_assist``: the assisting unit the centre released, and why."""
+    return {"unit": unit, "unit_name": unit_name, "reason": reason}
+
+
 def contact_added(*, contact: int, channel: str) -> Payload:
     """``add_contact``: the id of the contact the ticket gained and its channel."""
     return {"contact": contact, "channel": channel}

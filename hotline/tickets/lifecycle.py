@@ -94,6 +94,8 @@ TRANSITIONS: dict[str, Transition] = {
     "urge": _t("催办", SWEEP_STATES, (), {Role.SUPERVISOR}),
     "supervise": _t("督办", SWEEP_STATES, (), {Role.SUPERVISOR}),
     "progress": _t("阶段反馈", (S.HANDLING,), (), {Role.HANDLER}, public=True),
+    # The centre lets the lead close without an assisting unit that never signed.
+    "release_assist": _t("解除协办", (S.DISPATCHED, S.HANDLING), (), {Role.DISPATCHER}),
     "report": _t("办结反馈", (S.HANDLING,), (S.HANDLING, S.REPORTED), {Role.HANDLER}, public=True),
     "review": _t("审核", (S.REPORTED,), (S.AWAITING_CALLBACK, S.HANDLING), {Role.REVIEWER}),
     "callback": _t(

@@ -205,6 +205,7 @@ def report(actor: Actor, number: str, *, result: str, expected_version: int | No
         share.result = result
         share.save(update_fields=["status", "reported_at", "result"])
         if share.role == AssignmentRole.LEAD:
+            _no_assist_left_behind(ticket)
             if ticket.pending_request:
                 ticket.pending_request = {}
             ticket.state = State.REPORTED
@@ -213,6 +214,52 @@ def report(actor: Actor, number: str, *, result: str, expected_version: int | No
         return events.reported(share=share.role, unit=share.unit.code, result=result)
 
     return perform("report", number, actor, change, expected_version=expected_version)
+
+
+def _no_assist_left_behind(ticket: Ticket) -> None:
+    """Co-handling closes with every assisting unit: the lead's report may not close the
+    handling while one has not even signed (it has signed or reported, or the centre
+    released it: ``release_assist``)."""
+    waiting = [
+        a.unit.name
+        for a in ticket.assignments.filter(
+            active=True, role=AssignmentRole.ASSIST, status=AssignmentStatus.PENDING
+        ).select_related("unit")
+    ]
+    if waiting:
+        raise Conflict(
+            f"协办单位「{'、'.join(waiting)}」尚未签收或反馈,不能办结;请督促其签收反馈,或请中心解除其协办",
+            code="assist_pending",
+            units=waiting,
+        )
+
+
+def release_assist(
+    actor: Actor, number: str, *, unit: str, reason: str, expected_version: int | None = None
+) -> Ticket:
+    """解除协办: the centre releases an assisting unit that has not signed, so that the
+    lead's report can close the handling; the unit's share ends (withdrawn), recorded."""
+    unit = (unit or "").strip()
+    if not unit:
+        raise InvalidInput("unit", "请填写要解除协办的单位编码")
+    reason = _require_reason(reason, "解除协办")
+
+    def change(ticket: Ticket, actor: Actor, now: datetime) -> dict[str, Any]:
+        share = (
+            ticket.assignments.filter(active=True, role=AssignmentRole.ASSIST, unit__code=unit)
+            .select_related("unit")
+            .first()
+        )
+        if share is None:
+            raise Conflict(f"单位 {unit} 不是该工单在办的协办单位", code="not_assisting")
+        if share.status != AssignmentStatus.PENDING:
+            raise Conflict(f"「{share.unit.name}」已签收或已反馈,无需解除", code="assist_active")
+        share.active = False
+        share.status = AssignmentStatus.WITHDRAWN
+        share.save(update_fields=["active", "status"])
+        return events.assist_released(unit=share.unit.code, unit_name=share.unit.name, reason=reason)
+
+    return perform("release_assist", number, actor, change, expected_version=expected_version)
 
 
 def review(
