@@ -22,7 +22,7 @@ from hotline.analytics import queries
 from hotline.analytics.kpis import KPIS, SCORE_KPIS, local_day
 from hotline.analytics.kpis import score as kpi_score
 from hotline.analytics.kpis import value as kpi_value
-from hotline.org.models import Unit
+from hotline.org.models import Level, Unit, UnitKind
 from hotline.org.scope import DataScope
 from hotline.routing.models import Boundary
 from hotline.sla.deadlines import overdue_q
@@ -68,7 +68,7 @@ def unit_rates(scope: DataScope, period: queries.Period) -> Rates:
     sums = _period_sums(scope, period)
     received = sum(c["received"] for c in sums.values())
     ids = [uid for uid, c in sums.items() if uid != queries.CENTRE_ROW and c["received"]]
-    units = {u["pk"]: u for u in Unit.objects.filter(pk__in=ids).values("pk", "code", "name")}
+    units = {u["pk"]: u for u in Unit.objects.filter(pk__in=ids).values("pk", "code", "name", "level")}
     out = []
     for uid in ids:
         unit, counters = units.get(uid), sums[uid]
@@ -80,6 +80,7 @@ def unit_rates(scope: DataScope, period: queries.Period) -> Rates:
                 "unit_id": uid,
                 "code": unit["code"],
                 "name": unit["name"],
+                "level": unit["level"],
                 "dispatched": counters["dispatched"],
                 "rates": rates,
                 "rate_list": list(rates.values()),
@@ -89,11 +90,44 @@ def unit_rates(scope: DataScope, period: queries.Period) -> Rates:
     return Rates(out, received)
 
 
+# The levels ranked apart (a prefecture bureau is not compared with a village committee),
+# and the volume below which a unit is listed beside the ranking, not in it: one ticket
+# signed on time is 100 %, which says nothing.
+RANK_LEVELS = {
+    Level.PREFECTURE: "州直部门",
+    Level.COUNTY: "县(市)级单位",
+    Level.TOWNSHIP: "乡镇(街道)级单位",
+}
+MIN_VOLUME = 5
+
+
+@dataclass
+class Ranking:
+    level: str
+    label: str
+    ranked: list[dict[str, Any]]  # volume at least ``min_volume``, best first
+    few: list[dict[str, Any]]  # below it: listed apart, unranked
+
+
+def rankings(rows: list[dict[str, Any]], key: str, min_volume: int = MIN_VOLUME) -> list[Ranking]:
+    """One ranking per level of ``RANK_LEVELS``; units dispatched fewer than
+    ``min_volume`` tickets in the period are listed apart, without a rank."""
+    out = []
+    for level, label in RANK_LEVELS.items():
+        mine = [r for r in rows if r.get("level") == level]
+        enough = [r for r in mine if r["dispatched"] >= min_volume]
+        few = sorted(
+            (r for r in mine if r["dispatched"] < min_volume), key=lambda r: (-r["dispatched"], r["name"])
+        )
+        for r in few:
+            r["rank"] = None
+        out.append(Ranking(level, label, rank(enough, key), few))
+    return out
+
+
 def rank(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
     """Best first by the score or one rate, as ``analytics.queries.ranking`` does within a
-    level (equal figures share a rank; units without the figure come last, unranked).
-    The dashboard ranks every unit in scope together, so it cannot call ``ranking``
-    (which takes one level)."""
+    level (equal figures share a rank; units without the figure come last, unranked)."""
 
     def value(r: dict[str, Any]) -> float | None:
         v = r["score"] if key == "score" else r["rates"].get(key)
@@ -129,14 +163,18 @@ def mix(scope: DataScope, start: datetime, end: datetime, field: str, top: int =
     return [[r[field] or "未分类", r["n"]] for r in rows]
 
 
-def hotspots(scope: DataScope, now: datetime, field: str, top: int = 10) -> list[dict[str, Any]]:
-    """Top ``field`` values by count in the last 7 days, with the previous 7 days beside them."""
+def hotspots(
+    scope: DataScope, now: datetime, field: str, top: int = 10, key: str = ""
+) -> list[dict[str, Any]]:
+    """Top ``field`` values by count in the last 7 days, with the previous 7 days beside
+    them; ``key`` (e.g. ``place_id`` beside ``place__name``) is kept for the links."""
     week = now - timedelta(days=7)
+    group = [f for f in (key, field) if f]
     rows = (
         scoped_tickets(scope)
         .filter(created_at__gte=now - timedelta(days=14), created_at__lt=now)
         .exclude(**{f"{field}__isnull": True})
-        .values(field)
+        .values(*group)
         .annotate(
             recent=Count("id", filter=Q(created_at__gte=week)),
             before=Count("id", filter=Q(created_at__lt=week)),
@@ -150,6 +188,7 @@ def hotspots(scope: DataScope, now: datetime, field: str, top: int = 10) -> list
         out.append(
             {
                 "label": r[field] or "未识别",
+                "key": r[key or field],
                 "recent": r["recent"],
                 "before": r["before"],
                 "change": change,
@@ -166,22 +205,46 @@ def overdue_by_unit(scope: DataScope, now: datetime) -> tuple[int, dict[int, int
 
 
 def map_points(scope: DataScope, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """The period's tickets where they are: their own position (the citizen's point, the
+    address, the place, set at intake), else their place's (a ticket whose place was set
+    later, or older than positions). Tickets with neither are counted apart."""
     rows = (
         scoped_tickets(scope)
-        .filter(created_at__gte=start, created_at__lt=end, lat__isnull=False, lng__isnull=False)
+        .filter(created_at__gte=start, created_at__lt=end)
+        .filter(
+            Q(lat__isnull=False, lng__isnull=False) | Q(place__lat__isnull=False, place__lng__isnull=False)
+        )
         .order_by("-created_at")
-        .values("number", "title", "state", "lat", "lng")[:MAP_POINTS]
+        .values("number", "title", "state", "lat", "lng", "place__lat", "place__lng", "place__name")[
+            :MAP_POINTS
+        ]
     )
     labels = dict(State.choices)
+    out = []
+    for r in rows:
+        own = r["lat"] is not None and r["lng"] is not None
+        out.append(
+            {
+                "n": r["number"],
+                "t": r["title"],
+                "s": labels.get(r["state"], r["state"]),
+                "lat": r["lat"] if own else r["place__lat"],
+                "lng": r["lng"] if own else r["place__lng"],
+                "p": r["place__name"] or "",
+            }
+        )
+    return out
+
+
+def place_labels(scope: DataScope, limit: int = 400) -> list[dict[str, Any]]:
+    """The counties' and townships' names where they lie, to read a map without tiles."""
+    qs = scope.units(
+        Unit.objects.filter(kind=UnitKind.GOVERNMENT, active=True, lat__isnull=False, lng__isnull=False)
+    )
+    qs = qs.filter(level__in=(Level.COUNTY, Level.TOWNSHIP)).exclude(area="")
     return [
-        {
-            "n": r["number"],
-            "t": r["title"],
-            "s": labels.get(r["state"], r["state"]),
-            "lat": r["lat"],
-            "lng": r["lng"],
-        }
-        for r in rows
+        {"name": u["area"], "level": u["level"], "lat": u["lat"], "lng": u["lng"]}
+        for u in qs.order_by("path").values("area", "level", "lat", "lng")[:limit]
     ]
 
 

@@ -25,4 +25,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("callback/<str:number>/archive/", closing.archive_act, name="callback-archive"),
     path("callback/<str:number>/phone/", closing.reveal_phone, name="callback-phone"),
     path("leader/", leader.leader_console, name="leader"),
+    path("leader/tickets/", leader.leader_tickets, name="leader-tickets"),
 ]

@@ -23,6 +23,7 @@ NAV: tuple[tuple[str, str, frozenset[str] | None, str], ...] = (
     ("/callback/", "回访", frozenset({Role.CALLBACK}), "c"),
     ("/kb/", "知识库", None, "k"),
     ("/leader/", "领导驾驶舱", frozenset({Role.LEADER, Role.ADMIN}), "l"),
+    ("/analytics/report/", "月度报告", frozenset({Role.LEADER, Role.ADMIN}), "b"),
     ("/admin/", "管理后台", frozenset({Role.ADMIN}), "a"),
 )
 
