@@ -59,6 +59,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "hotline.urls"
+CSRF_FAILURE_VIEW = "hotline.web.views.errors.csrf_failure"
 WSGI_APPLICATION = "hotline.wsgi.application"
 
 TEMPLATES = [
@@ -81,7 +82,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# Chinese only: a browser or phone set to English must not turn Django's own words (form
+# errors, the admin) into English for the clerks and citizens who read them.
+LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

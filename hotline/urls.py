@@ -16,3 +16,9 @@ urlpatterns = [
     path("channels/", include("hotline.channels.urls")),
     path("", include("hotline.web.urls")),
 ]
+
+# Django's own error answers, in zh-CN in the platform's layout (hotline.web.views.errors).
+handler400 = "hotline.web.views.errors.bad_request"
+handler403 = "hotline.web.views.errors.permission_denied"
+handler404 = "hotline.web.views.errors.page_not_found"
+handler500 = "hotline.web.views.errors.server_error"

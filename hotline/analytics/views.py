@@ -11,9 +11,10 @@ from datetime import datetime, time
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -40,8 +41,18 @@ REPORT_KPIS = (
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _error(exc: ActionError) -> HttpResponse:
-    return JsonResponse(exc.as_dict(), status=exc.status)
+def _error(request: HttpRequest, exc: ActionError) -> HttpResponse:
+    # These are pages and downloads a person opens: a bad period is a page saying so.
+    return render(
+        request,
+        "web/error.html",
+        {
+            "status": exc.status,
+            "title": "无权访问" if exc.status == 403 else "查询条件有误",
+            "message": exc.message,
+        },
+        status=exc.status,
+    )
 
 
 def _period(request: HttpRequest) -> queries.Period:
@@ -66,7 +77,7 @@ def report(request: HttpRequest) -> HttpResponse:
             for lv in (Level.COUNTY, Level.TOWNSHIP)
         }
     except ActionError as exc:
-        return _error(exc)
+        return _error(request, exc)
     days = (period.end - period.start).days + 1
     spots = find_hotspots(scope, as_of=_aware(period.end, end=True), days=days, top=10)
     typical_numbers = [h.tickets[-1] for h in spots[:5]]
@@ -104,6 +115,7 @@ def report(request: HttpRequest) -> HttpResponse:
 
 
 def _workbook(title: str, header: list[str], rows: list[list[Any]]) -> HttpResponse:
+    """The rows as an .xlsx download named ``title`` (Chinese: RFC 5987 ``filename*``)."""
     wb = Workbook()
     ws = wb.active
     assert ws is not None
@@ -119,9 +131,7 @@ def _workbook(title: str, header: list[str], rows: list[list[Any]]) -> HttpRespo
     buf = io.BytesIO()
     wb.save(buf)
     response = HttpResponse(buf.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{title}.xlsx".encode().decode(
-        "latin-1", "ignore"
-    )
+    response["Content-Disposition"] = content_disposition_header(True, f"{title}.xlsx")
     return response
 
 
@@ -140,7 +150,7 @@ def export_kpis(request: HttpRequest) -> HttpResponse:
                 scope, period, level=level, unit=request.GET.get("unit", ""), subtree=subtree
             )
     except ActionError as exc:
-        return _error(exc)
+        return _error(request, exc)
     header = ["排名", "单位编码", "单位名称", "层级", "综合得分"]
     header += [f"{k.label}({k.unit})" for k in KPIS.values()]
     header += list(LIVE_KPIS.values()) + [label for label, _ in COUNTERS.values()]
@@ -182,7 +192,7 @@ def export_drill(request: HttpRequest) -> HttpResponse:
                 break
             page += 1
     except ActionError as exc:
-        return _error(exc)
+        return _error(request, exc)
     tickets = {t.number: t for t in Ticket.objects.filter(number__in=numbers).select_related("lead_unit")}
     body = []
     for n in numbers:
@@ -200,4 +210,14 @@ def export_drill(request: HttpRequest) -> HttpResponse:
             ]
         )
     header = ["工单编号", "标题", "受理时间", "诉求类型", "诉求分类", "状态", "主办单位", "办结时间"]
-    return _workbook(f"工单清单_{kpi}_{part}", header, body)
+    return _workbook(
+        f"工单清单_{_drill_name(kpi, part)}_{period.start:%Y%m%d}-{period.end:%Y%m%d}", header, body
+    )
+
+
+def _drill_name(kpi: str, part: str) -> str:
+    """What a drill list holds, as its file name says it: 签收率_按时签收, 签收率_派单量."""
+    metric = KPIS.get(kpi)
+    key = ((metric.denominator if part == "denominator" else metric.numerator) if metric else kpi) or kpi
+    counted = COUNTERS[key][0] if key in COUNTERS else key
+    return f"{metric.label}_{counted}" if metric else counted

@@ -4,3 +4,4 @@ from django.apps import AppConfig
 class DemoConfig(AppConfig):
     name = "hotline.demo"
     label = "demo"
+    verbose_name = "演示数据"

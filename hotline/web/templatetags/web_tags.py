@@ -1,4 +1,5 @@
-"""Template tags of the pages: the role navigation with the unread count."""
+"""Template tags of the pages: the role navigation with the unread count, stored values
+as people read them, a list row's light and next deadline."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ from typing import Any
 
 from django import template
 
+from hotline import clock
 from hotline.org.models import Role
+from hotline.sla.deadlines import KIND_LABELS, LIGHT_LABELS, open_kinds, traffic_light
 from hotline.sla.models import Notification
+from hotline.web.views.present import label_of
 
 register = template.Library()
 
@@ -52,3 +56,27 @@ def role_nav(context: dict[str, Any]) -> dict[str, Any]:
 @register.filter
 def field_value(form: Any, name: str) -> Any:
     return form[name].value()
+
+
+@register.filter
+def value_label(value: Any, key: str) -> str:
+    """A stored value as people read it (``satisfaction`` "satisfied" → 满意), the way the
+    timeline labels the same value in an event."""
+    return label_of(key, value)
+
+
+@register.inclusion_tag("web/consoles/_clock.html")
+def ticket_clock(ticket: Any) -> dict[str, Any]:
+    """A list row's light and the next deadline it must meet (the kind and the time); a
+    ticket no deadline runs for says why (awaiting dispatch, suspended …)."""
+    running = [(getattr(ticket, f"{k}_deadline"), k) for k in open_kinds(ticket)]
+    due, kind = min(running) if running else (None, "")
+    light = traffic_light(ticket, clock.now())
+    return {
+        "light": light,
+        "light_label": LIGHT_LABELS[light],
+        "due": due,
+        "kind": KIND_LABELS.get(kind, ""),
+        "state": ticket.get_state_display(),
+        "running": bool(running),
+    }

@@ -47,7 +47,15 @@ def roles_required(*roles: str) -> Callable[[View], View]:
 
 
 def error_page(request: HttpRequest, status: int, message: str) -> HttpResponse:
-    titles = {403: "无权访问", 404: "未找到", 409: "操作冲突", 413: "内容过大", 429: "请求过于频繁"}
+    titles = {
+        400: "请求有误",
+        403: "无权访问",
+        404: "未找到",
+        409: "操作冲突",
+        413: "内容过大",
+        422: "填写有误",
+        429: "请求过于频繁",
+    }
     return render(
         request,
         "web/error.html",

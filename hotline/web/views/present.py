@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from hotline.audit.models import Event
 from hotline.org.actor import ROLE_LABELS
+from hotline.org.models import Unit
 from hotline.sla.deadlines import KIND_LABELS
 from hotline.tickets import events
 from hotline.tickets.lifecycle import STATE_LABELS, action_label
@@ -22,12 +24,15 @@ PAYLOAD_LABELS: dict[str, str] = {
     "police_ref": "110接警编号",
     "into": "合并至",
     "lead_unit_name": "主办单位",
-    "lead_unit": "主办单位编码",
+    "lead_unit": "主办单位",
     "assist_units": "协办单位",
+    "from_unit": "下派单位",
+    "back_to": "退回至",
+    "returned_by": "退单单位",
     "decided": "派单员调整",
     "decision": "决定",
     "unit_name": "单位",
-    "unit": "单位编码",
+    "unit": "单位",
     "share": "承办角色",
     "days": "天数",
     "approve": "审批结果",
@@ -61,14 +66,20 @@ _VALUE_MAPS: dict[str, dict[str, str]] = {
 }
 
 
+# What a dispatcher decided differently from intake (``decided``): the ticket's fields.
+DECIDED_LABELS = {"type": "诉求类型", "topic": "诉求分类", "urgency": "紧急程度", "emotion": "情绪倾向"}
+# Keys whose values are unit codes: people read the unit's name (Q03-STJ says nothing).
+UNIT_KEYS = frozenset({"lead_unit", "assist_units", "unit", "from_unit", "back_to", "returned_by"})
+# A code key is left out when the payload carries the name beside it.
+NAMED_BY = {"lead_unit": "lead_unit_name", "unit": "unit_name"}
+
+
 def _value(key: str, value: Any) -> str:
     if key == "frozen_seconds" and isinstance(value, int | float):
         hours, rest = divmod(int(value), 3600)
         return f"{hours} 小时 {rest // 60} 分"
     if key == "decided" and isinstance(value, dict):
-        return ";".join(
-            f"{PAYLOAD_LABELS.get(k, k) if k != 'type' else '类型'}→{v}" for k, v in value.items()
-        )
+        return ";".join(f"{DECIDED_LABELS.get(k, k)}→{v}" for k, v in value.items())
     if isinstance(value, list):
         return "、".join(str(v) for v in value) or "无"
     mapped = _VALUE_MAPS.get(key, {}).get(str(value))
@@ -79,19 +90,48 @@ def _value(key: str, value: Any) -> str:
     return str(value)
 
 
-def payload_items(payload: dict[str, Any]) -> list[tuple[str, str]]:
+def label_of(key: str, value: Any) -> str:
+    """A stored value of ``key`` in Chinese (the vocabularies' labels)."""
+    return _value(key, value) if value not in ("", None) else ""
+
+
+def payload_items(payload: dict[str, Any], names: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """The payload's fields people read, labelled, with unit codes as ``names`` name them."""
+    names = names or {}
     items = []
     for key, label in PAYLOAD_LABELS.items():
         if key not in payload:
             continue
         value = payload[key]
-        if value in ("", None, []) or (key == "lead_unit" and "lead_unit_name" in payload):
+        if value in ("", None, []) or payload.get(NAMED_BY.get(key, "")):
             continue
+        if key in UNIT_KEYS:
+            value = (
+                [names.get(str(v), str(v)) for v in value]
+                if isinstance(value, list)
+                else names.get(str(value), str(value))
+            )
         items.append((label, _value(key, value)))
     return items
 
 
-def timeline_entry(event: Event) -> dict[str, Any]:
+def unit_codes(payload: dict[str, Any]) -> set[str]:
+    codes: set[str] = set()
+    for key in UNIT_KEYS & payload.keys():
+        value = payload[key]
+        codes.update(str(v) for v in (value if isinstance(value, list) else [value]))
+    return codes
+
+
+def timeline_entries(events: Iterable[Event]) -> list[dict[str, Any]]:
+    """The staff timeline: every event, unit codes named in one query for them all."""
+    shown = list(events)
+    codes = set().union(*(unit_codes(e.payload or {}) for e in shown))
+    names = dict(Unit.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
+    return [timeline_entry(e, names) for e in shown]
+
+
+def timeline_entry(event: Event, names: dict[str, str] | None = None) -> dict[str, Any]:
     actor = event.actor
     return {
         "seq": event.seq,
@@ -104,7 +144,7 @@ def timeline_entry(event: Event) -> dict[str, Any]:
         "from_state": STATE_LABELS.get(event.from_state, event.from_state),
         "to_state": STATE_LABELS.get(event.to_state, event.to_state),
         "changed": bool(event.to_state) and event.from_state != event.to_state,
-        "items": payload_items(event.payload or {}),
+        "items": payload_items(event.payload or {}, names),
         "hash": event.hash[:12],
     }
 

@@ -28,7 +28,7 @@ from hotline.tickets.privacy import UNMASK_ROLES, mask_name, mask_phone, reveal
 from hotline.web.models import Attachment
 from hotline.web.views.actions import forms_for, parse_fields, parse_version
 from hotline.web.views.common import actor_of, error_page, safe_next
-from hotline.web.views.present import deadline_rows, timeline_entry
+from hotline.web.views.present import deadline_rows, timeline_entries
 
 STALE_MESSAGE = (
     "工单已被他人更新(当前为第 {version} 版),您的「{label}」未执行。请查看下方最新情况后再决定是否操作。"
@@ -83,7 +83,7 @@ def ticket_context(
         "phone": ticket.phone if unmasked else mask_phone(ticket.phone),
         "unmasked": unmasked,
         "can_unmask": user.role in UNMASK_ROLES and bool(ticket.phone or ticket.citizen_name),
-        "timeline": [timeline_entry(e) for e in selectors.ticket_events(ticket)],
+        "timeline": timeline_entries(selectors.ticket_events(ticket)),
         "assignments": list(selectors.ticket_assignments(ticket).select_related("parent__unit")),
         "contacts": contacts,
         "attachments": list(Attachment.objects.filter(ticket=ticket)),
