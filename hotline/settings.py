@@ -165,6 +165,10 @@ HOTLINE_AUDIT_CHECKPOINTS = os.environ.get("HOTLINE_AUDIT_CHECKPOINTS") or str(D
 HOTLINE_AUDIT_WEBHOOK = os.environ.get("HOTLINE_AUDIT_WEBHOOK", "")
 HOTLINE_AUDIT_CHECKPOINT_MINUTES = float(os.environ.get("HOTLINE_AUDIT_CHECKPOINT_MINUTES", "5"))
 
+# The SMS gateway's pushes (/channels/sms/, /channels/sms/report/, docs/sms.md) are signed
+# with this shared secret (HMAC-SHA256, at least 32 characters). Unset: both answer 404.
+HOTLINE_SMS_SECRET = os.environ.get("HOTLINE_SMS_SECRET", "")
+
 # The WeChat official account's message server (/channels/wechat/): the Token and AppID
 # set in its developer settings, and its EncodingAESKey for safe mode. No token or AppID:
 # the endpoint answers 404. With a key, only safe-mode (encrypted) messages are taken.
