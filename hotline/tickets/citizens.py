@@ -54,6 +54,16 @@ class CallerTicket:
     open: bool
     merged_into: str
 
+    @property
+    def notes(self) -> str:
+        """Who handled it, where it went, what the citizen said: one line for the panel."""
+        parts = (
+            f"承办:{self.unit}" if self.unit else "",
+            f"已合并至 {self.merged_into}" if self.merged_into else "",
+            f"回访:{self.satisfaction}" if self.satisfaction else "",
+        )
+        return " · ".join(part for part in parts if part)
+
 
 @dataclass
 class CallerHistory:
