@@ -37,7 +37,7 @@ def test_intake_access(client: Any, org: Any) -> None:
     assert client_for(org.leader).get("/intake/").status_code == 403
     for user in (org.operator, org.dispatcher):
         html = client_for(user).get("/intake/").content.decode()
-        assert "受理台" in html and "Alt+1" in html and 'hx-trigger="load, keyup changed delay:300ms' in html
+        assert "受理台" in html and "Alt+1" in html and 'hx-trigger="load, input changed delay:300ms' in html
 
 
 def test_suggestions_partial(org: Any) -> None:
