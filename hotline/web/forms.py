@@ -19,6 +19,9 @@ IMAGE_SIGNATURES = {
     b"GIF89a": "image/gif",
 }
 FOLLOW = (("", "按智能建议"),)
+# Phones open the number pad for these (and fill the number where the browser knows it).
+TEL = {"type": "tel", "inputmode": "tel", "autocomplete": "tel"}
+DIGITS = {"inputmode": "numeric", "pattern": "[0-9]*", "autocomplete": "off"}
 INTAKE_OPS = {
     "create": "受理",
     "answer": "即时答复",
@@ -42,9 +45,17 @@ def _phone(value: str, required: bool) -> str:
 
 class IntakeForm(forms.Form):
     channel = forms.ChoiceField(label="渠道", choices=Channel.choices, initial=Channel.PHONE)
-    phone = forms.CharField(label="来电号码", max_length=20, required=False)
+    phone = forms.CharField(
+        label="来电号码",
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={**TEL, "autocomplete": "off"}),
+    )
     citizen_name = forms.CharField(label="市民姓名", max_length=50, required=False)
     address = forms.CharField(label="地址/地点", max_length=300, required=False)
+    # Where it happened, from the map picker (web/_map_picker.html); both or neither.
+    lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
+    lng = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
     title = forms.CharField(label="标题", max_length=200, required=False)
     text = forms.CharField(label="诉求内容", widget=forms.Textarea(attrs={"rows": 7}), max_length=50_000)
     type = forms.ChoiceField(label="诉求类型", choices=FOLLOW + tuple(TicketType.choices), required=False)
@@ -97,7 +108,15 @@ class PortalForm(forms.Form):
         error_messages={"required": "请填写诉求内容", "min_length": "请至少写 5 个字,说明事情经过"},
     )
     address = forms.CharField(label="事发地点(选填)", max_length=300, required=False)
-    phone = forms.CharField(label="手机号码", max_length=20, error_messages={"required": "请填写手机号码"})
+    # Where it happened, from the map picker (web/_map_picker.html); both or neither.
+    lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
+    lng = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
+    phone = forms.CharField(
+        label="手机号码",
+        max_length=20,
+        widget=forms.TextInput(attrs=TEL),
+        error_messages={"required": "请填写手机号码"},
+    )
     citizen_name = forms.CharField(label="姓名(选填)", max_length=50, required=False)
     photo = forms.FileField(label="照片(选填,JPG/PNG/GIF,不超过 5 MB)", required=False)
     # A field people never see: bots that fill every field give themselves away.
@@ -132,15 +151,23 @@ class TrackForm(forms.Form):
     number = forms.RegexField(
         label="工单编号",
         regex=r"^\d{8,16}$",
+        widget=forms.TextInput(attrs=DIGITS),
         error_messages={"required": "请填写工单编号", "invalid": "工单编号为数字"},
     )
     query_code = forms.CharField(
-        label="查询码", max_length=20, required=False, help_text="受理时告知您的 6 位查询码"
+        label="查询码",
+        max_length=20,
+        required=False,
+        help_text="受理时告知您的 6 位查询码",
+        widget=forms.TextInput(
+            attrs={"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"}
+        ),
     )
     phone_last4 = forms.RegexField(
         label="或:手机号后四位",
         regex=r"^\d{4}$",
         required=False,
+        widget=forms.TextInput(attrs={**DIGITS, "maxlength": "4"}),
         error_messages={"invalid": "请输入手机号后四位数字"},
     )
 

@@ -8,35 +8,45 @@ ticket and per client address, counted in the database for every worker alike
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from hotline import clock
 from hotline.audit.models import Event
+from hotline.db import write_transaction
 from hotline.errors import ActionError
 from hotline.org.actor import Actor
 from hotline.org.throttle import client_address
-from hotline.tickets import selectors
-from hotline.tickets.actions import NewContact
+from hotline.tickets import events, selectors
+from hotline.tickets.actions import NewContact, add_contact
 from hotline.tickets.actions.closing import SATISFACTION
 from hotline.tickets.actions.feedback import rate as rate_ticket
 from hotline.tickets.intake import take_in
 from hotline.tickets.lifecycle import STATE_LABELS, TRANSITIONS
-from hotline.tickets.models import Channel, Ticket
-from hotline.tickets.timeline import public_timeline
+from hotline.tickets.models import Channel, Contact, State, Ticket
+from hotline.tickets.timeline import public_events, public_timeline
+from hotline.triage.duplicates import find_duplicates
 from hotline.web.forms import PortalForm, RatingForm, TrackForm
 from hotline.web.models import Attachment
 
+logger = logging.getLogger(__name__)
 SUBMIT_INTERVAL = timedelta(minutes=1)
 RATEABLE = TRANSITIONS["citizen_rating"].sources
 TRACK_PAGE = "web/portal/track.html"
+# The result the citizen reads as the outcome: once the centre's review passed it.
+RESULT_SHOWN = (State.AWAITING_CALLBACK, State.ARCHIVED)
 
 
 def submit(request: HttpRequest) -> HttpResponse:
+    """我要反映. Before a new ticket is made, the same phone's open ticket about the same
+    matter is offered: the citizen adds this to it (``repeat=add``) or submits anew
+    (``repeat=new``); three identical submissions are one ticket, not three."""
     form = PortalForm(request.POST or None, request.FILES or None)
     if request.method != "POST":
         return render(request, "web/portal/submit.html", {"form": form})
@@ -47,30 +57,34 @@ def submit(request: HttpRequest) -> HttpResponse:
         # A bot filled the invisible field: answer like a success, store nothing.
         return redirect("/portal/")
     now = clock.now()
-    # Naive flood control, enforced in the database so every worker process agrees.
-    recent = Ticket.objects.filter(
-        phone=data["phone"], channel=Channel.WEB, created_at__gte=now - SUBMIT_INTERVAL
+    # Naive flood control, enforced in the database so every worker process agrees: a
+    # new ticket's first contact and an added one count alike.
+    recent = Contact.objects.filter(
+        phone=data["phone"], channel=Channel.WEB, received_at__gte=now - SUBMIT_INTERVAL
     ).exists()
     if recent:
         form.add_error(None, "同一手机号每分钟只能提交一次诉求,请稍后再试。如情况紧急请直接拨打12345。")
         return render(request, "web/portal/submit.html", {"form": form}, status=429)
+    photo: Any = data.get("photo")
+    repeat = request.POST.get("repeat", "")
+    earlier = None if repeat == "new" else _same_matter(data)
+    if earlier is not None:
+        if repeat == "add":
+            return _add_to(request, form, earlier, photo)
+        context = {"form": form, "earlier": earlier, "earlier_state": STATE_LABELS.get(earlier.state, "")}
+        return render(request, "web/portal/submit.html", context)
     contact = NewContact(
         channel=Channel.WEB,
         text=data["text"],
         citizen_name=data["citizen_name"],
         phone=data["phone"],
         address=data["address"],
+        lat=data["lat"],
+        lng=data["lng"],
     )
-    photo: Any = data.get("photo")
 
     def attach_photo(ticket: Ticket) -> None:
-        Attachment.objects.create(
-            ticket=ticket,
-            file=photo,
-            original_name=(photo.name or "")[:200],
-            content_type=photo.content_type or "application/octet-stream",
-            size=photo.size or 0,
-        )
+        _attach(ticket, photo)
 
     try:
         ticket = take_in(Actor.citizen(), contact, first_step=attach_photo if photo else None).ticket
@@ -78,6 +92,59 @@ def submit(request: HttpRequest) -> HttpResponse:
         form.add_error(None, exc.message)
         return render(request, "web/portal/submit.html", {"form": form}, status=exc.status)
     request.session["portal_submitted"] = {"number": ticket.number, "query_code": ticket.query_code}
+    return redirect("/portal/submitted/")
+
+
+def _attach(ticket: Ticket, photo: Any) -> None:
+    Attachment.objects.create(
+        ticket=ticket,
+        file=photo,
+        original_name=(photo.name or "")[:200],
+        content_type=photo.content_type or "application/octet-stream",
+        size=photo.size or 0,
+    )
+
+
+def _same_matter(data: dict[str, Any]) -> Ticket | None:
+    """The open ticket of this phone that this submission most likely repeats (triage's
+    duplicate finder over the phone's own tickets), or None. Advice: never fails the
+    submission."""
+    try:
+        found = find_duplicates(
+            data["text"],
+            address=data["address"],
+            scope_queryset=Ticket.objects.filter(phone=data["phone"]),
+            limit=1,
+        )
+    except Exception:  # noqa: BLE001 - advice; the citizen can always submit anew
+        logger.exception("repeat check failed; the submission goes on as a new ticket")
+        return None
+    if not found:
+        return None
+    return Ticket.objects.filter(number=found[0]["number"], phone=data["phone"]).first()
+
+
+def _add_to(request: HttpRequest, form: PortalForm, earlier: Ticket, photo: Any) -> HttpResponse:
+    """The submission joins the citizen's open ticket (追加来电来信), photo and all."""
+    data = form.cleaned_data
+    try:
+        with write_transaction():
+            # The phone typed is the ticket's own: the same proof the repeat check used.
+            add_contact(
+                Actor.citizen(own_ticket=earlier.number),
+                earlier.number,
+                text=data["text"],
+                channel=Channel.WEB,
+                citizen_name=data["citizen_name"],
+                phone=data["phone"],
+                address=data["address"],
+            )
+            if photo:
+                _attach(earlier, photo)
+    except ActionError as exc:
+        form.add_error(None, f"{exc.message}。您可以作为新诉求提交。")
+        return render(request, "web/portal/submit.html", {"form": form}, status=exc.status)
+    request.session["portal_submitted"] = {"added_to": earlier.number[-4:]}
     return redirect("/portal/submitted/")
 
 
@@ -103,12 +170,30 @@ def _lookup(request: HttpRequest, form: TrackForm) -> tuple[Ticket | None, str, 
     return ticket, "", 200
 
 
+def _steps(ticket: Ticket) -> list[dict[str, Any]]:
+    """The public timeline as the citizen reads it: each step's time, the unit that took
+    it, and what the unit reported (the handling result) or the callback heard."""
+    shown = list(public_events(ticket).select_related("actor_unit"))
+    steps = public_timeline(ticket, shown)
+    for step, event in zip(steps, shown, strict=True):
+        p = event.payload or {}
+        step["when"] = timezone.localtime(event.created_at)
+        step["unit"] = event.actor_unit.name if event.actor_unit else ""
+        step["detail"] = ""
+        if event.action == "report" and p.get("result"):
+            step["detail"] = f"办理结果:{p['result']}"
+        elif events.callback_reached(event.action, p) and p.get("satisfaction"):
+            step["detail"] = f"您的评价:{SATISFACTION.get(p['satisfaction'], '')}"
+    return steps
+
+
 def _track_context(ticket: Ticket, form: TrackForm, rating_form: RatingForm | None = None) -> dict[str, Any]:
     rated = Event.objects.filter(ticket=ticket, action="citizen_rating").exists()
     return {
         "ticket": ticket,
         "state_label": STATE_LABELS.get(ticket.state, ticket.state),
-        "timeline": public_timeline(ticket),
+        "result": ticket.result if ticket.state in RESULT_SHOWN else "",
+        "timeline": _steps(ticket),
         "can_rate": ticket.state in RATEABLE and not rated,
         "rated": rated,
         # The rating form proves the ticket is theirs the way the citizen just did.
