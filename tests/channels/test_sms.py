@@ -164,6 +164,44 @@ def test_a_receipt_the_gateway_could_not_take_is_retried_by_the_worker(
     assert text.status == CitizenMessage.Status.SENT and text.sid and text.attempts == 2
 
 
+def test_a_text_is_tried_five_times_at_most(gateway: JsonPeer, committed: Any) -> None:
+    gateway.answer = lambda request: (500, {"Code": "isp.SYSTEM_ERROR", "Message": "系统错误"})
+    with committed():
+        push([sms_up(1005)])
+    moment = timezone.now()
+    for _ in range(6):
+        moment += timedelta(hours=1)
+        with time_machine.travel(moment):
+            assert notify.deliver_pending() == 0
+    text = CitizenMessage.objects.get()
+    assert text.status == CitizenMessage.Status.PENDING and text.attempts == notify.CITIZEN_ATTEMPTS
+    assert len(gateway.requests) == notify.CITIZEN_ATTEMPTS
+
+
+@pytest.mark.parametrize(
+    ("answer", "sid"),
+    [
+        (
+            {"result": 0, "errmsg": "OK", "ext": "", "sid": "8:Wb2xKpTr4c20261206", "fee": 1},
+            "8:Wb2xKpTr4c20261206",
+        ),
+        ({"result": 1016, "errmsg": "手机号格式错误"}, None),  # Tencent Cloud's refusal
+        ({"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "非法手机号"}, None),  # Alibaba Cloud's
+    ],
+)
+def test_the_gateways_answer_says_whether_it_took_the_text(
+    gateway: JsonPeer, committed: Any, answer: dict[str, Any], sid: str | None
+) -> None:
+    gateway.answer = lambda request: (200, answer)
+    with committed():
+        push([sms_up(1006)])
+    text = CitizenMessage.objects.get()
+    if sid is None:
+        assert text.status == CitizenMessage.Status.PENDING and text.sid == "" and text.errmsg
+    else:
+        assert text.status == CitizenMessage.Status.SENT and text.sid == sid
+
+
 def test_a_message_naming_the_senders_ticket_adds_a_contact_to_it(gateway: JsonPeer, committed: Any) -> None:
     with committed():
         push([sms_up(2001)])
