@@ -80,6 +80,8 @@ def intake(request: HttpRequest) -> HttpResponse:
         citizen_name=data["citizen_name"],
         phone=data["phone"],
         address=data["address"],
+        lat=data["lat"],
+        lng=data["lng"],
         idempotency_key=data["idempotency_key"] or None,
         type=data["type"],
         topic=data["topic"],
