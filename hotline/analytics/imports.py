@@ -1,25 +1,39 @@
-"""Importing history: Teddy Cup government messages and NYC 311 service requests.
+"""Importing history: Teddy Cup government messages, NYC 311 service requests, and any old
+system's export through a column mapping (``import_map``).
 
-Each row becomes a real ticket with its history, replayed through the lifecycle actions
-at the row's own times (``clock.replaying_at``): accepted at the message time; a reply
-(Teddy) or a closed status (NYC) → dispatched to the answering unit, signed, reported,
-reviewed and archived at the reply / closing time. Re-running imports nothing twice (the
-contact's idempotency key is ``teddy:<id>`` / ``nyc311:<Unique Key>``, and the keys
-already present are read once up front). A bad line is reported with its number and
-skipped; each row runs in its own savepoint inside batches of one transaction.
+Each row becomes a real ticket with its history (``tickets.replay``), at the row's own
+times: accepted at the message time; a reply (Teddy), a closed status (NYC) or the
+mapped state → dispatched to the answering unit, signed, reported, reviewed and archived
+at the reply / closing time. Rows are written ``BATCH`` at a time by ``replay.write``,
+the rows the actions would write (the per-ticket path, ``bulk=False``, runs the actions
+themselves: the reference and the benchmark's baseline).
+
+- Idempotent: a row's contact carries the key ``<prefix><its number>`` (``teddy:``,
+  ``nyc311:``, ``<source>:``); the keys already stored are read once up front, and a
+  re-run of the same file imports nothing.
+- Nothing half-imported: a batch is one transaction. When it fails, its rows are tried
+  again one by one, each in its own transaction, and only the row that fails is lost.
+  A row that cannot be read (bad time, empty text …) is reported with its line and key
+  (``ImportResult.errors``, written to a CSV report by the command) and the others go on.
+- In the trace: every batch records a ``history_import`` event in its own transaction —
+  who imported, the file's name and SHA-256, its format, the lines, how many tickets and
+  which events they are — so no imported ticket is without its mark; the last one says
+  how the whole import went.
 
 An import is a bulk replay (``tickets.followers.replaying``): the rollups are deferred
 and rebuilt once at the end, and the notifications are left out — "new ticket to sign"
 or "awaiting review" about a request closed years ago would only flood the inboxes (and
-an SMS gateway) of today's staff. Routing's learning stays: it learns nothing from the
-platform's own dispatch.
+an SMS gateway) of today's staff. Routing's learning learns nothing from the platform's
+own dispatch.
 """
 
 from __future__ import annotations
 
 import csv
+import getpass
+import hashlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -28,18 +42,27 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.db.models import Max
 
-from hotline import clock
+from hotline.audit.models import Event
+from hotline.audit.record import record
 from hotline.db import write_transaction
 from hotline.org.actor import Actor
 from hotline.org.models import Level, Unit, UnitKind
 from hotline.tickets import actions as a
-from hotline.tickets import followers
+from hotline.tickets import followers, replay
 from hotline.tickets.models import Contact
+from hotline.tickets.replay import Step
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")
-BATCH = 100
+BATCH = 1000
+IMPORT_EVENT = "history_import"
+
+
+class ImportFileError(Exception):
+    """The file cannot be imported at all (missing, wrong format, a mapping naming a
+    column the file lacks): said in zh-CN, before anything is written."""
 
 
 @dataclass
@@ -47,7 +70,35 @@ class ImportResult:
     rows: int = 0
     created: int = 0
     skipped: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
+    # (line, the row's number in the old system, zh-CN message)
+    errors: list[tuple[int, str, str]] = field(default_factory=list)
+    sha256: str = ""
+
+
+@dataclass(frozen=True)
+class UnitRef:
+    """A unit named by the old data, resolved (or created) inside the batch's transaction."""
+
+    name: str
+    code: str = ""
+
+
+@dataclass
+class Planned:
+    """What a row says happened: the contact and the steps, units still by name."""
+
+    contact: a.NewContact
+    steps: list[tuple[str, datetime, UnitRef | None, dict[str, Any]]] = field(default_factory=list)
+
+    def add(self, action: str, at: datetime, unit: UnitRef | None = None, **kw: Any) -> None:
+        self.steps.append((action, at, unit, kw))
+
+    def close(self, unit: UnitRef, dispatched: datetime, closed: datetime, result: str) -> None:
+        """Signed, reported, reviewed and archived: a request the unit answered."""
+        self.add("sign", min(dispatched + timedelta(minutes=30), closed), unit)
+        self.add("report", closed, unit, text=result or "已办结")
+        self.add("review", closed)
+        self.add("archive", closed, text="历史数据导入")
 
 
 def _parent(code: str, name: str) -> Unit:
@@ -60,49 +111,82 @@ def _parent(code: str, name: str) -> Unit:
     return unit
 
 
-class _Units:
+class Units:
     """The units answering the imported requests, created under one import parent.
 
     The units already there (by name under the parent, and by code) are read once, so a
-    row costs a query only when its unit is new.
-    """
+    row costs a query only when its unit is new. ``existing``: also take a unit of the
+    platform's own tree with that code or name (a generic import of our own history)."""
 
-    def __init__(self, parent: Unit, prefix: str) -> None:
-        self.parent = parent
+    def __init__(self, parent_code: str, parent_name: str, prefix: str, *, existing: bool = False) -> None:
+        self.parent_code, self.parent_name = parent_code, parent_name
         self.prefix = prefix
-        self.by_name = {u.name: u for u in Unit.objects.filter(parent=parent)}
-        self.by_code = {u.code: u for u in Unit.objects.filter(code__startswith=f"{prefix}-")}
-        self.fresh: list[tuple[str, Unit]] = []  # created in the current row
+        self.existing = existing
+        self._parent: Unit | None = None
+        self.by_name: dict[str, Unit] = {}
+        self.by_code: dict[str, Unit] = {}
+        self.fresh: list[Unit] = []  # created in the current transaction
+        self._loaded = False
 
-    def get(self, name: str, code_hint: str = "") -> Unit:
-        name = name.strip()[:100] or "未注明单位"
+    def _load(self) -> None:
+        if self._loaded:
+            return
+        parent = Unit.objects.filter(code=self.parent_code).first()
+        if parent is not None:
+            self._parent = parent
+            self.by_name = {u.name: u for u in Unit.objects.filter(parent=parent)}
+        self.by_code = {u.code: u for u in Unit.objects.filter(code__startswith=f"{self.prefix}-")}
+        self._loaded = True
+
+    def get(self, ref: UnitRef) -> Unit:
+        self._load()
+        name = ref.name.strip()[:100] or "未注明单位"
         unit = self.by_name.get(name)
+        if unit is None and self.existing:
+            unit = (
+                Unit.objects.filter(code=ref.code.strip()).first() if ref.code.strip() else None
+            ) or Unit.objects.filter(name=name, active=True).exclude(level=Level.CENTRE).order_by(
+                "path"
+            ).first()
         if unit is None:
-            code = f"{self.prefix}-{code_hint or len(self.by_name) + 1}"[:32]
+            code = f"{self.prefix}-{ref.code.strip() or len(self.by_name) + 1}"[:32]
             unit = self.by_code.get(code)
             if unit is None:
+                if self._parent is None:
+                    self._parent = _parent(self.parent_code, self.parent_name)
+                    self.fresh.append(self._parent)
                 unit = Unit.objects.create(
-                    code=code, name=name, level=Level.COUNTY, kind=UnitKind.FUNCTIONAL, parent=self.parent
+                    code=code, name=name, level=Level.COUNTY, kind=UnitKind.FUNCTIONAL, parent=self._parent
                 )
                 self.by_code[code] = unit
-                self.fresh.append((name, unit))
-            self.by_name[name] = unit
+                self.fresh.append(unit)
+        self.by_name[name] = unit
         return unit
 
-    def row_done(self, ok: bool) -> None:
-        """After each row: a failed row's savepoint took the units it created with it."""
-        if not ok:
-            for name, unit in self.fresh:
-                self.by_name.pop(name, None)
-                self.by_code.pop(unit.code, None)
-        self.fresh.clear()
+    def done(self, ok: bool) -> None:
+        """After each transaction: a failed one took the units it created with it."""
+        if not ok and self.fresh:
+            self._loaded = False
+            self._parent = None
+            self.by_name, self.by_code = {}, {}
+        self.fresh = []
 
 
-def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        reader = csv.DictReader(f)
-        for row in reader:
-            yield reader.line_num, {(k or "").strip(): (v or "").strip() for k, v in row.items() if k}
+def csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line, row) of a UTF-8 CSV with a header (a BOM is fine); a record spanning lines
+    is numbered by its last line, as ``csv`` counts."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            reader = csv.DictReader(f)
+            for row in reader:
+                yield reader.line_num, {(k or "").strip(): (v or "").strip() for k, v in row.items() if k}
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(f"文件不是 UTF-8 编码的 CSV:{path.name}(请另存为 UTF-8 CSV 或 xlsx)") from exc
+    except csv.Error as exc:
+        raise ImportFileError(f"CSV 格式有误:{exc}") from exc
+
+
+_rows = csv_rows  # the name older callers used
 
 
 def _existing(prefix: str) -> set[str]:
@@ -112,6 +196,14 @@ def _existing(prefix: str) -> set[str]:
     return {k for k in keys if k}
 
 
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 @contextmanager
 def _bulk_replay() -> Iterator[None]:
     """The followers an import runs without (see the module's docstring)."""
@@ -119,148 +211,248 @@ def _bulk_replay() -> Iterator[None]:
         yield
 
 
-class _Batches:
-    """The new rows of one import, written ``BATCH`` at a time, each in its own savepoint."""
+@dataclass
+class Source:
+    """One kind of file: where its rows come from, each row's key, and what it says."""
+
+    name: str  # teddy, nyc311, csv
+    prefix: str  # of the idempotency keys
+    number_of: Callable[[dict[str, str]], str]  # the row's number in the old system
+    plan: Callable[[dict[str, str], str], Planned]  # (row, key) → what happened
+    units: Units
+    rows: Callable[[Path], Iterable[tuple[int, dict[str, str]]]] = csv_rows
+
+
+def _message(exc: Exception) -> str:
+    detail = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return str(detail)[:300]
+
+
+def _check_text(value: str) -> None:
+    if "\x00" in value:
+        raise ValueError("内容含有空字符(\\x00),无法保存")
+
+
+def who(username: str = "") -> tuple[Actor, str]:
+    """The actor an import is recorded under, and the name it gives: a user of the
+    platform (``--by``), or the platform itself for the login that ran the command."""
+    if username:
+        from hotline.org.models import User
+
+        user = User.objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise ImportFileError(f"用户「{username}」不存在或已停用")
+        return Actor.of(user), username
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):  # no login name in a bare container
+        login = "?"
+    return Actor.system(), f"{login}(命令行)"
+
+
+Row = tuple[int, str, Planned, "replay.Intake | None"]
+
+
+class _Run:
+    """One import: rows read and planned, written ``BATCH`` at a time."""
 
     def __init__(
-        self,
-        key_of: Callable[[dict[str, str]], str],
-        one: Callable[[dict[str, str], str], None],
-        progress: Callable[[int], None] | None,
-        units: _Units,
-        replay: ExitStack,
-        result: ImportResult,
+        self, source: Source, path: Path, *, bulk: bool, by: str, progress: Callable[[int], None] | None
     ) -> None:
-        self.key_of, self.one, self.progress, self.units = key_of, one, progress, units
-        self.replay = replay
+        self.source, self.path, self.bulk, self.progress = source, path, bulk, progress
+        self.actor, self.by = who(by)
+        self.result = ImportResult(sha256=file_sha256(path))
+        self.pending: list[Row] = []
+        self.replay = ExitStack()
         self.replaying = False
-        self.result = result
-        self.rows: list[tuple[int, dict[str, str]]] = []
 
-    def add(self, line: int, row: dict[str, str]) -> None:
-        self.rows.append((line, row))
-        if len(self.rows) >= BATCH:
-            self.flush()  # advances the progress to this line
+    def error(self, line: int, number: str, exc: Exception | str) -> None:
+        self.result.errors.append((line, number, exc if isinstance(exc, str) else _message(exc)))
+
+    def add(self, line: int, number: str, planned: Planned) -> None:
+        # Validated and triaged here, outside the write transaction (a pure read).
+        intake = replay.prepare(planned.contact) if self.bulk else None
+        self.pending.append((line, number, planned, intake))
+        if len(self.pending) >= BATCH:
+            self.flush()
 
     def flush(self) -> None:
-        if not self.rows:
+        rows, self.pending = self.pending, []
+        if not rows:
             return
         if not self.replaying:
             # Entered at the first batch: a re-run with nothing new leaves the
             # followers alone, and the rollups are not rebuilt for nothing.
             self.replay.enter_context(_bulk_replay())
             self.replaying = True
-        with write_transaction():
-            for line, row in self.rows:
-                self._write(line, row)
-        self.rows.clear()
-
-    def _write(self, line: int, row: dict[str, str]) -> None:
         try:
-            with transaction.atomic():
-                self.one(row, self.key_of(row))
-        except Exception as exc:  # one bad line must not stop the import
-            self.units.row_done(ok=False)
-            self.result.errors.append((line, _message(exc)))
+            with write_transaction():
+                self.result.created += self._write(rows)
+            self.source.units.done(ok=True)
+        except Exception as exc:
+            self.source.units.done(ok=False)
+            if len(rows) == 1:
+                self.error(rows[0][0], rows[0][1], exc)
+            else:  # find the row that failed: the others still go in
+                for line, number, planned, _ in rows:
+                    try:
+                        fresh = replay.prepare(planned.contact) if self.bulk else None
+                        with write_transaction():
+                            self.result.created += self._write([(line, number, planned, fresh)])
+                        self.source.units.done(ok=True)
+                    except Exception as exc_one:
+                        self.source.units.done(ok=False)
+                        self.error(line, number, exc_one)
+        self.advance(rows[-1][0])
+
+    def _steps(self, planned: Planned) -> list[Step]:
+        units = self.source.units
+        return [
+            Step(action, at, units.get(ref) if ref else None, **kw) for action, at, ref, kw in planned.steps
+        ]
+
+    def _write(self, rows: list[Row]) -> int:
+        """Precondition: inside the batch's transaction. The batch's tickets, then its mark."""
+        if self.bulk:
+            items = []
+            for _, _, planned, intake in rows:
+                assert intake is not None
+                intake.steps = self._steps(planned)
+                items.append(intake)
+            tickets, span = replay.write(items)
+            seqs = list(span) if span else []
         else:
-            self.units.row_done(ok=True)
-            self.result.created += 1
-        self.advance(line)
+            before = _head_seq()
+            tickets = []
+            for line, number, planned, _ in rows:
+                try:
+                    with transaction.atomic():
+                        ticket, created = replay.replay_one(planned.contact, self._steps(planned))
+                except Exception as exc:
+                    self.source.units.done(ok=False)
+                    self.error(line, number, exc)
+                    continue
+                if created:
+                    tickets.append(ticket)
+            seqs = [before + 1, _head_seq()] if tickets else []
+        if tickets:
+            self._mark(kind="batch", lines=[rows[0][0], rows[-1][0]], tickets=len(tickets), events=seqs)
+        return len(tickets)
+
+    def _mark(self, **facts: Any) -> None:
+        record(
+            action=IMPORT_EVENT,
+            ticket=None,
+            actor=self.actor,
+            payload={
+                "format": self.source.name,
+                "file": self.path.name,
+                "sha256": self.result.sha256,
+                "by": self.by,
+                **facts,
+            },
+        )
 
     def advance(self, line: int) -> None:
         # In lines of the file (a record may span several), as the command counts.
         if self.progress is not None:
             self.progress(line - 1)
 
+    def finish(self) -> None:
+        """The last batch, then the import's total in the trace."""
+        self.flush()
+        self.close()
+        if self.result.created:
+            r = self.result
+            with write_transaction():
+                self._mark(
+                    kind="total", rows=r.rows, created=r.created, skipped=r.skipped, errors=len(r.errors)
+                )
 
-def _run(
+    def close(self) -> None:
+        """End the replay: the rollups catch up with what committed (also after a failure)."""
+        self.replay.close()
+
+
+def _head_seq() -> int:
+    head = Event.objects.aggregate(last=Max("seq"))["last"]
+    return int(head or 0)
+
+
+def run(
+    source: Source,
     path: Path,
-    prefix: str,
-    key_column: str,
-    one: Callable[[dict[str, str], str], None],
-    progress: Callable[[int], None] | None,
-    units: _Units,
+    *,
+    bulk: bool = True,
+    by: str = "",
+    progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
-    """Every row of the file whose key (``prefix`` + its ``key_column``) is new becomes a
-    ticket; known keys are skipped."""
-    key_of = _key_of(prefix, key_column)
-    result = ImportResult()
-    done = _existing(prefix)
-    with ExitStack() as replay:
-        batches = _Batches(key_of, one, progress, units, replay, result)
-        line = 1
-        for line, row in _rows(path):
+    """Every row of the file whose key (``source.prefix`` + its number) is new becomes a
+    ticket with its history; known keys are skipped, bad rows reported."""
+    if not path.is_file():
+        raise ImportFileError(f"文件不存在:{path}")
+    job = _Run(source, path, bulk=bulk, by=by, progress=progress)
+    result = job.result
+    done = _existing(source.prefix)
+    line = 1
+    try:
+        for line, row in source.rows(path):
             result.rows += 1
+            number = ""
             try:
-                key = key_of(row)
-            except ValueError as exc:
-                result.errors.append((line, _message(exc)))
-                key = ""
-            if key and key not in done:
+                number = source.number_of(row)
+                key = f"{source.prefix}{number}"
+                if key in done:
+                    result.skipped += 1
+                    if not job.pending:  # else the batch's flush advances past this line
+                        job.advance(line)
+                    continue
                 done.add(key)
-                batches.add(line, row)
-                continue
-            if key:
-                result.skipped += 1
-            if not batches.rows:  # else the batch's flush advances past this line
-                batches.advance(line)
-        batches.flush()
-        batches.advance(line)
+                job.add(line, number, source.plan(row, key))
+            except ImportFileError:
+                raise
+            except Exception as exc:  # one bad line must not stop the import
+                job.error(line, number, exc)
+        job.finish()
+    finally:
+        job.close()
+    job.advance(line)
     return result
-
-
-def _key_of(prefix: str, column: str) -> Callable[[dict[str, str]], str]:
-    """The row's idempotency key: ``prefix`` + its ``column``, which must be there."""
-
-    def key_of(row: dict[str, str]) -> str:
-        if not row.get(column):
-            raise ValueError(f"缺少 {column}")
-        return f"{prefix}{row[column]}"
-
-    return key_of
-
-
-def _message(exc: Exception) -> str:
-    detail = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-    return f"{type(exc).__name__}: {detail}"[:300]
-
-
-def _close(number: str, unit: Unit, dispatched: datetime, closed: datetime, result: str) -> None:
-    handler = Actor.system(unit)
-    signed = min(dispatched + timedelta(minutes=30), closed)
-    with clock.replaying_at(signed):
-        a.sign(handler, number)
-    with clock.replaying_at(closed):
-        a.report(handler, number, result=result or "已办结")
-        a.review(Actor.system(), number, passed=True)
-        a.archive(Actor.system(), number, reason="no_callback_needed", note="历史数据导入")
 
 
 # ---------------------------------------------------------------------------------------
 # Teddy Cup messages: id,title,time,text[,reply,reply_time] (+ user, label …)
 
 
-def parse_time(value: str, tz: ZoneInfo = BEIJING) -> datetime:
+def parse_time(value: str, tz: ZoneInfo = BEIJING, fmt: str = "") -> datetime:
     value = (value or "").strip()
     if not value:
         raise ValueError("时间为空")
-    for fmt in (
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%d %H:%M:%S",
-        "%Y/%m/%d %H:%M:%S",
-        "%Y/%m/%d %H:%M",
-        "%Y-%m-%d %H:%M",
-        "%Y-%m-%d",
-        "%Y/%m/%d",
-        "%m/%d/%Y %I:%M:%S %p",
-    ):
+    # The format that matched last first: a file writes its times one way.
+    for pattern in (fmt,) if fmt else (_last_format[0], *TIME_FORMATS):
         try:
-            return datetime.strptime(value, fmt).replace(tzinfo=tz)
+            moment = datetime.strptime(value, pattern).replace(tzinfo=tz)
         except ValueError:
             continue
+        _last_format[0] = pattern
+        return moment
     raise ValueError(f"无法识别的时间「{value}」")
 
 
+TIME_FORMATS = (
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%m/%d/%Y %I:%M:%S %p",
+    "%Y年%m月%d日 %H:%M:%S",
+    "%Y年%m月%d日 %H:%M",
+    "%Y年%m月%d日",
+)
+_last_format = [TIME_FORMATS[0]]
 # A department name in a reply: an optional administrative prefix (A7县, 市, 区 …), a
 # body that names a line of government work, and the kind of office.
 DEPT_WORDS = (
@@ -299,34 +491,55 @@ def answering_unit(reply: str) -> str:
     return anywhere[0] if anywhere else ""
 
 
-def import_teddy(path: Path, progress: Callable[[int], None] | None = None) -> ImportResult:
-    units = _Units(_parent("IMP-TEDDY", "留言办理单位(导入)"), "IMP-T")
+def _number_of(column: str) -> Callable[[dict[str, str]], str]:
+    """The row's number in the old system: its ``column``, which must be there."""
 
-    def one(row: dict[str, str], key: str) -> None:
-        text = row.get("text", "")
-        if not text:
-            raise ValueError("留言内容(text)为空")
-        at = parse_time(row.get("time", ""))
-        with clock.replaying_at(at):
-            ticket, created = a.create_ticket(
-                Actor.system(),
-                a.NewContact(
-                    channel="web", title=row.get("title", ""), text=text, idempotency_key=key, received_at=at
-                ),
-            )
-        reply = row.get("reply", "")
-        if not created or not reply:
-            return
-        replied = parse_time(row.get("reply_time", ""))
-        if replied < at:
-            raise ValueError(f"答复时间 {replied:%Y-%m-%d %H:%M} 早于留言时间")
-        unit = units.get(answering_unit(reply))
-        dispatched = min(at + timedelta(minutes=5), replied)
-        with clock.replaying_at(dispatched):
-            a.dispatch(Actor.system(), ticket.number, lead_unit=unit.code)
-        _close(ticket.number, unit, dispatched, replied, reply)
+    def number_of(row: dict[str, str]) -> str:
+        value = row.get(column, "")
+        if not value:
+            raise ValueError(f"缺少 {column}")
+        if len(value) > 80:
+            raise ValueError(f"{column} 过长(超过 80 个字符)")
+        return value
 
-    return _run(path, "teddy:", "id", one, progress, units)
+    return number_of
+
+
+def _teddy_plan(row: dict[str, str], key: str) -> Planned:
+    text = row.get("text", "")
+    if not text:
+        raise ValueError("留言内容(text)为空")
+    _check_text(text + row.get("title", ""))
+    at = parse_time(row.get("time", ""))
+    planned = Planned(
+        a.NewContact(
+            channel="web", title=row.get("title", ""), text=text, idempotency_key=key, received_at=at
+        )
+    )
+    reply = row.get("reply", "")
+    if not reply:
+        return planned
+    _check_text(reply)
+    replied = parse_time(row.get("reply_time", ""))
+    if replied < at:
+        raise ValueError(f"答复时间 {replied:%Y-%m-%d %H:%M} 早于留言时间")
+    unit = UnitRef(answering_unit(reply))
+    dispatched = min(at + timedelta(minutes=5), replied)
+    planned.add("dispatch", dispatched, unit)
+    planned.close(unit, dispatched, replied, reply)
+    return planned
+
+
+def teddy_source() -> Source:
+    return Source(
+        "teddy", "teddy:", _number_of("id"), _teddy_plan, Units("IMP-TEDDY", "留言办理单位(导入)", "IMP-T")
+    )
+
+
+def import_teddy(
+    path: Path, progress: Callable[[int], None] | None = None, *, bulk: bool = True, by: str = ""
+) -> ImportResult:
+    return run(teddy_source(), path, bulk=bulk, by=by, progress=progress)
 
 
 # ---------------------------------------------------------------------------------------
@@ -335,53 +548,62 @@ def import_teddy(path: Path, progress: Callable[[int], None] | None = None) -> I
 CHANNELS = {"PHONE": "phone", "ONLINE": "web", "MOBILE": "app", "OTHER": "api", "UNKNOWN": "api"}
 
 
-def import_nyc311(path: Path, progress: Callable[[int], None] | None = None) -> ImportResult:
-    units = _Units(_parent("IMP-NYC", "NYC 311 agencies (导入)"), "NYC")
-
-    def one(row: dict[str, str], key: str) -> None:
-        at = parse_time(row.get("Created Date", ""), NEW_YORK)
-        complaint, descriptor = row.get("Complaint Type", ""), row.get("Descriptor", "")
-        if not complaint:
-            raise ValueError("缺少 Complaint Type")
-        where = row.get("Incident Address") or " & ".join(
-            p for p in (row.get("Intersection Street 1"), row.get("Intersection Street 2")) if p
+def _nyc_plan(row: dict[str, str], key: str) -> Planned:
+    at = parse_time(row.get("Created Date", ""), NEW_YORK)
+    complaint, descriptor = row.get("Complaint Type", ""), row.get("Descriptor", "")
+    if not complaint:
+        raise ValueError("缺少 Complaint Type")
+    where = row.get("Incident Address") or " & ".join(
+        p for p in (row.get("Intersection Street 1"), row.get("Intersection Street 2")) if p
+    )
+    place = ", ".join(p for p in (where, row.get("City", ""), row.get("Incident Zip", "")) if p)
+    lat, lng = _float(row.get("Latitude")), _float(row.get("Longitude"))
+    if (lat is None) != (lng is None):
+        lat = lng = None
+    planned = Planned(
+        a.NewContact(
+            channel=CHANNELS.get(row.get("Open Data Channel Type", "").upper(), "api"),
+            title=f"{complaint} - {descriptor}".strip(" -"),
+            text=f"{complaint}: {descriptor} at {place or 'unknown location'}",
+            address=place[:300],
+            lat=lat,
+            lng=lng,
+            idempotency_key=key,
+            received_at=at,
+            type="政务类",
+            topic=" / ".join(p for p in (complaint, descriptor) if p)[:200],
         )
-        place = ", ".join(p for p in (where, row.get("City", ""), row.get("Incident Zip", "")) if p)
-        lat, lng = _float(row.get("Latitude")), _float(row.get("Longitude"))
-        if (lat is None) != (lng is None):
-            lat = lng = None
-        with clock.replaying_at(at):
-            ticket, created = a.create_ticket(
-                Actor.system(),
-                a.NewContact(
-                    channel=CHANNELS.get(row.get("Open Data Channel Type", "").upper(), "api"),
-                    title=f"{complaint} - {descriptor}".strip(" -"),
-                    text=f"{complaint}: {descriptor} at {place or 'unknown location'}",
-                    address=place[:300],
-                    lat=lat,
-                    lng=lng,
-                    idempotency_key=key,
-                    received_at=at,
-                    type="政务类",
-                    topic=" / ".join(p for p in (complaint, descriptor) if p)[:200],
-                ),
-            )
-        agency = row.get("Agency", "")
-        if not created or not agency:
-            return
-        unit = units.get(row.get("Agency Name") or agency, agency)
-        dispatched = at + timedelta(minutes=1)
-        with clock.replaying_at(dispatched):
-            a.dispatch(Actor.system(), ticket.number, lead_unit=unit.code)
-        status = row.get("Status", "").lower()
-        if status == "closed":
-            closed = _closing_time(row, dispatched)
-            _close(ticket.number, unit, dispatched, closed, row.get("Resolution Description", ""))
-        elif status in ("in progress", "assigned", "started"):
-            with clock.replaying_at(dispatched + timedelta(minutes=30)):
-                a.sign(Actor.system(unit), ticket.number)
+    )
+    _check_text(planned.contact.text + row.get("Resolution Description", ""))
+    agency = row.get("Agency", "")
+    if not agency:
+        return planned
+    unit = UnitRef(row.get("Agency Name") or agency, agency)
+    dispatched = at + timedelta(minutes=1)
+    planned.add("dispatch", dispatched, unit)
+    status = row.get("Status", "").lower()
+    if status == "closed":
+        closed = _closing_time(row, dispatched)
+        planned.close(unit, dispatched, closed, row.get("Resolution Description", ""))
+    elif status in ("in progress", "assigned", "started"):
+        planned.add("sign", dispatched + timedelta(minutes=30), unit)
+    return planned
 
-    return _run(path, "nyc311:", "Unique Key", one, progress, units)
+
+def nyc311_source() -> Source:
+    return Source(
+        "nyc311",
+        "nyc311:",
+        _number_of("Unique Key"),
+        _nyc_plan,
+        Units("IMP-NYC", "NYC 311 agencies (导入)", "NYC"),
+    )
+
+
+def import_nyc311(
+    path: Path, progress: Callable[[int], None] | None = None, *, bulk: bool = True, by: str = ""
+) -> ImportResult:
+    return run(nyc311_source(), path, bulk=bulk, by=by, progress=progress)
 
 
 def _closing_time(row: dict[str, str], dispatched: datetime) -> datetime:

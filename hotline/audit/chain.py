@@ -1,15 +1,15 @@
 """Appending to and verifying the hash chain.
 
-``append`` is the only writer of ``Event`` rows. Call it inside the transaction that
-makes the change it records: it takes the chain head's row lock, so the event and the
-change commit (or roll back) together and sequence numbers follow commit order.
+``append`` is the only writer of ``Event`` rows (with ``append_many``, its batched form
+for bulk replays of history). Call it inside the transaction that makes the change it
+records: it takes the chain head's row lock, so the event and the change commit (or roll back) together and sequence numbers follow commit order.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -106,15 +106,7 @@ def append(
 
     ``state_digest``: a ticket event's commitment to the state it leaves behind
     (``tickets.commitment.state_digest``); None for an act that changes no ticket."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("audit.append must run inside the transaction of the change it records")
-    head = _lock_head()
-    if head is None:
-        # The migration creates the head; recreate it if the table was emptied. Two
-        # first appenders may race here: the conflict is ignored and both then lock it.
-        ChainHead.objects.bulk_create([ChainHead(id=1)], ignore_conflicts=True)
-        head = _lock_head()
-        assert head is not None
+    head = _locked_head()
     created_at = at or clock.now()
     if actor is not None and not actor_role:
         actor_role = getattr(actor, "role", "")
@@ -141,10 +133,104 @@ def append(
     return event
 
 
+def append_many(events: Sequence[dict[str, Any]]) -> tuple[int, int] | None:
+    """Append events in this order, each given as ``append``'s keyword arguments (the
+    ticket, actor and unit as objects or None; ``at`` given): the very rows — seq,
+    content, hashes — that one ``append`` per event would write, with one head lock,
+    one batched INSERT and one move of the head. For bulk replays of history
+    (``tickets.replay``). Returns the first and last seq written. Precondition: inside
+    ``transaction.atomic``."""
+    if not events:
+        return None
+    head = _locked_head()
+    seq, prev_hash = head.last_seq, head.last_hash
+    payload_field = Event._meta.get_field("payload")
+    adapt_time = connection.ops.adapt_datetimefield_value
+    rows = []
+    for fields in events:
+        seq += 1
+        ticket, actor, unit = fields.get("ticket"), fields.get("actor"), fields.get("actor_unit")
+        role = str(fields.get("actor_role") or (getattr(actor, "role", "") if actor is not None else ""))
+        if actor is not None and unit is None:
+            unit = getattr(actor, "unit", None)
+        payload = _jsonable(fields.get("payload") or {})
+        created_at: datetime = fields["at"]
+        digest = fields.get("state_digest") or None
+        ticket_id, actor_id, unit_id = (getattr(o, "pk", None) for o in (ticket, actor, unit))
+        content = canonical_content(
+            seq=seq,
+            ticket_id=ticket_id,
+            actor_id=actor_id,
+            actor_role=role,
+            actor_unit_id=unit_id,
+            action=fields["action"],
+            from_state=fields.get("from_state", ""),
+            to_state=fields.get("to_state", ""),
+            payload=payload,
+            created_at=created_at,
+            state_digest=digest,
+        )
+        event_hash_ = chain_hash(prev_hash, content)
+        rows.append(
+            (
+                seq,
+                ticket_id,
+                actor_id,
+                role,
+                unit_id,
+                fields["action"],
+                fields.get("from_state", ""),
+                fields.get("to_state", ""),
+                payload_field.get_db_prep_save(payload, connection),
+                adapt_time(created_at),
+                prev_hash,
+                event_hash_,
+                digest,
+            )
+        )
+        prev_hash = event_hash_
+    with connection.cursor() as cursor:
+        cursor.executemany(_INSERT_EVENT, rows)
+        cursor.execute(_MOVE_HEAD, [seq, prev_hash])
+    return head.last_seq + 1, seq
+
+
+def _locked_head() -> ChainHead:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.append must run inside the transaction of the change it records")
+    head = _lock_head()
+    if head is None:
+        # The migration creates the head; recreate it if the table was emptied. Two
+        # first appenders may race here: the conflict is ignored and both then lock it.
+        ChainHead.objects.bulk_create([ChainHead(id=1)], ignore_conflicts=True)
+        head = _lock_head()
+        assert head is not None
+    return head
+
+
 # Every event of the platform passes here, under the head's row lock: the two
 # statements are written out, not compiled by the ORM on each append.
 _HEAD = ChainHead._meta.db_table
 _MOVE_HEAD = f"UPDATE {_HEAD} SET last_seq = %s, last_hash = %s WHERE id = 1"  # noqa: S608 - our table
+_EVENT_COLUMNS = (
+    "seq",
+    "ticket_id",
+    "actor_id",
+    "actor_role",
+    "actor_unit_id",
+    "action",
+    "from_state",
+    "to_state",
+    "payload",
+    "created_at",
+    "prev_hash",
+    "hash",
+    "state_digest",
+)
+_INSERT_EVENT = (
+    f"INSERT INTO {Event._meta.db_table} ({', '.join(_EVENT_COLUMNS)}) "  # noqa: S608 - our table
+    f"VALUES ({', '.join(['%s'] * len(_EVENT_COLUMNS))})"
+)
 
 
 def _lock_head() -> ChainHead | None:

@@ -234,6 +234,32 @@ def state_digest(ticket: Ticket, *, contacts: list[Contact] | None = None) -> st
     return ":".join((VERSION, *_part_digests(_of(ticket, TICKET_FIELDS), assignment_rows, contact_rows)))
 
 
+def contacts_digest(contacts: list[Contact]) -> str:
+    """The contacts' part of a state digest, from the rows in hand."""
+    return _sha256(
+        [_record(CONTACT_FIELDS, _of(c, CONTACT_FIELDS)) for c in sorted(contacts, key=lambda c: c.pk)]
+    )
+
+
+def replayed_digest(ticket: Ticket, assignments: list[Assignment], contacts_part: str) -> str:
+    """``state_digest`` from rows in hand that are about to be written: a bulk replay of
+    history (``tickets.replay``), whose ticket keeps its one contact (``contacts_digest``,
+    computed once) through all its events."""
+    return ":".join(
+        (
+            VERSION,
+            _sha256(_record(TICKET_FIELDS, _of(ticket, TICKET_FIELDS))),
+            _sha256(
+                [
+                    _record(ASSIGNMENT_FIELDS, _of(a, ASSIGNMENT_FIELDS))
+                    for a in sorted(assignments, key=lambda a: a.pk)
+                ]
+            ),
+            contacts_part,
+        )
+    )
+
+
 def drift(ticket: Ticket) -> Mismatch | None:
     """What of ``ticket``'s rows, as an action finds them before it changes anything,
     differs from the ticket's last committing event; None when they match or nothing

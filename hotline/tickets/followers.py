@@ -116,6 +116,11 @@ _left_out: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar(
 )
 
 
+def left_out() -> frozenset[str]:
+    """The followers the current replay leaves out or defers (``replaying``)."""
+    return _left_out.get()
+
+
 def follow(change: TicketChange) -> None:
     """Run the followers of ``change``. Call inside the action's transaction, right after
     its event is recorded."""

@@ -1,7 +1,9 @@
-"""Imports: real tickets with their history, idempotent, errors per line."""
+"""Imports: real tickets with their history, idempotent, errors per line, in the trace."""
 
 from __future__ import annotations
 
+import csv
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -9,10 +11,12 @@ import pytest
 from django.core.management import call_command
 
 from hotline.analytics import imports, rollups
+from hotline.audit import chain
 from hotline.audit.models import Event
 from hotline.org.models import Unit
 from hotline.sla.models import Notification
 from hotline.tickets import actions as a
+from hotline.tickets import commitment, replay
 from hotline.tickets.models import Ticket
 from tests.analytics.conftest import act, bj, new
 
@@ -34,35 +38,102 @@ NYC = """Unique Key,Created Date,Closed Date,Agency,Agency Name,Complaint Type,D
 """
 
 
-def test_teddy_import_builds_history_is_idempotent_and_reports_lines(org: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("bulk", [True, False], ids=["bulk", "per-ticket"])
+def test_teddy_import_builds_history_is_idempotent_and_reports_lines(
+    org: Any, tmp_path: Path, bulk: bool
+) -> None:
     path = tmp_path / "teddy.csv"
     path.write_text(TEDDY, encoding="utf-8")
-    result = imports.import_teddy(path)
+    result = imports.import_teddy(path, bulk=bulk)
     assert (result.rows, result.created, result.skipped) == (5, 2, 0)
-    assert [line for line, _ in result.errors] == [4, 5, 6]
+    assert [(line, number) for line, number, _ in result.errors] == [(4, "3"), (5, "4"), (6, "5")]
+    assert "无法识别的时间" in result.errors[0][2] and "为空" in result.errors[1][2]
     replied = Ticket.objects.get(contacts__idempotency_key="teddy:1")
     assert replied.state == "archived" and replied.lead_unit.name == "A市生态环境局"
     assert replied.closed_at.isoformat().startswith("2019-05-06T02:00")  # 10:00 Beijing
     actions = list(Event.objects.filter(ticket=replied).values_list("action", flat=True))
     assert actions == ["create", "dispatch", "sign", "report", "review", "archive"]
     assert Ticket.objects.get(contacts__idempotency_key="teddy:2").state == "accepted"
-    again = imports.import_teddy(path)
+    again = imports.import_teddy(path, bulk=bulk)
     assert (again.created, again.skipped) == (0, 2) and Ticket.objects.count() == 2
     assert rollups.check()[1] == []
+    assert chain.verify().ok and commitment.check().ok
 
 
-def test_nyc_import_and_command(org: Any, tmp_path: Path, capsys: Any) -> None:
+def test_an_import_is_marked_in_the_trace_with_its_file(org: Any, tmp_path: Path) -> None:
+    path = tmp_path / "teddy.csv"
+    path.write_text(TEDDY, encoding="utf-8")
+    result = imports.import_teddy(path, by=org.admin.username)
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert result.sha256 == sha
+    batch, total = Event.objects.filter(action=imports.IMPORT_EVENT).order_by("seq")
+    assert batch.actor == org.admin and batch.ticket is None
+    assert batch.payload == {
+        "format": "teddy",
+        "file": "teddy.csv",
+        "sha256": sha,
+        "by": "admin",
+        "kind": "batch",
+        "lines": [2, 3],
+        "tickets": 2,
+        "events": [1, 7],  # the six of the replied message, the one of the other
+    }
+    marked = Event.objects.filter(seq__gte=1, seq__lte=7)
+    assert {e.ticket.contacts.get().idempotency_key for e in marked} == {"teddy:1", "teddy:2"}
+    assert total.payload["kind"] == "total"
+    assert (total.payload["rows"], total.payload["created"], total.payload["errors"]) == (5, 2, 3)
+    imports.import_teddy(path)  # nothing new: nothing recorded
+    assert Event.objects.filter(action=imports.IMPORT_EVENT).count() == 2
+    assert chain.verify().ok
+
+
+def test_a_failing_batch_rolls_back_and_its_good_rows_go_in_one_by_one(
+    org: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "teddy.csv"
+    lines = ["id,title,time,text,reply,reply_time"]
+    lines += [
+        f'{n},积水,2019-06-0{n} 08:00:00,路口积水{n},"已处理。B市水务局",2019-06-0{n} 18:00:00'
+        for n in range(1, 6)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write = replay.write
+
+    def fail_on_row_3(batch: Any) -> Any:
+        tickets, span = write(batch)  # written, then the database refuses the batch
+        if any(item.contact.idempotency_key == "teddy:3" for item in batch):
+            raise RuntimeError("磁盘已满")
+        return tickets, span
+
+    monkeypatch.setattr(replay, "write", fail_on_row_3)
+    result = imports.import_teddy(path)
+    assert (result.created, result.errors) == (4, [(4, "3", "磁盘已满")])
+    keys = set(Ticket.objects.values_list("contacts__idempotency_key", flat=True))
+    assert keys == {"teddy:1", "teddy:2", "teddy:4", "teddy:5"}
+    assert Unit.objects.filter(name="B市水务局").count() == 1
+    assert chain.verify().ok and commitment.check().ok and rollups.check()[1] == []
+
+
+def test_nyc_import_and_command(
+    org: Any, tmp_path: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "nyc.csv"
     path.write_text(NYC, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # the error report goes to the working directory
     call_command("import", "nyc311", str(path))
     out = capsys.readouterr()
-    assert "新建工单 2" in out.out and "第 4 行" in out.err
+    assert "新建工单 2" in out.out and "第 4 行(9003)" in out.err
     closed = Ticket.objects.get(contacts__idempotency_key="nyc311:9001")
     assert closed.state == "archived" and closed.lead_unit.code == "NYC-NYPD"
     assert closed.result == "The Police Department issued a summons." and closed.lat == pytest.approx(40.8167)
     assert Ticket.objects.get(contacts__idempotency_key="nyc311:9002").state == "handling"
-    call_command("import", "nyc311", str(path))
-    assert "跳过 2" in capsys.readouterr().out
+    with (tmp_path / "nyc-导入错误.csv").open(encoding="utf-8-sig", newline="") as f:
+        report = list(csv.reader(f))
+    assert report[0] == ["行号", "原工单编号", "错误"]
+    assert report[1][:2] == ["4", "9003"] and "无法识别的时间" in report[1][2]
+    call_command("import", "nyc311", str(path), report=str(tmp_path / "again.csv"))
+    out = capsys.readouterr().out
+    assert "跳过 2" in out and "本次未导入任何新数据" in out
 
 
 @pytest.mark.skipif(not (DATA / "teddy2020").is_dir(), reason="shared data absent")
@@ -100,32 +171,6 @@ def test_rerun_with_nothing_new_leaves_the_rollups_alone(
     assert (again.created, again.skipped, rebuilt) == (0, 2, [])
 
 
-def test_a_failed_row_takes_its_new_unit_with_it(
-    org: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / "teddy.csv"
-    path.write_text(
-        "id,title,time,text,reply,reply_time\n"
-        '7,积水,2019-06-01 08:00:00,路口积水,"已处理。B市水务局",2019-06-03 08:00:00\n'
-        '8,积水,2019-06-02 08:00:00,又积水,"已处理。B市水务局",2019-06-04 08:00:00\n',
-        encoding="utf-8",
-    )
-    close, calls = imports._close, []
-
-    def fail_once(*args: Any) -> None:
-        calls.append(1)
-        if len(calls) == 1:
-            raise RuntimeError("断电")
-        close(*args)
-
-    monkeypatch.setattr(imports, "_close", fail_once)
-    result = imports.import_teddy(path)
-    assert (result.created, [line for line, _ in result.errors]) == (1, [2])
-    ticket = Ticket.objects.get(contacts__idempotency_key="teddy:8")
-    assert ticket.state == "archived" and ticket.lead_unit.name == "B市水务局"
-    assert Unit.objects.filter(name="B市水务局").count() == 1
-
-
 def test_an_interrupted_import_keeps_what_it_committed_counted(
     org: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -141,8 +186,9 @@ def test_an_interrupted_import_keeps_what_it_committed_counted(
 
     with pytest.raises(KeyboardInterrupt):
         imports.import_nyc311(path, progress)
-    assert Ticket.objects.count() == 1
+    assert Ticket.objects.count() == 2  # the two batches committed before the interrupt
     assert rollups.check()[1] == []
+    assert chain.verify().ok and commitment.check().ok
 
 
 @pytest.mark.parametrize(
