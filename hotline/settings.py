@@ -169,6 +169,9 @@ HOTLINE_AUDIT_CHECKPOINT_MINUTES = float(os.environ.get("HOTLINE_AUDIT_CHECKPOIN
 # with this shared secret (HMAC-SHA256, at least 32 characters). Unset: both answer 404.
 HOTLINE_SMS_SECRET = os.environ.get("HOTLINE_SMS_SECRET", "")
 
+# Open311's jurisdiction_id (docs/open311.md): set, a request naming another one is a 404.
+HOTLINE_OPEN311_JURISDICTION = os.environ.get("HOTLINE_OPEN311_JURISDICTION", "")
+
 # The WeChat official account's message server (/channels/wechat/): the Token and AppID
 # set in its developer settings, and its EncodingAESKey for safe mode. No token or AppID:
 # the endpoint answers 404. With a key, only safe-mode (encrypted) messages are taken.

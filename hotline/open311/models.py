@@ -14,6 +14,10 @@ def digest(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
+def new_token() -> str:
+    return secrets.token_hex(16)
+
+
 class ApiKey(models.Model):
     name = models.CharField("名称", max_length=100)
     key_digest = models.CharField("密钥摘要(SHA-256)", max_length=64, unique=True, editable=False)
@@ -53,6 +57,9 @@ class ServiceRequest(models.Model):
     email = models.CharField("电子邮箱", max_length=254, blank=True)
     media_url = models.URLField("图片链接", max_length=1000, blank=True)
     attributes = models.JSONField("附加属性", default=dict, blank=True)
+    # GeoReport v2's token (``tokens/{token}``): a client that stored the token from its
+    # POST finds the request's id with it. Unguessable; requests posted before had none.
+    token = models.CharField("令牌", max_length=32, unique=True, null=True, default=new_token, editable=False)
     created_at = models.DateTimeField("提交时间", default=clock.now, db_index=True)
 
     class Meta:

@@ -18,7 +18,9 @@ from django.utils.dateparse import parse_datetime
 
 from hotline import clock
 from hotline.audit.models import Event
+from hotline.open311 import attributes
 from hotline.open311.models import ServiceRequest
+from hotline.open311.refusal import Refusal
 from hotline.open311.services import Service, by_code, code_of_topic
 from hotline.tickets.actions import NewContact
 from hotline.tickets.lifecycle import STATE_LABELS
@@ -31,15 +33,6 @@ MAX_LISTED = 1000
 CLOSED = (State.ARCHIVED, State.REJECTED)
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]{1,100})\](\[\])?$")
-
-
-class Refusal(Exception):
-    """A request the spec refuses: ``status`` (400, 403, 404) and a zh-CN description."""
-
-    def __init__(self, status: int, description: str) -> None:
-        super().__init__(description)
-        self.status = status
-        self.description = description
 
 
 def param(data: QueryDict, name: str) -> str | None:
@@ -87,9 +80,12 @@ def read_post(data: QueryDict) -> Posted:
         _check(URLValidator(schemes=["http", "https"]), media_url, "media_url 须为 http(s) 链接")
         if len(media_url) > 1000:
             raise Refusal(400, "media_url 不能超过 1000 字")
+    answers = attributes.checked(service.path, _attributes(data))
+    extra = attributes.as_text(service.path, answers)
+    text = "\n".join(part for part in (description or service.name, extra) if part)
     contact = NewContact(
         channel=Channel.API,
-        text=description or service.name,
+        text=text,
         title=service.name,
         citizen_name=_name(param(data, "first_name") or "", param(data, "last_name") or "")[:50],
         phone=param(data, "phone") or "",
@@ -98,7 +94,7 @@ def read_post(data: QueryDict) -> Posted:
         lng=lng,
         topic=service.path,
     )
-    return Posted(service, contact, email, media_url, _attributes(data))
+    return Posted(service, contact, email, media_url, answers)
 
 
 def _number(data: QueryDict, name: str) -> float | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from hotline.open311.attributes import attributes_of
 from hotline.triage.taxonomy import TopicNode, get_taxonomy
 
 
@@ -23,7 +24,8 @@ class Service:
             "service_code": self.code,
             "service_name": self.name,
             "description": self.path,
-            "metadata": False,  # no topic asks for fields beyond the standard ones
+            # True: the service asks more than the standard fields (its definition says what).
+            "metadata": bool(attributes_of(self.path)),
             "type": "realtime",
             "keywords": self.keywords,
             "group": self.group,

@@ -22,4 +22,5 @@ urlpatterns = [
     path("requests.<open311_format:fmt>", views.requests),
     path("requests/<str:request_id>.<open311_format:fmt>", views.one_request),
     path("servicerequestupdates.<open311_format:fmt>", views.request_updates),
+    path("tokens/<str:token>.<open311_format:fmt>", views.token),
 ]

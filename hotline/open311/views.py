@@ -8,11 +8,13 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from hotline.errors import ActionError
 from hotline.open311 import render
+from hotline.open311.attributes import attributes_of
 from hotline.open311.models import ApiKey, ServiceRequest
 from hotline.open311.requests import Refusal, listed, public_view, read_post
 from hotline.open311.services import all_services, by_code
@@ -33,6 +35,10 @@ def refusals(*methods: str) -> Callable[[View], View]:
     def wrap(view: View) -> View:
         @wraps(view)
         def inner(request: HttpRequest, fmt: str, **kwargs: Any) -> HttpResponse:
+            jurisdiction = getattr(settings, "HOTLINE_OPEN311_JURISDICTION", "")
+            asked = (request.GET.get("jurisdiction_id") or request.POST.get("jurisdiction_id") or "").strip()
+            if jurisdiction and asked and asked != jurisdiction:  # empty: as if absent
+                return render.error(fmt, 404, f"本接口只服务辖区「{jurisdiction}」,没有辖区「{asked[:100]}」")
             if request.method not in methods:
                 response = render.error(fmt, 405, f"不支持 {request.method} 方法")
                 response["Allow"] = ", ".join(methods)
@@ -74,10 +80,11 @@ def services(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @refusals("GET")
 def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpResponse:
-    if code not in by_code():
+    service = by_code().get(code)
+    if service is None:
         raise Refusal(404, f"未知的服务代码「{code}」")
-    # No topic asks for attributes yet: the definition says so with an empty list.
-    return render.answer(fmt, {"service_code": code, "attributes": []}, xml_root="service_definition")
+    asked = [a.as_dict() for a in attributes_of(service.path)]
+    return render.answer(fmt, {"service_code": code, "attributes": asked}, xml_root="service_definition")
 
 
 @csrf_exempt
@@ -96,14 +103,18 @@ def _post(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Refusal(403, "api_key 缺失或无效")
     posted = read_post(request.POST)
 
+    made: list[ServiceRequest] = []
+
     def remember(ticket: Ticket) -> None:
-        ServiceRequest.objects.create(
-            ticket=ticket,
-            api_key=key,
-            service_code=posted.service.code,
-            email=posted.email,
-            media_url=posted.media_url,
-            attributes=posted.attributes,
+        made.append(
+            ServiceRequest.objects.create(
+                ticket=ticket,
+                api_key=key,
+                service_code=posted.service.code,
+                email=posted.email,
+                media_url=posted.media_url,
+                attributes=posted.attributes,
+            )
         )
 
     try:
@@ -111,8 +122,20 @@ def _post(request: HttpRequest, fmt: str) -> HttpResponse:
     except ActionError as exc:
         raise Refusal(400, exc.message) from exc
     notice = f"已受理,工单编号 {ticket.number},可凭编号查询办理进度"
-    value = [{"service_request_id": ticket.number, "service_notice": notice}]
+    # The id at once, and the spec's token beside it for clients that keep only tokens.
+    value = [{"service_request_id": ticket.number, "token": made[0].token, "service_notice": notice}]
     return render.answer(fmt, value, xml_root="service_requests")
+
+
+@refusals("GET")
+def token(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
+    """GeoReport v2's ``tokens/{token}``: the request's id for the token its POST gave."""
+    row = ServiceRequest.objects.select_related("ticket").filter(token=token[:64]).first() if token else None
+    if row is None:
+        raise Refusal(404, f"没有令牌为「{token[:64]}」的诉求")
+    return render.answer(
+        fmt, [{"service_request_id": row.ticket.number, "token": row.token}], xml_root="service_requests"
+    )
 
 
 @refusals("GET")
