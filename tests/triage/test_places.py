@@ -133,3 +133,15 @@ def test_a_unit_without_coordinates_takes_its_ancestors(county: Any) -> None:
     (clinic,) = analyse("", "鹤阳镇卫生院").landmarks
     # The clinic has no coordinates, nor has its bureau: the county's.
     assert (clinic["lat"], clinic["lng"]) == (27.5, 109.5)
+
+
+def test_the_suggestion_panel_shows_each_place_once_and_the_landmark(county: Any, org: Any) -> None:
+    from tests.web.helpers import client_for
+
+    text = "鹤阳镇卫生院门口,鹤阳镇长院村的村民乱停车,鹤阳镇鹤阳镇鹤阳镇"
+    body = client_for(org.operator).post("/intake/suggest/", {"text": text}).content.decode()
+    places = body[body.index('class="sg-places"') : body.index("</dd>", body.index('class="sg-places"'))]
+    assert places.count(">鹤阳镇<") == 1 and places.count(">长院村<") == 1
+    assert places.index("长院村") < places.index("鹤阳镇")  # the most specific first
+    marks = body[body.index('class="sg-landmarks"') :]
+    assert "鹤阳镇卫生院" in marks[: marks.index("</dd>")] and "鹤阳镇卫生院" not in places
