@@ -112,6 +112,8 @@ def test_screen_pop_fills_the_form_and_the_call_reference_is_kept(org: Any) -> N
         "https://pbx.example/r/42.wav",
         CALLER,
     )
+    page = client.get(f"/tickets/{ref.contact.ticket.number}/").content.decode()
+    assert "话务流水号 CTI-20261206-0042" in page and 'href="https://pbx.example/r/42.wav"' in page
 
 
 def test_a_bad_screen_pop_value_is_an_error_and_makes_nothing(org: Any) -> None:

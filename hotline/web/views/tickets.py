@@ -60,7 +60,7 @@ def ticket_context(
 ) -> dict[str, Any]:
     user: User = request.user  # type: ignore[assignment]
     now = clock.now()
-    contacts = list(ticket.contacts.select_related("merged_from").order_by("received_at", "id"))
+    contacts = list(ticket.contacts.select_related("merged_from", "call").order_by("received_at", "id"))
     show = (lambda v: v) if unmasked else None
     for c in contacts:
         c.shown_name = show(c.citizen_name) if show else mask_name(c.citizen_name)  # type: ignore[attr-defined]
