@@ -18,11 +18,11 @@ import os
 import re
 import urllib.request
 from collections.abc import Callable, Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 
 from hotline import clock
 from hotline.db import write_transaction
@@ -87,7 +87,7 @@ class WebhookOutbound:
             "body": message.text,
             "ticket": message.ticket.number if message.ticket else None,
             "kind": message.kind,
-            "out_id": str(message.pk),
+            "out_id": str(message.pk or ""),
         }
         return gateway_id(self._post(json.dumps(body, ensure_ascii=False).encode()))
 
@@ -210,30 +210,43 @@ def mobile_of(phone: str) -> str | None:
     return mobile.group(1) if mobile else None
 
 
-def text_citizen(phone: str, text: str, *, kind: str, ticket: Ticket | None = None) -> int | None:
-    """Keep a text to the citizen's mobile and send it once the caller's transaction
-    commits (the worker sends it again if that fails). None: a landline, or sending off."""
+def text_citizen(
+    phone: str, text: str, *, kind: str, ticket: Ticket | None = None, now_sent: bool = False
+) -> int | None:
+    """Send a text to the citizen's mobile and keep it (``CitizenMessage``) with its
+    outcome; one the gateway did not take the worker sends again. None: a landline,
+    sending off, or the log backend (nothing to keep: no gateway reports on it).
+
+    The text is kept with the caller's transaction and sent once that commits — or, with
+    ``now_sent`` (a new ticket's receipt, whose intake has committed), sent at once and
+    kept with the outcome: one write per intake, not two. A process that dies between the
+    intake's commit and that send loses the receipt, as it did before texts were kept."""
     mobile = mobile_of(phone)
     if mobile is None or os.environ.get("HOTLINE_NOTIFY", "log") == "off":
         return None
     now = clock.now()
-    with write_transaction():
-        message = CitizenMessage.objects.create(
-            phone=mobile,
-            text=text,
-            kind=kind,
-            ticket=ticket,
-            created_at=now,
-            next_attempt_at=now + SEND_LEASE,
-        )
-    transaction.on_commit(lambda: deliver_to_citizens([message.pk]))
+    message = CitizenMessage(phone=mobile, text=text, kind=kind, ticket=ticket, created_at=now)
+    adapter = outbound()
+    if isinstance(adapter, LogOutbound):  # no gateway: no delivery to report or retry
+        adapter.send_to_citizen(message)
+        return None
+    if now_sent:
+        message.next_attempt_at = now
+        _attempt(adapter, message, now)
+        with write_transaction():
+            message.save()
+    else:
+        message.next_attempt_at = now + SEND_LEASE
+        with write_transaction():
+            message.save()
+        transaction.on_commit(lambda: deliver_to_citizens([message.pk]))
     return message.pk
 
 
 def deliver_to_citizens(ids: list[int] | None = None, *, limit: int = 200) -> int:
-    """Send texts to citizens: those in ``ids`` (just written, under their first lease),
-    or the worker's round of those due (unsent or failed, attempts left), each claimed by
-    moving its lease on first. Returns how many the gateway took."""
+    """Send kept texts to citizens: those in ``ids`` (just committed, under their first
+    lease), or the worker's round of those due (unsent or failed, attempts left), each
+    claimed by moving its lease on first. Returns how many the gateway took."""
     now = clock.now()
     due = CitizenMessage.objects.filter(
         status__in=[CitizenMessage.Status.PENDING, CitizenMessage.Status.FAILED],
@@ -252,26 +265,28 @@ def deliver_to_citizens(ids: list[int] | None = None, *, limit: int = 200) -> in
                 batch.append(message)
     adapter, sent = outbound(), 0
     for message in batch:
-        try:
-            sid = adapter.send_to_citizen(message)
-        except Exception as exc:  # a gateway outage must not break the platform
-            log.warning(
-                "text %s to citizen %s failed; will retry: %s", message.pk, mask_phone(message.phone), exc
-            )
-            wait = RETRY_AFTER * 2 ** min(message.attempts, 10)
-            change: dict[str, Any] = {"next_attempt_at": now + wait, "errmsg": str(exc)[:200]}
-        else:
-            sent += 1
-            change = {
-                "status": CitizenMessage.Status.SENT,
-                "sid": sid,
-                "sent_at": now,
-                "errcode": "",
-                "errmsg": "",
-            }
+        sent += _attempt(adapter, message, now)
         with write_transaction():
-            CitizenMessage.objects.filter(pk=message.pk).update(attempts=F("attempts") + 1, **change)
+            message.save(update_fields=_ATTEMPT_FIELDS)
     return sent
+
+
+_ATTEMPT_FIELDS = ["status", "attempts", "sid", "sent_at", "next_attempt_at", "errcode", "errmsg"]
+
+
+def _attempt(adapter: Outbound, message: CitizenMessage, now: datetime) -> bool:
+    """Send ``message`` once and set the outcome on it (the caller saves it)."""
+    message.attempts += 1
+    try:
+        sid = adapter.send_to_citizen(message)
+    except Exception as exc:  # a gateway outage must not break the platform
+        log.warning("text to citizen %s failed; will retry: %s", mask_phone(message.phone), exc)
+        message.next_attempt_at = now + RETRY_AFTER * 2 ** min(message.attempts - 1, 10)
+        message.errmsg = str(exc)[:200]
+        return False
+    message.status, message.sid, message.sent_at = CitizenMessage.Status.SENT, sid, now
+    message.errcode = message.errmsg = ""
+    return True
 
 
 def citizen_receipt(ticket: Ticket) -> str:
@@ -284,9 +299,12 @@ def citizen_receipt(ticket: Ticket) -> str:
 
 def _tell_citizen(ticket: Ticket) -> None:
     """A new ticket: its receipt by SMS to the citizen's mobile (a landline gets none),
-    kept until the gateway takes it (``text_citizen``)."""
+    sent at once and kept with its outcome, so the worker sends it again if the gateway
+    did not take it (``text_citizen``)."""
     try:
-        text_citizen(ticket.phone, citizen_receipt(ticket), kind=CITIZEN_RECEIPT, ticket=ticket)
+        text_citizen(
+            ticket.phone, citizen_receipt(ticket), kind=CITIZEN_RECEIPT, ticket=ticket, now_sent=True
+        )
     except Exception:  # the receipt must not fail the intake that committed
         log.exception("receipt to the citizen of %s failed", ticket.number)
 

@@ -352,3 +352,14 @@ def test_a_short_secret_is_a_configuration_error_not_a_key(settings: Any) -> Non
 def test_only_post_is_answered(gateway: JsonPeer) -> None:
     answer = Client().get(URL)
     assert answer.status_code == 405 and answer.json()["code"] == 405
+
+
+def test_with_the_log_backend_no_text_is_kept(
+    settings: Any, monkeypatch: pytest.MonkeyPatch, committed: Any
+) -> None:
+    settings.HOTLINE_SMS_SECRET = SECRET
+    monkeypatch.delenv("HOTLINE_NOTIFY", raising=False)
+    with committed():
+        assert push([sms_up(11001)]).json()["code"] == 0
+    assert Ticket.objects.get().channel == Channel.SMS
+    assert not CitizenMessage.objects.exists()
