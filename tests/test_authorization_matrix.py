@@ -174,6 +174,7 @@ MATRIX: dict[str, Route] = {
     "GET /inbox/{notification_id}/open/": Route("GET", page_for(*STAFF)),
     "GET /intake/": Route("GET", page_for(OP, D, A)),
     "POST /intake/suggest/": Route("POST", page_for(OP, D, A)),
+    "POST /intake/caller/": Route("POST", page_for(OP, D, A)),
     "GET /tickets/{number}/": Route("GET", page_for(*STAFF)),
     # The page asks the same check_role as the API (asked above for every action): one
     # action for each kind of gate keeps the matrix fast, as each answer is a whole page.
@@ -202,6 +203,7 @@ MATRIX: dict[str, Route] = {
         "GET", everyone(404), {"request_id": "0", "fmt": "xml"}
     ),
     "GET /open311/v2/servicerequestupdates.{fmt}": Route("GET", everyone(), {"fmt": "xml"}),
+    "GET /open311/v2/tokens/{token}.{fmt}": Route("GET", everyone(404), {"token": "nosuch", "fmt": "json"}),
     # WeChat's message server: signed by WeChat, no session; absent until configured.
     "GET /channels/wechat/": Route("GET", everyone(404)),
     # The 110 link: signed by 110 (HMAC), no session; absent until configured.
