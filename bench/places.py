@@ -23,8 +23,8 @@ on two sets:
 
 The truth comes from the demo's geography itself (``demo.geography``), not from a
 gazetteer: the deepest of (village, township, county) named whose parents agree with
-the other names (a village name repeats across counties: the one in the named
-township or county; a village named alone whose name is unique in the prefecture). A
+the other names (a village name repeats, even within a county: the one in the named
+township; a village named alone only if its name is unique in the prefecture). A
 ticket is right when its saved place is that place's own unit (its government or
 committee): a 卫生院 saved as the place is wrong. Requests that name no place are
 left out of the share (and counted).
@@ -124,7 +124,9 @@ class Truth:
                 if t_named and (best is None or best[0] < 2):
                     best = (2, (c.index, t.index))
                 for v in t.villages:
-                    known = t_named or c_named or v.name in self.unique_village
+                    # A village is certain with its own township named, or alone when
+                    # no other village of the prefecture has its name.
+                    known = t_named or v.name in self.unique_village
                     if v.name in text and known and (best is None or best[0] < 3):
                         best = (3, (c.index, t.index, v.index))
             if c_named and best is None:
