@@ -334,7 +334,11 @@ def write_messages(change: TicketChange) -> None:
         request_id=request_id,
         body={"type": kind, "request_id": request_id, **body},
         created_at=now,
-        next_attempt_at=now,
+        # Claimed for its first attempt, made right after commit (``send_messages``): the
+        # worker leaves it alone until the backoff has passed, so the change's own
+        # transaction is the claim and the first send costs no commit of its own.
+        attempts=1,
+        next_attempt_at=now + backoff(1),
     )
 
 
@@ -342,8 +346,10 @@ def send_messages(change: TicketChange) -> None:
     """Follower after commit: send what the change wrote at once (the worker retries)."""
     if not _calls_for_message(change) or not is_on():
         return
-    pending = PoliceMessage.objects.filter(case__ticket=change.ticket, acknowledged_at__isnull=True)
-    deliver(list(pending.values_list("id", flat=True)))
+    first = PoliceMessage.objects.filter(
+        case__ticket=change.ticket, acknowledged_at__isnull=True, attempts=1, last_error=""
+    )
+    deliver(list(first.values_list("id", flat=True)), claimed=True)
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -415,7 +421,8 @@ def deliver_due(limit: int = 100) -> Delivery:
     return deliver(list(due.order_by("next_attempt_at", "id").values_list("id", flat=True)[:limit]))
 
 
-def deliver(ids: list[int]) -> Delivery:
+def deliver(ids: list[int], *, claimed: bool = False) -> Delivery:
+    """Send the messages ``ids``, each claimed first unless the caller holds the claim."""
     done = Delivery()
     if not ids:
         return done
@@ -427,7 +434,7 @@ def deliver(ids: list[int]) -> Delivery:
     if link is None:
         return done
     for message in PoliceMessage.objects.filter(id__in=ids).select_related("case__ticket").order_by("id"):
-        if _claim(message):
+        if claimed or _claim(message):
             if _send(link, message):
                 done.sent += 1
             else:

@@ -410,3 +410,19 @@ def test_a_replay_that_leaves_the_outbox_out_sends_nothing(
         transfer(org, number)
     assert Ticket.objects.get(number=number).state == State.TRANSFERRED
     assert not PoliceMessage.objects.exists() and peer.requests == []
+
+
+def test_a_hand_off_whose_first_send_never_ran_goes_with_the_worker(
+    org: Any, police: tuple[Any, Police110]
+) -> None:
+    """The process stops between the transfer's commit and its send (here: the after-commit
+    work is not run): the outbox row committed with the transfer, and the worker sends it
+    once its first attempt's lease has passed."""
+    peer, _ = police
+    number = new_ticket(org)
+    transfer(org, number)
+    assert peer.requests == [] and deliver_due().sent == 0
+    with time_machine.travel(timezone.now() + timedelta(seconds=31), tick=False):
+        assert deliver_due().sent == 1
+    assert [json.loads(r.body)["ticket"] for r in peer.requests] == [number]
+    assert Event.objects.filter(ticket__number=number, action="police_ack").count() == 1
