@@ -80,3 +80,10 @@ def ticket_clock(ticket: Any) -> dict[str, Any]:
         "state": ticket.get_state_display(),
         "running": bool(running),
     }
+
+
+@register.filter
+def starts_with(text: Any, prefix: Any) -> bool:
+    """Whether a ticket's text begins with its title (a title cut from the text says
+    nothing the text does not)."""
+    return str(text or "").startswith(str(prefix or "").rstrip("…."))
