@@ -8,7 +8,7 @@ There is no public national protocol between 12345 and 110, so the platform defi
   ``X-Hotline-Signature``: ``v1=`` + hex HMAC-SHA256 over timestamp, ``\\n``, nonce,
   ``\\n`` and the body's bytes.
 - Out (12345 → 110): ``transfer_police`` writes a hand-off (``POST {url}/handoffs``) in
-  its own transaction, the archiving of a ticket 110 handed in writes its result
+  its own transaction, the end of a ticket 110 handed in (archived or rejected) its result
   (``POST {url}/results``); both go through the outbox (``channels.PoliceMessage``),
   sent after commit and retried by the worker with backoff until 110 answers 2xx with
   its ``case_number``. The answer to a hand-off becomes the ``police_ack`` event.
@@ -45,6 +45,7 @@ from hotline import clock
 from hotline.db import write_transaction
 from hotline.errors import ActionError, Conflict
 from hotline.org.actor import Actor
+from hotline.tickets import events
 from hotline.tickets.actions import NewContact
 from hotline.tickets.actions.police import CASE_NUMBER, MAX_RESULT, MAX_UNIT, police_ack, police_result
 from hotline.tickets.followers import TicketChange
@@ -298,14 +299,18 @@ def _result_of_ours(message: dict[str, Any]) -> tuple[int, dict[str, Any]]:
 # Out: the outbox, written by the change that calls for a message.
 
 
+# How a matter 110 handed in ends, as 110 hears it: archived (handled) or rejected (不予受理).
+OUTCOMES = {State.ARCHIVED: "archived", State.REJECTED: "rejected"}
+
+
 def _calls_for_message(change: TicketChange) -> str:
     """Which message ``change`` calls for: a hand-off, a result, or none ("")."""
     if change.action == "transfer_police":
         return PoliceMessage.HANDOFF
     if (
         change.ticket.channel == Channel.POLICE
-        and change.ticket.state == State.ARCHIVED
-        and change.from_state != State.ARCHIVED
+        and change.ticket.state in OUTCOMES
+        and change.from_state != change.ticket.state
     ):
         return PoliceMessage.RESULT
     return ""
@@ -313,7 +318,8 @@ def _calls_for_message(change: TicketChange) -> str:
 
 def write_messages(change: TicketChange) -> None:
     """Follower inside the change's transaction: the message it calls for joins the
-    outbox, so a committed transfer always has its hand-off (and a rolled-back one none)."""
+    outbox, so a committed transfer always has its hand-off (and a rolled-back one none),
+    and a matter 110 handed in its result when it is archived or rejected."""
     kind = _calls_for_message(change)
     if not kind or not is_on():
         return
@@ -326,7 +332,7 @@ def write_messages(change: TicketChange) -> None:
         if found is None:  # a channel-110 ticket typed in by hand, not one 110 sent
             return
         case = found
-        body = result_body(change.ticket, case)
+        body = result_body(change.ticket, case, change)
     request_id = secrets.token_hex(16)
     PoliceMessage.objects.create(
         kind=kind,
@@ -378,23 +384,26 @@ def handoff_body(ticket: Ticket, change: TicketChange) -> dict[str, Any]:
             "area": ticket.place.name if ticket.place_id and ticket.place else "",
         },
         "caller": {"name": ticket.citizen_name, "phone": ticket.phone},
-        "note": payload.get("reason", ""),
+        "note": events.stated_reason(change.action, payload),
         "operator": (user.display_name or user.username) if user is not None else "",
     }
 
 
-def result_body(ticket: Ticket, case: PoliceCase) -> dict[str, Any]:
-    """What 110 hears back of a matter it handed in, once its ticket is archived."""
+def result_body(ticket: Ticket, case: PoliceCase, change: TicketChange) -> dict[str, Any]:
+    """What 110 hears back of a matter it handed in, once its ticket is archived (the
+    handling's result) or rejected (the reason the citizen was told)."""
     lead = ticket.lead_unit
+    reason = events.stated_reason(change.action, change.event.payload or {})
     return {
         "case_number": case.case_number,
         "ticket": ticket.number,
-        "result": ticket.result,
+        "outcome": OUTCOMES[ticket.state],
+        "result": ticket.result or reason,
         "unit": lead.name if lead is not None else "12345热线中心",
         "satisfaction": ticket.satisfaction,
         "accepted_at": _iso(ticket.created_at),
         "closed_at": _iso(ticket.closed_at),
-        "archived_at": _iso(clock.now()),
+        "decided_at": _iso(change.event.created_at),
     }
 
 

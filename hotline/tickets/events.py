@@ -333,3 +333,10 @@ def extension_granted(action: str, payload: Mapping[str, Any]) -> int | None:
 def escalated_deadline(action: str, payload: Mapping[str, Any]) -> str:
     """The deadline kind a warn, urge or supervise was about ("" when none)."""
     return str(payload.get("deadline") or "") if action in ESCALATIONS else ""
+
+
+def stated_reason(action: str, payload: Mapping[str, Any]) -> str:
+    """The reason the centre gave for 转110 or 不予受理 (what the next party is told), or ""."""
+    if action in ("transfer_police", "reject"):
+        return str(payload.get("reason") or "")
+    return ""

@@ -13,7 +13,7 @@ place all that a change sets off:
 3. **routing learning** — after commit: a lesson from the dispatcher's choice is advice;
    it must never slow or fail a dispatch.
 4. **110 outbox** (``channels.police``) — inside the action's transaction: a transfer to
-   110 writes its hand-off, the archiving of a ticket 110 handed in writes its result,
+   110 writes its hand-off, the end of a ticket 110 handed in (archived, rejected) its result,
    so a committed change always has its message and a rolled-back one none.
 5. **110 delivery** — after commit: the message goes out at once; 110 unreachable, the
    worker retries it (``hotline worker``). 110's acknowledgement is recorded by the link

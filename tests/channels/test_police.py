@@ -381,7 +381,7 @@ def test_archiving_a_ticket_110_handed_in_sends_the_result_back(
     assert body["type"] == "result" and body["case_number"] == CASE_IN and body["ticket"] == number
     assert body["result"] == "已约谈广场舞队负责人,晚九点半后停止使用音响"
     assert body["unit"] == "滨江县住建局" and body["satisfaction"] == "satisfied"
-    assert body["accepted_at"] and body["closed_at"] and body["archived_at"]
+    assert body["outcome"] == "archived" and body["accepted_at"] and body["closed_at"] and body["decided_at"]
     message = PoliceMessage.objects.get(kind=PoliceMessage.RESULT)
     assert message.acknowledged_at is not None and message.attempts == 2
     assert side.bad_signatures == 0
@@ -426,3 +426,28 @@ def test_a_hand_off_whose_first_send_never_ran_goes_with_the_worker(
         assert deliver_due().sent == 1
     assert [json.loads(r.body)["ticket"] for r in peer.requests] == [number]
     assert Event.objects.filter(ticket__number=number, action="police_ack").count() == 1
+
+
+def test_rejecting_a_ticket_110_handed_in_tells_110_why(
+    org: Any, committed: Any, police: tuple[Any, Police110]
+) -> None:
+    peer, _ = police
+    number = post_signed(HANDED_IN).json()["ticket"]
+    with committed():
+        actions.reject(Actor.of(org.operator), number, reason="属物业纠纷,请通过法律途径解决")
+    [request] = peer.requests
+    body = json.loads(request.body)
+    assert request.path == "/api/12345/results" and body["case_number"] == CASE_IN
+    assert (body["outcome"], body["result"]) == ("rejected", "属物业纠纷,请通过法律途径解决")
+    assert PoliceMessage.objects.get().acknowledged_at is not None
+
+
+def test_a_case_number_of_ours_cannot_be_handed_in(
+    org: Any, committed: Any, police: tuple[Any, Police110]
+) -> None:
+    number = new_ticket(org)
+    with committed():
+        transfer(org, number)
+    answer = post_signed({**HANDED_IN, "case_number": "110-A0001"})
+    assert answer.status_code == 409 and answer.json()["error"]["code"] == "case_conflict"
+    assert Ticket.objects.count() == 1
