@@ -25,7 +25,7 @@ from hotline.org.actor import Actor
 from hotline.sla import notify
 from hotline.sla.models import CitizenMessage
 from hotline.tickets import commitment
-from hotline.tickets.actions.intake import reject
+from hotline.tickets.actions.intake import merge, reject
 from hotline.tickets.models import Channel, Contact, Ticket
 from tests.peers import JsonPeer, Request, json_peer
 
@@ -247,6 +247,22 @@ def test_a_message_naming_a_closed_ticket_opens_a_new_one(gateway: JsonPeer, com
     later = Ticket.objects.exclude(pk=first.pk).get()
     assert first.contacts.count() == 1 and later.contacts.count() == 1
     assert SmsMessage.objects.get(msg_id="4002").ticket == later
+
+
+def test_a_message_naming_a_merged_ticket_joins_the_one_it_was_merged_into(
+    gateway: JsonPeer, committed: Any
+) -> None:
+    with committed():
+        push([sms_up(4101)])
+        push([sms_up(4102, "东门路灯不亮,上周已经反映过")])
+    master, repeat = Ticket.objects.order_by("id")
+    merge(Actor.system(), repeat.number, into=master.number)
+    with committed():
+        push([sms_up(4103, f"工单{repeat.number}:今晚还是不亮")])
+    assert Ticket.objects.count() == 2
+    assert Event.objects.filter(ticket=master, action="add_contact").count() == 1
+    [reply] = texts(gateway, notify.SMS_REPLY)
+    assert master.number in reply["body"]
 
 
 def test_the_same_message_id_twice_is_one_contact(gateway: JsonPeer, committed: Any) -> None:
