@@ -1,7 +1,8 @@
 """Place resolution: where did it happen, and so which township and county answer for it.
 
 Sources, most trusted first: the ticket's recorded place (属地, set by intake or a
-person), the coordinates inside an admin-drawn boundary, the places triage found, then
+person), the coordinates inside an admin-drawn boundary, else the place they are next to
+(a village or township whose own coordinates are close), the places triage found, then
 place names in the address and finally in the text. All names come from the unit
 index (units' ``area`` and the gazetteer's admin places), never from a query.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +19,7 @@ from typing import Any
 from django.db.models import Count, Max
 
 from hotline.cache import Cached
-from hotline.org.models import Level
+from hotline.org.models import Level, Unit, UnitKind
 from hotline.routing.index import UnitIndex, UnitInfo, unit_index
 from hotline.routing.models import Boundary
 
@@ -128,6 +130,57 @@ BOUNDARIES: Cached[Boundaries] = Cached(
 )
 
 
+# --- the place next to a point -------------------------------------------------------
+
+# How close a point must be to a place's own coordinates to be taken as in it, when no
+# boundary is drawn: a village's houses lie within a few km of its centre, a township's
+# within several.
+NEAR_KM: dict[str, float] = {Level.VILLAGE: 2.5, Level.TOWNSHIP: 6.0}
+_KM_PER_DEGREE = 111.2
+
+
+@dataclass
+class Spots:
+    """The villages' and townships' governments with coordinates: (lat, lng, id, level)."""
+
+    rows: list[tuple[float, float, int, str]]
+
+    def nearest(self, lat: float, lng: float) -> tuple[int, float] | None:
+        """The nearest village within its reach, else the nearest township within its:
+        (unit id, km)."""
+        scale = math.cos(math.radians(lat))
+        best: dict[str, tuple[float, int]] = {}
+        for plat, plng, uid, level in self.rows:
+            km = _KM_PER_DEGREE * math.hypot(plat - lat, (plng - lng) * scale)
+            if km <= NEAR_KM[level] and (level not in best or km < best[level][0]):
+                best[level] = (km, uid)
+        for level in (Level.VILLAGE, Level.TOWNSHIP):
+            if level in best:
+                return best[level][1], best[level][0]
+        return None
+
+
+def _build_spots() -> Spots:
+    rows = Unit.objects.filter(
+        active=True,
+        kind=UnitKind.GOVERNMENT,
+        level__in=tuple(NEAR_KM),
+        lat__isnull=False,
+        lng__isnull=False,
+    ).values_list("lat", "lng", "id", "level")
+    return Spots([(a, b, i, lv) for a, b, i, lv in rows if a is not None and b is not None])
+
+
+def _spots_stamp() -> object:
+    return tuple(Unit.objects.aggregate(n=Count("id"), m=Max("id")).values())
+
+
+# An edit of a unit's coordinates changes no count: max_age bounds how long it is missed.
+SPOTS: Cached[Spots] = Cached(
+    "routing.spots", _build_spots, stamp=_spots_stamp, check_every=10.0, max_age=300.0
+)
+
+
 # --- resolution ----------------------------------------------------------------------
 
 
@@ -221,6 +274,8 @@ def resolve_place(
     if chosen is None:
         chosen = _first_named(sources, named_counties, towns, res)
     if chosen is None:
+        chosen = _nearby(idx, lat, lng, res)
+    if chosen is None:
         res.reasons.append("未识别到属地")
         return res
     chosen = _narrowed(chosen, sources, named_counties, towns, res)
@@ -286,6 +341,19 @@ def _recorded(
         res.certainty, res.source = 1.0, "coordinates"
         res.reasons.append(f"坐标({lat:.5f},{lng:.5f})位于「{located.name}」辖区")
     return located
+
+
+def _nearby(idx: UnitIndex, lat: float | None, lng: float | None, res: PlaceResolution) -> UnitInfo | None:
+    """With no boundary and no place named: the village or township the point is next to."""
+    if lat is None or lng is None:
+        return None
+    near = SPOTS.get().nearest(lat, lng)
+    nearby = idx.get(near[0]) if near is not None else None
+    if near is None or nearby is None or not nearby.active:
+        return None
+    res.certainty, res.source = 0.7, "nearby"
+    res.reasons.append(f"坐标({lat:.5f},{lng:.5f})距「{nearby.area or nearby.name}」约 {near[1]:.1f} 公里")
+    return nearby
 
 
 def _first_named(

@@ -111,3 +111,19 @@ def test_a_name_shared_by_two_counties(org: Any) -> None:
     assert not vague.cross_county and vague.certainty < 0.7  # ambiguous, and no 跨县 evidence
     named = resolve_place(address="石门县城关镇人民路")
     assert named.township.id == twin.pk and not named.cross_county  # type: ignore[union-attr]
+
+
+def test_place_next_to_the_point_without_a_boundary(org: Any) -> None:
+    from hotline.routing import locate
+
+    org.b_town.lat, org.b_town.lng = 27.40, 109.40
+    org.b_town.save()
+    locate.SPOTS.invalidate()
+    res = resolve_place(lat=27.41, lng=109.41)  # about 1.5 km away
+    assert res.township.id == org.b_town.pk and res.source == "nearby"  # type: ignore[union-attr]
+    assert res.county.id == org.county_b.pk and "约 1.5 公里" in res.reasons[0]  # type: ignore[union-attr]
+    # A place named in the request comes before the point's neighbour.
+    named = resolve_place(lat=27.41, lng=109.41, text="城关镇的路灯坏了")
+    assert named.township.id == org.a_town.pk  # type: ignore[union-attr]
+    # Too far from any place: unknown.
+    assert not resolve_place(lat=27.6, lng=109.4).known
