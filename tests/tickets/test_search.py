@@ -182,3 +182,10 @@ def test_bad_cursor_is_refused(token: str) -> None:
     with pytest.raises(search.SearchRefused) as refused:
         search.parse_cursor(token)
     assert refused.value.errors == {"after": "翻页位置无效,请从第一页重新查询"}
+
+
+def test_latin_letters_match_in_either_case(org: Any) -> None:
+    ticket = new_ticket(org.operator, text="小区B栋电梯故障,WiFi也断了", address="幸福小区B栋")
+    assert found(org.supervisor, address="b栋") == [ticket.number]
+    assert found(org.supervisor, text="wifi") == [ticket.number]
+    assert found(org.supervisor, text="WIFI也") == [ticket.number]

@@ -218,3 +218,11 @@ def test_bulk_limits(org: Any) -> None:
         "/search/bulk/", {"action": "urge", "numbers": [f"2026010100{i:03d}" for i in range(51)]}
     )
     assert many.status_code == 400 and "一次最多批量处理 50 件" in many.content.decode()
+
+
+def test_every_staff_role_has_the_menu_link(org: Any) -> None:
+    for user in (org.operator, org.a_village_handler, org.leader):
+        body = client_for(user).get("/").content.decode()
+        assert '<a href="/search/" accesskey="f">找工单</a>' in body
+    current = client_for(org.operator).get("/search/").content.decode()
+    assert '<a href="/search/" accesskey="f" aria-current="page" class="current">找工单</a>' in current

@@ -19,6 +19,7 @@ register = template.Library()
 NAV: tuple[tuple[str, str, frozenset[str] | None, str], ...] = (
     ("/", "首页", None, "h"),
     ("/inbox/", "消息", None, "m"),
+    ("/search/", "找工单", None, "f"),
     ("/intake/", "受理", frozenset({Role.OPERATOR, Role.DISPATCHER}), "i"),
     ("/dispatch/", "派单", frozenset({Role.DISPATCHER}), "d"),
     ("/unit/", "承办", frozenset({Role.HANDLER}), "u"),
