@@ -286,7 +286,12 @@ def _nothing_stored() -> None:
 
 @pytest.mark.parametrize(
     ("signature", "why"),
-    [("", "unsigned"), ("0" * 64, "wrongly signed"), (None, "signed with another secret")],
+    [
+        ("", "unsigned"),
+        ("0" * 64, "wrongly signed"),
+        (None, "signed with another secret"),
+        ("签名" * 32, "not even hex"),
+    ],
 )
 def test_a_push_not_signed_with_the_secret_is_refused(
     gateway: JsonPeer, signature: str | None, why: str
@@ -309,6 +314,15 @@ def test_a_report_must_be_signed_too(gateway: JsonPeer, committed: Any) -> None:
     assert push([sms_report(text.sid, success=False)], REPORT_URL, signature="bad").status_code == 403
     text.refresh_from_db()
     assert text.status == CitizenMessage.Status.SENT and text.reported_at is None
+
+
+def test_a_timestamp_that_is_not_unix_seconds_is_refused(gateway: JsonPeer) -> None:
+    body = json.dumps([sms_up(7101)]).encode()
+    for ts in ("1_765_000_000", "9" * 400, "soon"):
+        headers = {"X-Hotline-Timestamp": ts, "X-Hotline-Signature": sign(body, ts)}
+        answer = Client().generic("POST", URL, body, content_type="application/json", headers=headers)
+        assert answer.status_code == 403 and answer.json()["msg"] == "时间戳无效", ts
+    _nothing_stored()
 
 
 @pytest.mark.parametrize("skew", [-301, 301])
