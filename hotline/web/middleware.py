@@ -1,4 +1,4 @@
-"""Input hygiene before any view runs.
+"""Input hygiene before any view runs, and a page for a method a view does not take.
 
 A body over its size (``hotline.bounds``) is refused with 413 before a byte of it is
 read: by its declared length, and for an upload also while it is read, at the first file
@@ -102,5 +102,27 @@ def refuse_nul_bytes(
         if not _has_nul(request):
             return get_response(request)
         return _refuse(request, 400, MESSAGE)
+
+    return middleware
+
+
+# Paths whose peers read their own format: their 405 stays as their framework answers it.
+MACHINE_PATHS = ("/api/", "/open311/", "/channels/")
+
+
+def method_not_allowed_page(
+    get_response: Callable[[HttpRequest], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """A page opened the wrong way (a bookmarked form address, a link to a POST-only
+    action) gets a zh-CN page, not ``require_POST``'s empty 405 (a blank screen)."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        response = get_response(request)
+        if response.status_code != 405 or response.content or request.path.startswith(MACHINE_PATHS):
+            return response
+        page = _refuse(request, 405, "此地址不能直接打开,请回到页面上点按钮办理。")
+        if response.has_header("Allow"):
+            page["Allow"] = response["Allow"]
+        return page
 
     return middleware

@@ -87,7 +87,10 @@ def test_exports_have_chinese_file_names(org: Any) -> None:
     response = client_for(org.leader).get(
         "/analytics/export/drill.xlsx", {"period": "2025-03", "kpi": "sign_rate", "part": "denominator"}
     )
-    assert unquote(response["Content-Disposition"].split("''", 1)[1]) == "工单清单_签收率_派单量_20250301-20250331.xlsx"
+    assert (
+        unquote(response["Content-Disposition"].split("''", 1)[1])
+        == "工单清单_签收率_派单量_20250301-20250331.xlsx"
+    )
 
 
 def test_a_bad_report_period_is_a_page(org: Any) -> None:
@@ -109,3 +112,10 @@ def test_ticket_page_labels_values_and_names_units(org: Any) -> None:
     # The timeline names the units that signed and reported, never by their codes.
     assert "A-ZJ" not in shown and "单位编码" not in shown
     assert shown.count("滨江县住建局") >= 3
+
+
+def test_a_post_only_address_opened_in_the_browser_is_a_page(client: Client, org: Any) -> None:
+    response = client.get("/portal/rate/")
+    html = response.content.decode()
+    assert response.status_code == 405 and response["Allow"] == "POST"
+    assert "无法直接打开" in html and "回到页面上点按钮" in html

@@ -51,6 +51,7 @@ def error_page(request: HttpRequest, status: int, message: str) -> HttpResponse:
         400: "请求有误",
         403: "无权访问",
         404: "未找到",
+        405: "无法直接打开",
         409: "操作冲突",
         413: "内容过大",
         422: "填写有误",
