@@ -99,7 +99,8 @@ class Found:
         landmark or place of the address, else the first place named."""
         in_address = [r for r in self.landmarks + self.places if r.get("in_address") and not r["ambiguous"]]
         in_address.sort(key=lambda r: (r["kind"] != "landmark", KIND_RANK.get(r["kind"], 0)))
-        for source, rows in (("address", in_address), ("place", self.places[:1])):
+        certain = [r for r in self.places if not r["ambiguous"]][:1]
+        for source, rows in (("address", in_address), ("place", certain)):
             for r in rows:
                 if r.get("lat") is not None and r.get("lng") is not None:
                     return {"lat": r["lat"], "lng": r["lng"], "source": source, "name": r["name"]}
