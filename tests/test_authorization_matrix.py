@@ -183,6 +183,12 @@ MATRIX: dict[str, Route] = {
     ),
     "POST /tickets/{number}/reveal/": Route("POST", page_for(OP, D, H, C)),
     "GET /tickets/{number}/files/{attachment_id}/": Route("GET", page_for(*STAFF)),
+    # 找工单: every staff member searches their own scope; a bulk form without its action
+    # is refused (422) before the role's gate; a saved filter is its owner's (0: nobody's).
+    "GET /search/": Route("GET", page_for(*STAFF)),
+    "POST /search/bulk/": Route("POST", page_for(*STAFF)),
+    "POST /search/filters/": Route("POST", page_for(*STAFF)),
+    "POST /search/filters/{filter_id}/delete/": Route("POST", page_for(others=404), {"filter_id": "0"}),
     "GET /kb/": Route("GET", everyone()),
     "GET /kb/{article_id}/": Route("GET", everyone()),
     "GET /kb/manage/": Route("GET", page_for(*STAFF)),

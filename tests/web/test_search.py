@@ -226,3 +226,8 @@ def test_every_staff_role_has_the_menu_link(org: Any) -> None:
         assert '<a href="/search/" accesskey="f">找工单</a>' in body
     current = client_for(org.operator).get("/search/").content.decode()
     assert '<a href="/search/" accesskey="f" aria-current="page" class="current">找工单</a>' in current
+
+
+def test_a_bulk_form_without_its_action_is_refused(org: Any) -> None:
+    response = client_for(org.a_housing_handler).post("/search/bulk/", {"numbers": ["2026010100001"]})
+    assert response.status_code == 422 and "请选择批量操作" in response.content.decode()

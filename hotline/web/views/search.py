@@ -163,6 +163,9 @@ def bulk_act(request: HttpRequest) -> HttpResponse:
     """One action on each selected ticket; the page lists what became of every one."""
     user = _me(request)
     action = request.POST.get("action", "")
+    if action not in BULK_ACTIONS:
+        messages.error(request, "请选择批量操作")
+        return render_search(request, status=422)
     if action not in dict(bulk_actions_of(user)):
         return error_page(request, 403, "您的角色不能对工单执行该批量操作。")
     numbers = list(dict.fromkeys(n.strip() for n in request.POST.getlist("numbers") if n.strip()))
