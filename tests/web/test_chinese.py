@@ -119,3 +119,21 @@ def test_a_post_only_address_opened_in_the_browser_is_a_page(client: Client, org
     html = response.content.decode()
     assert response.status_code == 405 and response["Allow"] == "POST"
     assert "无法直接打开" in html and "回到页面上点按钮" in html
+
+
+def test_a_photo_is_named_in_chinese(client: Client, org: Any, settings: Any, tmp_path: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from hotline.tickets.models import Ticket
+    from hotline.web.models import Attachment
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    png = SimpleUploadedFile("x'; rm.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 32, content_type="image/png")
+    form = {"text": "龙潭镇老街下水道堵塞", "phone": "13712345678", "photo": png}
+    assert client.post("/portal/", form).status_code == 302
+    ticket = Ticket.objects.get()
+    item = Attachment.objects.get()
+    response = client_for(org.dispatcher).get(f"/tickets/{ticket.number}/files/{item.pk}/")
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("inline; filename*=utf-8''")
+    assert unquote(disposition.split("''", 1)[1]) == f"工单{ticket.number}_附件{item.pk}.png"

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from hotline import clock
@@ -161,6 +162,9 @@ def ticket_reveal(request: HttpRequest, number: str) -> HttpResponse:
     return render(request, "web/tickets/detail.html", context)
 
 
+PHOTO_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif"}
+
+
 @login_required
 def attachment(request: HttpRequest, number: str, attachment_id: int) -> HttpResponseBase:
     try:
@@ -171,6 +175,11 @@ def attachment(request: HttpRequest, number: str, attachment_id: int) -> HttpRes
     if item is None:
         return error_page(request, 404, "附件不存在。")
     response = FileResponse(item.file.open("rb"), content_type=item.content_type)
-    response["Content-Disposition"] = f'inline; filename="attachment-{item.pk}"'
+    # Saved from the browser it is named in Chinese (RFC 5987), never the citizen's own
+    # file name (it may carry anything).
+    ext = PHOTO_EXTENSIONS.get(item.content_type, "")
+    response["Content-Disposition"] = content_disposition_header(
+        False, f"工单{ticket.number}_附件{item.pk}{ext}"
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response
