@@ -178,8 +178,8 @@ def attachment(request: HttpRequest, number: str, attachment_id: int) -> HttpRes
     # Saved from the browser it is named in Chinese (RFC 5987), never the citizen's own
     # file name (it may carry anything).
     ext = PHOTO_EXTENSIONS.get(item.content_type, "")
-    response["Content-Disposition"] = content_disposition_header(
-        False, f"工单{ticket.number}_附件{item.pk}{ext}"
+    response["Content-Disposition"] = (
+        content_disposition_header(False, f"工单{ticket.number}_附件{item.pk}{ext}") or "inline"
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
