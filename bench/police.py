@@ -64,6 +64,7 @@ class Police110:
                 ts, nonce = self.headers["X-Hotline-Timestamp"], self.headers["X-Hotline-Nonce"]
                 mac = hmac.new(SECRET.encode(), f"{ts}\n{nonce}\n".encode() + body, hashlib.sha256)
                 message = json.loads(body)
+                answer: dict[str, Any]
                 with side.lock:
                     if not hmac.compare_digest("v1=" + mac.hexdigest(), self.headers["X-Hotline-Signature"]):
                         side.bad += 1

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
 import logging
 import re
@@ -163,8 +164,8 @@ def receive(link: Link, headers: Mapping[str, str], body: bytes) -> tuple[int, d
     """A request of 110's, checked: (HTTP status, JSON answer)."""
     check_signed(link, headers, body)
     try:
-        message = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
+        message = json.loads(body, parse_constant=_no_constant)
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, NaN, or nested past reason
         raise Refused(400, "bad_json", "请求体不是有效的 JSON") from None
     if not isinstance(message, dict):
         raise Refused(400, "bad_json", "请求体须为 JSON 对象")
@@ -176,17 +177,23 @@ def receive(link: Link, headers: Mapping[str, str], body: bytes) -> tuple[int, d
     raise Refused(400, "bad_type", "type 须为 handoff 或 result", "type")
 
 
-def _text(message: dict[str, Any], name: str, limit: int, *, required: bool = False) -> str:
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number of this protocol")
+
+
+def _text(message: dict[str, Any], name: str, limit: int, *, required: bool = False, within: str = "") -> str:
+    """The string ``name`` of ``message`` (the object ``within``, for a nested one)."""
+    path = f"{within}.{name}" if within else name
     value = message.get(name, "")
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise Refused(400, "bad_field", f"{name} 须为字符串", name)
+        raise Refused(400, "bad_field", f"{path} 须为字符串", path)
     value = value.strip()
     if required and not value:
-        raise Refused(400, "missing_field", f"缺少 {name}", name)
+        raise Refused(400, "missing_field", f"缺少 {path}", path)
     if len(value) > limit:
-        raise Refused(400, "bad_field", f"{name} 不能超过 {limit} 个字符", name)
+        raise Refused(400, "bad_field", f"{path} 不能超过 {limit} 个字符", path)
     return value
 
 
@@ -210,7 +217,22 @@ def _coordinate(place: dict[str, Any], name: str) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise Refused(400, "bad_field", f"place.{name} 须为数字", f"place.{name}")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an integer past any float: no coordinate
+        raise Refused(400, "invalid", f"place.{name} 超出范围", f"place.{name}") from None
+
+
+# A field intake refuses, named as the protocol names it.
+CONTACT_PATHS = {
+    "text": "request.text",
+    "title": "request.title",
+    "citizen_name": "caller.name",
+    "phone": "caller.phone",
+    "address": "place.address",
+    "lat": "place.lat",
+    "lng": "place.lng",
+}
 
 
 def _handed_in(message: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -228,11 +250,11 @@ def _handed_in(message: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     )
     contact = NewContact(
         channel=Channel.POLICE,
-        text=_text(request, "text", 50_000, required=True),
-        title=_text(request, "title", 200),
-        citizen_name=_text(caller, "name", 50),
-        phone=_text(caller, "phone", 20),
-        address=_text(place, "address", 200),
+        text=_text(request, "text", 50_000, required=True, within="request"),
+        title=_text(request, "title", 200, within="request"),
+        citizen_name=_text(caller, "name", 50, within="caller"),
+        phone=_text(caller, "phone", 20, within="caller"),
+        address=_text(place, "address", 200, within="place"),
         lat=_coordinate(place, "lat"),
         lng=_coordinate(place, "lng"),
         idempotency_key=f"police:{case_number}",
@@ -250,7 +272,7 @@ def _handed_in(message: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         intake = take_in(Actor.system(), contact, first_step=link_case)
     except ActionError as exc:
         field = getattr(exc, "field", "")
-        raise Refused(400, exc.code, exc.message, field) from None
+        raise Refused(400, exc.code, exc.message, CONTACT_PATHS.get(field, field)) from None
     except IntegrityError:  # the same case number handed in by a parallel request
         known = PoliceCase.objects.select_related("ticket").filter(case_number=case_number).first()
         if known is None:
@@ -300,7 +322,7 @@ def _result_of_ours(message: dict[str, Any]) -> tuple[int, dict[str, Any]]:
 
 
 # How a matter 110 handed in ends, as 110 hears it: archived (handled) or rejected (不予受理).
-OUTCOMES = {State.ARCHIVED: "archived", State.REJECTED: "rejected"}
+OUTCOMES: dict[str, str] = {State.ARCHIVED: "archived", State.REJECTED: "rejected"}
 
 
 def _calls_for_message(change: TicketChange) -> str:
@@ -470,7 +492,7 @@ def _post(link: Link, path: str, body: bytes) -> dict[str, Any]:
         link.url + path, data=body, headers=signed_headers(link.secret, body), method="POST"
     )
     with urllib.request.urlopen(request, timeout=link.timeout) as response:  # noqa: S310 - see above
-        answer = json.loads(response.read(MAX_BODY_BYTES + 1) or b"null")
+        answer = json.loads(response.read(MAX_BODY_BYTES + 1) or b"null", parse_constant=_no_constant)
     if not isinstance(answer, dict):
         raise ValueError("110's answer is not a JSON object")
     return answer
@@ -487,7 +509,15 @@ def _send(link: Link, message: PoliceMessage) -> bool:
         if message.kind == PoliceMessage.RESULT and case_number != message.case.case_number:
             raise ValueError("110 acknowledged the result with another case number")
         _acknowledged(message, case_number)
-    except (OSError, ValueError, IntegrityError, ActionError) as exc:  # 110 unreachable or not yet ready
+    # 110 unreachable, answering garbage, or not ready (a case number already linked).
+    except (
+        OSError,
+        http.client.HTTPException,
+        ValueError,
+        RecursionError,
+        IntegrityError,
+        ActionError,
+    ) as exc:
         reason = _reason(exc)
         log.warning(
             "110 %s %s (attempt %d) failed: %s", message.kind, message.request_id, message.attempts, reason

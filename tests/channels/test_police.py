@@ -54,6 +54,7 @@ class Police110:
 
     cases: dict[str, str] = field(default_factory=dict)  # request_id → case number
     down: int = 0  # answer this many requests with 503 first
+    vague: int = 0  # then this many with a 200 that gives no case number
     bad_signatures: int = 0
 
     def answer(self, request: Request) -> tuple[int, Any]:
@@ -67,6 +68,9 @@ class Police110:
         if self.down:
             self.down -= 1
             return 503, {"ok": False, "error": {"code": "busy"}}
+        if self.vague:
+            self.vague -= 1
+            return 200, {"ok": True, "case_number": "../../etc"}
         message = json.loads(request.body)
         if request.path.endswith("/results"):
             return 200, {"ok": True, "case_number": message["case_number"]}
@@ -341,10 +345,14 @@ def test_an_oversized_body_is_refused(org: Any, police: tuple[Any, Police110]) -
         ({"type": "complaint"}, "bad_type", "type"),
         ({**HANDED_IN, "case_number": ""}, "missing_field", "case_number"),
         ({**HANDED_IN, "case_number": "110/../x"}, "bad_field", "case_number"),
-        ({**HANDED_IN, "request": {"text": "  "}}, "missing_field", "text"),
-        ({**HANDED_IN, "caller": {"phone": "call me"}}, "invalid", "phone"),
+        ({**HANDED_IN, "request": {"text": "  "}}, "missing_field", "request.text"),
+        ({**HANDED_IN, "request": {"text": "x", "title": 5}}, "bad_field", "request.title"),
+        ({**HANDED_IN, "caller": {"phone": "call me"}}, "invalid", "caller.phone"),
         ({**HANDED_IN, "place": {"lat": "north"}}, "bad_field", "place.lat"),
-        ({**HANDED_IN, "place": {"lat": 95, "lng": 120}}, "invalid", "lat"),
+        ({**HANDED_IN, "place": {"lat": 95, "lng": 120}}, "invalid", "place.lat"),
+        ({**HANDED_IN, "place": {"lat": 10**400, "lng": 120}}, "invalid", "place.lat"),
+        (json.dumps({**HANDED_IN, "place": {"lat": float("nan"), "lng": 1}}).encode(), "bad_json", None),
+        (b"[" * 5000 + b"]" * 5000, "bad_json", None),
         ({**HANDED_IN, "caller": "李四"}, "bad_field", "caller"),
         ({"type": "result", "case_number": "110-A1"}, "missing_field", "result"),
     ],
@@ -451,3 +459,21 @@ def test_a_case_number_of_ours_cannot_be_handed_in(
     answer = post_signed({**HANDED_IN, "case_number": "110-A0001"})
     assert answer.status_code == 409 and answer.json()["error"]["code"] == "case_conflict"
     assert Ticket.objects.count() == 1
+
+
+def test_an_answer_without_a_valid_case_number_is_no_acknowledgement(
+    org: Any, committed: Any, police: tuple[Any, Police110]
+) -> None:
+    _, side = police
+    side.vague = 1
+    number = new_ticket(org)
+    with committed():
+        transfer(org, number)
+    message = PoliceMessage.objects.get()
+    assert message.acknowledged_at is None and "case_number" in message.last_error
+    assert not Event.objects.filter(ticket__number=number, action="police_ack").exists()
+    with time_machine.travel(timezone.now() + timedelta(seconds=31), tick=False):
+        assert deliver_due().sent == 1
+    assert Event.objects.get(ticket__number=number, action="police_ack").payload == {
+        "police_ref": "110-A0001"
+    }
