@@ -23,8 +23,9 @@ on two sets:
 
 The truth comes from the demo's geography itself (``demo.geography``), not from a
 gazetteer: the deepest of (village, township, county) named whose parents agree with
-the other names (a village name repeats, even within a county: the one in the named
-township; a village named alone only if its name is unique in the prefecture). A
+the other names (a township name such as 城关街道 repeats across counties: only with its
+county; a village name repeats, even within a county: only with its township, or alone
+when unique in the prefecture). A
 ticket is right when its saved place is that place's own unit (its government or
 committee): a 卫生院 saved as the place is wrong. Requests that name no place are
 left out of the share (and counted).
@@ -36,6 +37,7 @@ import argparse
 import importlib.util
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -104,34 +106,41 @@ class Truth:
         self.unit: dict[tuple[int, ...], int] = {}
         self.villages: list[tuple[Any, Any, Any]] = []
         names: dict[str, int] = {}
+        towns: dict[str, int] = {}
         for c in self.counties:
             self.unit[(c.index,)] = codes[c.code]
             for t in c.townships:
+                towns[t.name] = towns.get(t.name, 0) + 1
                 self.unit[(c.index, t.index)] = codes[f"{c.code}-{t.index:02d}"]
                 for v in t.villages:
                     self.unit[(c.index, t.index, v.index)] = codes[f"{c.code}-{t.index:02d}-{v.index:02d}"]
                     self.villages.append((c, t, v))
                     names[v.name] = names.get(v.name, 0) + 1
         self.unique_village = {n for n, k in names.items() if k == 1}
+        self.unique_town = {n for n, k in towns.items() if k == 1}
 
     def of(self, text: str) -> int | None:
-        """The unit of the most specific place ``text`` names, by the demo's geography."""
-        best: tuple[int, tuple[int, ...]] | None = None
+        """The unit of the most specific place ``text`` names, by the demo's geography: a
+        township whose name repeats (城关街道) only with its county named, a village whose
+        name repeats only with its township; a name inside a longer one found (沟村 in
+        竹沟村) is not named."""
+        found: list[tuple[int, str, tuple[int, ...]]] = []
         for c in self.counties:
             c_named = c.name in text or c.short in text
+            if c_named:
+                found.append((1, c.name, (c.index,)))
             for t in c.townships:
-                t_named = t.name in text
-                if t_named and (best is None or best[0] < 2):
-                    best = (2, (c.index, t.index))
+                t_named = t.name in text and (c_named or t.name in self.unique_town)
+                if t_named:
+                    found.append((2, t.name, (c.index, t.index)))
                 for v in t.villages:
-                    # A village is certain with its own township named, or alone when
-                    # no other village of the prefecture has its name.
-                    known = t_named or v.name in self.unique_village
-                    if v.name in text and known and (best is None or best[0] < 3):
-                        best = (3, (c.index, t.index, v.index))
-            if c_named and best is None:
-                best = (1, (c.index,))
-        return self.unit[best[1]] if best else None
+                    if v.name in text and (t_named or v.name in self.unique_village):
+                        found.append((3, v.name, (c.index, t.index, v.index)))
+        names = {name for _, name, _ in found}
+        found = [f for f in found if not any(f[1] != n and f[1] in n for n in names)]
+        if not found:
+            return None
+        return self.unit[max(found, key=lambda f: f[0])[2]]
 
 
 def _written(truth: Truth, n: int) -> list[tuple[str, int]]:
@@ -146,6 +155,8 @@ def _written(truth: Truth, n: int) -> list[tuple[str, int]]:
         alone = "{t}" not in template and "{c}" not in template
         if level == "v" and alone and v.name not in truth.unique_village:
             continue  # a namesake named alone: no reader could tell which one
+        if "{c}" not in template and t.name not in truth.unique_town and level != "v":
+            continue  # 城关街道 of which county? Nobody can tell either
         out.append((text, truth.unit[key]))
     return out
 
@@ -206,6 +217,7 @@ def main() -> None:
         ratio = f"{a / b:.2f}" if b else "—"
         print(f"{name:<22}{len(rows):>9}{b:>9.1%}{a:>9.1%}{ratio:>8}{b_ms:>11.3f}{a_ms:>10.3f}")
     print(f"(demo tickets naming no place, left out: {unnamed})")
+    shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":
