@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import UploadedFile
 
 from hotline.knowledge.models import Article
 from hotline.tickets.actions.intake import PHONE_RE
+from hotline.tickets.citizens import canonical_phone
 from hotline.tickets.models import Channel, Emotion, RejectCategory, Satisfaction, TicketType, Urgency
 
 # Magic numbers of the image types the portal accepts; the browser's claim is not trusted.
@@ -128,7 +129,8 @@ class PortalForm(forms.Form):
         phone = _phone(self.cleaned_data.get("phone", ""), required=True)
         if sum(ch.isdigit() for ch in phone) < 7:
             raise forms.ValidationError("请填写完整的电话号码")
-        return phone
+        # As intake stores it: the repeat check and the per-minute limit compare like with like.
+        return canonical_phone(phone)
 
     def clean_photo(self) -> UploadedFile | None:
         photo: UploadedFile | None = self.cleaned_data.get("photo")

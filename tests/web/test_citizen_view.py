@@ -91,6 +91,12 @@ def test_a_repeat_is_offered_the_open_ticket_and_added_to_it(client: Client, org
     assert "您已反映过类似的诉求" in html and Ticket.objects.count() == 1
 
 
+def test_the_same_phone_written_otherwise_is_the_same_citizen(client: Client, org: Any) -> None:
+    new_ticket(org.operator, text=SEWER, phone=REQUEST["phone"])
+    html = client.post("/portal/", {**REQUEST, "phone": "+86 137-1234-5678"}).content.decode()
+    assert "您已反映过类似的诉求" in html and Ticket.objects.count() == 1
+
+
 def test_a_repeat_may_be_submitted_anew(client: Client, org: Any) -> None:
     earlier = new_ticket(org.operator, text=SEWER, phone=REQUEST["phone"])
     response = client.post("/portal/", {**REQUEST, "repeat": "new"})
