@@ -147,11 +147,15 @@ def _increment_sql(table: str, key_columns: tuple[str, ...], counters: tuple[str
 # Full recomputation
 
 
-def iter_facts(chunk: int = 2000) -> Iterator[tuple[int, date, int, Counters]]:
-    """(ticket id, day, unit, counters) of every ticket, from tickets and events only."""
+def iter_facts(chunk: int = 2000, only: list[int] | None = None) -> Iterator[tuple[int, date, int, Counters]]:
+    """(ticket id, day, unit, counters) of every ticket (or of the tickets ``only``),
+    from tickets and events only."""
     last = 0
     while True:
-        tickets = list(Ticket.objects.filter(pk__gt=last).order_by("pk").only(*TICKET_FIELDS)[:chunk])
+        found = Ticket.objects.filter(pk__gt=last)
+        if only is not None:
+            found = found.filter(pk__in=[i for i in only if i > last][:chunk])
+        tickets = list(found.order_by("pk").only(*TICKET_FIELDS)[:chunk])
         if not tickets:
             return
         ids = [t.pk for t in tickets]
@@ -274,6 +278,22 @@ def rebuild(progress: Callable[[int], None] | None = None, batch: int = 5000) ->
         TicketFacts.objects.bulk_create(rows)
         rollup_from_facts()
     return n
+
+
+def count_new(ticket_ids: list[int]) -> None:
+    """Count tickets that have no facts yet — a bulk import's batch, inside its
+    transaction, the rollups follower left out — as ``count_change`` would have after
+    their last events: their facts, and their sums added to the rollup rows."""
+    rows: list[TicketFacts] = []
+    sums: dict[Key, Counters] = {}
+    for tid, day, unit, c in iter_facts(only=sorted(ticket_ids)):
+        rows.append(TicketFacts(ticket_id=tid, day=day, unit_id=unit, **c))
+        acc = sums.setdefault((day, unit), dict.fromkeys(COUNTER_NAMES, 0))
+        for k, v in c.items():
+            acc[k] += v
+    TicketFacts.objects.bulk_create(rows, batch_size=1000)
+    for key, counters in sorted(sums.items()):  # in key order: fewer lock waits between writers
+        _add(key, counters, 1)
 
 
 def rollup_from_facts() -> None:
