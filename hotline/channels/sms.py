@@ -129,7 +129,7 @@ def check(gateway: Gateway, timestamp: str, given: str, body: bytes) -> Any:
         raise Refused(403, "请求已过期")
     try:
         return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise Refused(400, "推送内容不是合法的 JSON") from None
 
 
@@ -138,6 +138,9 @@ def _batch(data: Any) -> list[dict[str, Any]]:
         raise Refused(400, "推送内容须为非空的 JSON 数组")
     if len(data) > MAX_BATCH:
         raise Refused(413, f"单次推送不能超过 {MAX_BATCH} 条")
+    # No SMS holds a NUL, and PostgreSQL's text columns take none.
+    if any("\x00" in value for item in data for value in item.values() if isinstance(value, str)):
+        raise Refused(400, "推送内容含有非法字符")
     return data
 
 

@@ -350,6 +350,8 @@ def test_an_oversized_push_is_refused(gateway: JsonPeer) -> None:
         ([{**sms_up(9), "content": 42}], None),
         ([{**sms_up(9), "send_time": "yesterday"}], None),
         ([sms_up(9001), {**sms_up(9002), "content": "x" * 1001}], None),  # one bad: none taken
+        ([sms_up(9003, "路灯\u0000坏了")], None),  # a NUL: no database text takes it
+        (None, b"[" * 30_000 + b"]" * 30_000),  # nested past the parser's recursion
     ],
 )
 def test_a_malformed_push_is_refused_and_nothing_is_stored(
