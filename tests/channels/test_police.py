@@ -31,6 +31,7 @@ from hotline.tickets import actions, commitment, followers
 from hotline.tickets.intake import take_in
 from hotline.tickets.models import Channel, State, Ticket
 from tests.peers import Request, json_peer
+from tests.web.helpers import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -477,3 +478,19 @@ def test_an_answer_without_a_valid_case_number_is_no_acknowledgement(
     assert Event.objects.get(ticket__number=number, action="police_ack").payload == {
         "police_ref": "110-A0001"
     }
+
+
+def test_the_ticket_page_shows_what_110_said_and_offers_no_form_for_it(
+    org: Any, committed: Any, police: tuple[Any, Police110]
+) -> None:
+    number = new_ticket(org)
+    with committed():
+        transfer(org, number)
+    post_signed({"type": "result", "case_number": "110-A0001", "result": "民警已到场处置"})
+    org.admin.is_superuser = True  # a superuser sees every form a role could use
+    org.admin.save(update_fields=["is_superuser"])
+    page = client_for(org.admin).get(f"/tickets/{number}/").content.decode()
+    assert (
+        "110确认接警" in page and "110处置结果" in page and "110-A0001" in page and "民警已到场处置" in page
+    )
+    assert "act/police_ack/" not in page and "act/police_result/" not in page

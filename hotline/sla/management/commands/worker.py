@@ -1,5 +1,6 @@
-"""``hotline worker``: the deadline sweep (warn, urge, supervise) as a loop or once; the
-loop also signs the audit log's tree head every few minutes (``audit.checkpoints``)."""
+"""``hotline worker``: the deadline sweep (warn, urge, supervise) and the 110 link's
+retries (``channels.police.deliver_due``) as a loop or once; the loop also signs the
+audit log's tree head every few minutes (``audit.checkpoints``)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from hotline.sla.sweep import run_forever, sweep_all
 
 
 class Command(BaseCommand):
-    help = "时限巡检:临期预警、超期催办、督办(--once 只巡检一次);循环运行时并定时签发留痕检查点"
+    help = "时限巡检:临期预警、超期催办、督办,并重发未获110确认的联动报文(--once 只执行一次);循环运行时并定时签发留痕检查点"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="只巡检一次后退出")
