@@ -78,11 +78,13 @@ def test_a_repeat_is_offered_the_open_ticket_and_added_to_it(client: Client, org
     # must not reveal the number, nor what was said.
     assert f"尾号 {earlier.number[-4:]}" in html and earlier.number not in html
     assert Ticket.objects.count() == 1
-    response = client.post("/portal/", {**REQUEST, "text": SEWER + ",已经三天了", "repeat": "add"})
+    point = {"lat": "29.1", "lng": "110.4"}  # marked on the map picker
+    response = client.post("/portal/", {**REQUEST, **point, "text": SEWER + ",已经三天了", "repeat": "add"})
     assert response.status_code == 302
     assert Ticket.objects.count() == 1
     added = Contact.objects.filter(ticket=earlier).order_by("id").last()
     assert added is not None and added.text.endswith("已经三天了") and added.channel == "web"
+    assert (added.lat, added.lng) == (29.1, 110.4)
     assert Event.objects.filter(ticket=earlier, action="add_contact", actor_role="citizen").count() == 1
     assert f"尾号 {earlier.number[-4:]}" in client.get("/portal/submitted/").content.decode()
     # A third identical submission a while later is offered the same ticket again.

@@ -24,7 +24,7 @@ from hotline.errors import ActionError
 from hotline.org.actor import Actor
 from hotline.org.throttle import client_address
 from hotline.tickets import events, selectors
-from hotline.tickets.actions import NewContact, add_contact
+from hotline.tickets.actions import NewContact, add_contact_from
 from hotline.tickets.actions.closing import SATISFACTION
 from hotline.tickets.actions.feedback import rate as rate_ticket
 from hotline.tickets.intake import take_in
@@ -73,15 +73,7 @@ def submit(request: HttpRequest) -> HttpResponse:
             return _add_to(request, form, earlier, photo)
         context = {"form": form, "earlier": earlier, "earlier_state": STATE_LABELS.get(earlier.state, "")}
         return render(request, "web/portal/submit.html", context)
-    contact = NewContact(
-        channel=Channel.WEB,
-        text=data["text"],
-        citizen_name=data["citizen_name"],
-        phone=data["phone"],
-        address=data["address"],
-        lat=data["lat"],
-        lng=data["lng"],
-    )
+    contact = _contact(data)
 
     def attach_photo(ticket: Ticket) -> None:
         _attach(ticket, photo)
@@ -93,6 +85,18 @@ def submit(request: HttpRequest) -> HttpResponse:
         return render(request, "web/portal/submit.html", {"form": form}, status=exc.status)
     request.session["portal_submitted"] = {"number": ticket.number, "query_code": ticket.query_code}
     return redirect("/portal/submitted/")
+
+
+def _contact(data: dict[str, Any]) -> NewContact:
+    return NewContact(
+        channel=Channel.WEB,
+        text=data["text"],
+        citizen_name=data["citizen_name"],
+        phone=data["phone"],
+        address=data["address"],
+        lat=data["lat"],
+        lng=data["lng"],
+    )
 
 
 def _attach(ticket: Ticket, photo: Any) -> None:
@@ -130,19 +134,11 @@ def _add_to(request: HttpRequest, form: PortalForm, earlier: Ticket, photo: Any)
     try:
         with write_transaction():
             # The phone typed is the ticket's own: the same proof the repeat check used.
-            add_contact(
-                Actor.citizen(own_ticket=earlier.number),
-                earlier.number,
-                text=data["text"],
-                channel=Channel.WEB,
-                citizen_name=data["citizen_name"],
-                phone=data["phone"],
-                address=data["address"],
-            )
+            add_contact_from(Actor.citizen(own_ticket=earlier.number), earlier.number, _contact(data))
             if photo:
                 _attach(earlier, photo)
     except ActionError as exc:
-        form.add_error(None, f"{exc.message}。您可以作为新诉求提交。")
+        form.add_error(None, f"{exc.message.rstrip('。')}。您可以作为新诉求提交。")
         return render(request, "web/portal/submit.html", {"form": form}, status=exc.status)
     request.session["portal_submitted"] = {"added_to": earlier.number[-4:]}
     return redirect("/portal/submitted/")
