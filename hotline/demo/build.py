@@ -97,3 +97,15 @@ def create_users(plan: OrgPlan, units: dict[str, Unit], advance: Progress = _noo
     )
     _insert(User, users, advance)
     return len(plan.users)
+
+
+def fill_coordinates(plan: OrgPlan) -> int:
+    """Give the planned coordinates to the demo's units that have none (a demo loaded
+    before units had coordinates); returns how many were filled. Units only: a ticket's
+    own position is part of its recorded state, and the map takes its place's instead."""
+    spots = {spec.code: (spec.lat, spec.lng) for spec in plan.units}
+    missing = [u for u in Unit.objects.filter(lat__isnull=True).only("pk", "code") if u.code in spots]
+    for unit in missing:
+        unit.lat, unit.lng = spots[unit.code]
+    Unit.objects.bulk_update(missing, ["lat", "lng"], batch_size=BATCH)
+    return len(missing)

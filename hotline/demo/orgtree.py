@@ -31,6 +31,7 @@ the same unit as ``h_<code>.2``, ``.3`` ….
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 
 from hotline.demo import catalogue as cat
@@ -239,21 +240,23 @@ def plan_org(scale: str) -> OrgPlan:
     return plan
 
 
+# Which county, township and village a unit code places a unit in: Qnn-mm-vv… (a
+# government, its offices and grids) or Qnn-XXX-mm-vv (a bureau's station and outposts).
+_PLACED_CODE = re.compile(r"^Q(\d\d)(?:-[A-Z]{2,4}\d?)?(?:-(\d\d))?(?:-(\d\d))?(?:-|$)")
+
+
 def _place_units(units: list[UnitSpec], counties: list[County]) -> None:
-    """Every unit at the place it serves (its ``area``): the prefecture's at the seat,
-    a county's, township's or village's at that place (names repeat across counties,
-    so a place is looked up within the unit's county, ``Qnn`` in its code)."""
-    spots: dict[tuple[str, str], tuple[float, float]] = {}
-    for county in counties:
-        spots[(county.code, county.name)] = position(county.index)
-        for town in county.townships:
-            spots[(county.code, town.name)] = position(county.index, town.index)
-            for village in town.villages:
-                spots[(county.code, village.name)] = position(county.index, town.index, village.index)
+    """Every unit at the place it serves: a county's, township's or village's (read from
+    its code, since names repeat even within a county), the prefecture's at the seat."""
     seat = prefecture_position()
     for unit in units:
-        county_code = unit.code[:3] if unit.code[1:3].isdigit() else ""
-        unit.lat, unit.lng = spots.get((county_code, unit.area), seat)
+        m = _PLACED_CODE.match(unit.code)
+        if m is None:
+            unit.lat, unit.lng = seat
+            continue
+        county, town, village = (int(g) if g else None for g in m.groups())
+        assert county is not None
+        unit.lat, unit.lng = position(county, town, village if town else None)
 
 
 def _add_prefecture(b: _Builder) -> str:

@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from hotline import clock
 from hotline.audit.chain import Verification, verify
-from hotline.demo.build import create_units, create_users
+from hotline.demo.build import create_units, create_users, fill_coordinates
 from hotline.demo.history import History, no_outbound_notifications
 from hotline.demo.orgtree import OrgPlan, plan_org
 from hotline.demo.report import logins_table, summary
@@ -29,6 +29,8 @@ from hotline.tickets import followers
 from hotline.tickets.models import Ticket
 
 DEFAULT_HISTORY = {"small": 300, "full": 2000}
+# The small demo has ~300 units, the full one ~12,000: which plan an existing demo follows.
+FULL_UNITS_ABOVE = 5000
 
 
 class Command(BaseCommand):
@@ -80,6 +82,10 @@ class Command(BaseCommand):
         if if_empty:
             demo = Unit.objects.filter(code="CENTRE").exists()
             console.print("演示数据已载入,跳过。" if demo else f"数据库已有 {units} 个单位,跳过演示数据。")
+            if demo:
+                filled = fill_coordinates(plan_org("full" if units > FULL_UNITS_ABOVE else "small"))
+                if filled:
+                    console.print(f"已为 {filled} 个演示单位补全坐标(地图与工单定位用)。")
             console.print(logins_table())
             return True
         raise CommandError(
