@@ -43,9 +43,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from hotline import clock
+from hotline.audit.models import Event
 from hotline.db import write_transaction
 from hotline.errors import ActionError, Conflict
 from hotline.org.actor import Actor
+from hotline.org.models import Role, User
+from hotline.sla.notify import centre_users, notify
 from hotline.tickets import events
 from hotline.tickets.actions import NewContact
 from hotline.tickets.actions.police import CASE_NUMBER, MAX_RESULT, MAX_UNIT, police_ack, police_result
@@ -70,6 +73,10 @@ TIMESTAMP_HEADER, NONCE_HEADER, SIGNATURE_HEADER = (
 NONCE_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 # The worker's retries: 30 s, 1 min, 2 min … at most an hour apart, until 110 answers.
 BACKOFF_FIRST, BACKOFF_MAX = 30.0, 3600.0
+# A hand-off still unacknowledged after this many attempts (about 90 s) is said to the
+# centre: a police matter must not wait on a link that is down.
+ALERT_AFTER = 3
+UNACKNOWLEDGED = "police_unacknowledged"
 
 
 class Refused(Exception):
@@ -522,9 +529,30 @@ def _send(link: Link, message: PoliceMessage) -> bool:
         log.warning(
             "110 %s %s (attempt %d) failed: %s", message.kind, message.request_id, message.attempts, reason
         )
-        PoliceMessage.objects.filter(pk=message.pk).update(last_error=reason[:300])
+        with write_transaction():
+            PoliceMessage.objects.filter(pk=message.pk).update(last_error=reason[:300])
+            if message.kind == PoliceMessage.HANDOFF and message.attempts == ALERT_AFTER:
+                _tell_centre_unacknowledged(message, reason)
         return False
     return True
+
+
+def _tell_centre_unacknowledged(message: PoliceMessage, reason: str) -> None:
+    """A police matter 110 has not taken after ``ALERT_AFTER`` attempts: the operator who
+    transferred it and the centre's dispatchers are told to phone 110 (the worker goes on
+    trying). Once per hand-off."""
+    ticket = message.case.ticket
+    transferred_by = Event.objects.filter(ticket=ticket, action="transfer_police").values_list(
+        "actor", flat=True
+    )
+    users = centre_users(Role.DISPATCHER) | User.objects.filter(pk__in=transferred_by, is_active=True)
+    notify(
+        users.distinct(),
+        kind=UNACKNOWLEDGED,
+        title=f"工单 {ticket.number} 转110后 110 尚未确认接收,请电话联系 110",
+        body=f"已发送 {message.attempts} 次,最近一次:{reason}。系统仍会继续重发。",
+        ticket=ticket,
+    )
 
 
 def _reason(exc: Exception) -> str:

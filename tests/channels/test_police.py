@@ -27,6 +27,7 @@ from hotline.channels.models import PoliceCase, PoliceMessage, PoliceNonce
 from hotline.channels.police import deliver_due
 from hotline.errors import Conflict
 from hotline.org.actor import Actor
+from hotline.sla.models import Notification
 from hotline.tickets import actions, commitment, followers
 from hotline.tickets.intake import take_in
 from hotline.tickets.models import Channel, State, Ticket
@@ -494,3 +495,25 @@ def test_the_ticket_page_shows_what_110_said_and_offers_no_form_for_it(
         "110确认接警" in page and "110处置结果" in page and "110-A0001" in page and "民警已到场处置" in page
     )
     assert "act/police_ack/" not in page and "act/police_result/" not in page
+
+
+def test_a_hand_off_110_does_not_take_is_said_to_the_centre_once(
+    org: Any, committed: Any, police: tuple[Any, Police110]
+) -> None:
+    _, side = police
+    side.down = 4
+    number = new_ticket(org)
+    with committed():
+        transfer(org, number)
+    told = Notification.objects.filter(kind="police_unacknowledged")
+    at = timezone.now()
+    for seconds in (31, 95, 215):  # the 2nd, 3rd and 4th attempts
+        with committed(), time_machine.travel(at + timedelta(seconds=seconds), tick=False):
+            assert deliver_due().failed == 1
+        if seconds == 31:
+            assert not told.exists()  # two attempts: not yet
+    assert sorted(told.values_list("user__username", flat=True)) == ["dispatcher", "operator"]
+    assert told.first().ticket.number == number and "电话联系 110" in told.first().title
+    with committed(), time_machine.travel(at + timedelta(seconds=460), tick=False):
+        assert deliver_due().sent == 1
+    assert told.count() == 2
