@@ -517,3 +517,8 @@ def test_a_hand_off_110_does_not_take_is_said_to_the_centre_once(
     with committed(), time_machine.travel(at + timedelta(seconds=460), tick=False):
         assert deliver_due().sent == 1
     assert told.count() == 2
+
+
+def test_only_post_is_spoken(org: Any, police: tuple[Any, Police110]) -> None:
+    answer = Client().get(URL)
+    assert answer.status_code == 405 and answer.json()["error"]["code"] == "method_not_allowed"
