@@ -68,7 +68,9 @@ def test_short_names_and_admin_places(org):
     assert {"石门县", "龙潭镇"} <= names and "人民广场" not in names
     # The admin's landmark is a landmark, pointing to the place it lies in.
     (plaza,) = r.landmarks
-    assert plaza["name"] == "人民广场" and plaza["matched"] == "中心广场" and plaza["unit_id"] == org.a_town.id
+    assert (
+        plaza["name"] == "人民广场" and plaza["matched"] == "中心广场" and plaza["unit_id"] == org.a_town.id
+    )
     town = next(p for p in r.places if p["name"] == "城关镇")
     assert town["via"] == "人民广场"
 
