@@ -137,8 +137,7 @@ def as_text(path: str, answers: dict[str, Any]) -> str:
             continue
         names = dict(attribute.values)
         value = answers[attribute.code]
-        shown = (
-            "、".join(names.get(v, v) for v in value) if isinstance(value, list) else names.get(value, value)
-        )
+        given = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+        shown = "、".join(names.get(v, v) for v in given)
         lines.append(f"{attribute.description}:{shown}")
     return "\n".join(lines)
