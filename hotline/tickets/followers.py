@@ -16,8 +16,9 @@ place all that a change sets off:
    110 writes its hand-off, the end of a ticket 110 handed in (archived, rejected) its result,
    so a committed change always has its message and a rolled-back one none.
 5. **110 delivery** — after commit: the message goes out at once; 110 unreachable, the
-   worker retries it (``hotline worker``). 110's acknowledgement is recorded by the link
-   (``police_ack``) in a transaction of its own, not by this follower.
+   worker retries it (``hotline worker``). 110's answer is new input, not part of the
+   change: the link records it (``police_ack``) in a transaction of its own, after the
+   change committed — the one follower that leads to an action, and never inside one.
 
 After-commit followers run with ``transaction.on_commit(robust=True)``: an exception is
 logged and the next follower still runs. A follower never calls an action itself.
