@@ -20,8 +20,9 @@ hands the same ids out again, a batch written by ``write`` and the same historie
 state check verify and every ticket's rows and events match.
 
 What ``write`` leaves to its caller, and why it may: the followers. It refuses to run
-unless the caller's replay (``followers.replaying``) defers the rollups (rebuilt once
-at the end) and leaves out the notifications (nobody is told of a reply of 2019); routing's
+unless the caller's replay (``followers.replaying``) leaves out or defers the rollups
+(an import counts each batch itself, ``analytics.rollups.count_new``, in the batch's
+transaction) and leaves out the notifications (nobody is told of a reply of 2019); routing's
 learning has nothing to learn from a history, whose dispatches are the platform's own
 (``routing.learning``: a system dispatch teaches nothing). Drift is not looked for: the
 rows are new. Every actor of a history is the platform (``Actor.system``), acting for a
@@ -149,8 +150,12 @@ _ACTION_OF: dict[str, Callable[[Step, str], Ticket]] = {
 def write(batch: Sequence[Intake]) -> tuple[list[Ticket], tuple[int, int] | None]:
     """Write the histories of ``batch`` (prepared) as ``replay_one`` would, in order, in
     the caller's transaction; an idempotency key already stored is skipped. Returns the
-    tickets written and the seqs of their first and last events. Raises on any refusal: the caller's transaction
-    rolls back whole."""
+    tickets written and the seqs of their first and last events. Raises on any refusal:
+    the caller's transaction rolls back whole.
+
+    PostgreSQL: the day counters of the batch's days stay locked until it commits (the
+    actions number a ticket in a statement of its own); an old day's counter is not one
+    that live intake waits for."""
     if not connection.in_atomic_block:
         raise RuntimeError("replay.write runs inside the caller's write transaction")
     missing = {"rollups", "notifications"} - followers.left_out()
