@@ -19,6 +19,7 @@ from hotline.routing.api import router as routing_router
 from hotline.sla.api import router as sla_router
 from hotline.tickets.api import public_router
 from hotline.tickets.api import router as tickets_router
+from hotline.web.search_api import router as search_router
 
 
 class CleanJsonParser(Parser):
@@ -76,3 +77,4 @@ api.add_router("/", audit_router)
 api.add_router("/", sla_router)
 api.add_router("/", routing_router)
 api.add_router("/", analytics_router)
+api.add_router("/", search_router)

@@ -143,6 +143,7 @@ MATRIX: dict[str, Route] = {
     "GET /api/v1/tickets/{number}": Route("GET", api_for(*STAFF)),
     "GET /api/v1/tickets/{number}/events": Route("GET", api_for(*STAFF)),
     "GET /api/v1/tickets/{number}/suggestions": Route("GET", api_for(*STAFF)),
+    "GET /api/v1/search/tickets": Route("GET", api_for(*STAFF)),
     "POST /api/v1/tickets/{number}/actions/{action}": Route(
         "POST", {action: api_for(*roles) for action, roles in ACTION_ROLES.items()}
     ),

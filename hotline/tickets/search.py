@@ -76,6 +76,10 @@ class SearchRefused(InvalidInput):
         super().__init__(first, ";".join(f"{FIELD_LABELS.get(k, k)}:{v}" for k, v in errors.items()))
         self.errors = errors
 
+    def as_dict(self) -> dict[str, Any]:
+        detail = [{"loc": ["query", k], "msg": v, "type": "value_error"} for k, v in self.errors.items()]
+        return {"code": self.code, "message": self.message, "detail": detail}
+
 
 @dataclass(frozen=True)
 class Criteria:

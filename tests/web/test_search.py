@@ -231,3 +231,25 @@ def test_every_staff_role_has_the_menu_link(org: Any) -> None:
 def test_a_bulk_form_without_its_action_is_refused(org: Any) -> None:
     response = client_for(org.a_housing_handler).post("/search/bulk/", {"numbers": ["2026010100001"]})
     assert response.status_code == 422 and "请选择批量操作" in response.content.decode()
+
+
+def test_the_api_answers_the_same_search_in_json(org: Any, api_as: Any) -> None:
+    ours = dispatched(org, lead="A-ZJ", text="河西村路灯不亮", address="滨江县城关镇河西村")
+    theirs = dispatched(org, lead="B-ZJ", text="龙潭镇路灯不亮")
+    handler = api_as("a_zj")
+    body = handler.get("/search/tickets", text="路灯").json()
+    assert [hit["number"] for hit in body["items"]] == [ours.number] and body["next"] is None
+    hit = body["items"][0]
+    assert hit["lead_unit"]["name"] == "滨江县住建局" and hit["light"] == "green"
+    assert hit["address"] == "滨江县城关镇河西村" and hit["excerpt"] == "河西村路灯不亮"
+    assert hit["deadline"] is not None and hit["state_label"] == "已派单"
+    everything = api_as("supervisor").get("/search/tickets", text="路灯", state=["dispatched"]).json()
+    assert {h["number"] for h in everything["items"]} == {ours.number, theirs.number}
+    refused = handler.get("/search/tickets", number="x", **{"from": "2026-02-30"})
+    assert refused.status_code == 422
+    assert {(d["loc"][1], d["msg"]) for d in refused.json()["detail"]} == {
+        ("number", "工单编号只含数字"),
+        ("from", "日期 2026-02-30 不存在"),
+    }
+    paged = api_as("supervisor").get("/search/tickets", after="x")
+    assert paged.status_code == 422 and "翻页位置无效" in paged.json()["message"]
