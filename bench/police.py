@@ -62,7 +62,9 @@ class Police110:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 arrived = time.perf_counter()
                 ts, nonce = self.headers["X-Hotline-Timestamp"], self.headers["X-Hotline-Nonce"]
-                mac = hmac.new(SECRET.encode(), f"{ts}\n{nonce}\n".encode() + body, hashlib.sha256)
+                mac = hmac.new(
+                    SECRET.encode(), f"12345->110\n{ts}\n{nonce}\n".encode() + body, hashlib.sha256
+                )
                 message = json.loads(body)
                 answer: dict[str, Any]
                 with side.lock:
@@ -211,7 +213,9 @@ def run(url: str, n: int) -> None:
             ensure_ascii=False,
         ).encode()
         ts, nonce = str(int(time.time())), secrets.token_hex(12)
-        mac = hmac.new(SECRET.encode(), f"{ts}\n{nonce}\n".encode() + body, hashlib.sha256).hexdigest()
+        mac = hmac.new(
+            SECRET.encode(), f"110->12345\n{ts}\n{nonce}\n".encode() + body, hashlib.sha256
+        ).hexdigest()
         headers = {"X-Hotline-Timestamp": ts, "X-Hotline-Nonce": nonce, "X-Hotline-Signature": "v1=" + mac}
         started = time.perf_counter()
         answer = client.post("/channels/police/", body, content_type="application/json", headers=headers)

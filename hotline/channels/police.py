@@ -5,8 +5,9 @@ There is no public national protocol between 12345 and 110, so the platform defi
 - Every request, either way, is JSON signed with the shared secret
   (``HOTLINE_POLICE_SECRET``): ``X-Hotline-Timestamp`` (Unix seconds),
   ``X-Hotline-Nonce`` (16–64 of ``[A-Za-z0-9_-]``, fresh per request) and
-  ``X-Hotline-Signature``: ``v1=`` + hex HMAC-SHA256 over timestamp, ``\\n``, nonce,
-  ``\\n`` and the body's bytes.
+  ``X-Hotline-Signature``: ``v1=`` + hex HMAC-SHA256 over the direction
+  (``12345->110`` or ``110->12345``), timestamp and nonce, a ``\\n`` after each, then the
+  body's bytes.
 - Out (12345 → 110): ``transfer_police`` writes a hand-off (``POST {url}/handoffs``) in
   its own transaction, the end of a ticket 110 handed in (archived or rejected) its result
   (``POST {url}/results``); both go through the outbox (``channels.PoliceMessage``),
@@ -62,7 +63,8 @@ log = logging.getLogger(__name__)
 
 # A hand-off or a result is a few kilobytes; a body past this is not one of them.
 MAX_BODY_BYTES = 64 * 1024
-# A signed request older or newer than this is refused; its nonce is kept this long.
+# A signed request older or newer than this is refused; its nonce is kept twice as long
+# (a timestamp from the window's far end is still fresh that much later).
 MAX_SKEW_SECONDS = 300
 MIN_SECRET_CHARS = 32
 TIMESTAMP_HEADER, NONCE_HEADER, SIGNATURE_HEADER = (
@@ -70,7 +72,10 @@ TIMESTAMP_HEADER, NONCE_HEADER, SIGNATURE_HEADER = (
     "X-Hotline-Nonce",
     "X-Hotline-Signature",
 )
-NONCE_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+NONCE_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}\Z")
+TIMESTAMP_RE = re.compile(r"^[0-9]{1,12}\Z")
+# The first line of what is signed: which way the request goes.
+TO_110, TO_12345 = "12345->110", "110->12345"
 # The worker's retries: 30 s, 1 min, 2 min … at most an hour apart, until 110 answers.
 BACKOFF_FIRST, BACKOFF_MAX = 30.0, 3600.0
 # A hand-off still unacknowledged after this many attempts (about 90 s) is said to the
@@ -123,9 +128,11 @@ def is_on() -> bool:
     )
 
 
-def signature(secret: bytes, timestamp: str, nonce: str, body: bytes) -> str:
-    mac = hmac.new(secret, timestamp.encode() + b"\n" + nonce.encode() + b"\n" + body, hashlib.sha256)
-    return "v1=" + mac.hexdigest()
+def signature(secret: bytes, direction: str, timestamp: str, nonce: str, body: bytes) -> str:
+    """``v1=`` + hex HMAC-SHA256 of direction, timestamp, nonce and body, one per line:
+    the direction keeps a request of ours to 110 from being replayed to us as 110's."""
+    signed = "\n".join((direction, timestamp, nonce)).encode() + b"\n" + body
+    return "v1=" + hmac.new(secret, signed, hashlib.sha256).hexdigest()
 
 
 def signed_headers(secret: bytes, body: bytes) -> dict[str, str]:
@@ -134,7 +141,7 @@ def signed_headers(secret: bytes, body: bytes) -> dict[str, str]:
         "Content-Type": "application/json; charset=utf-8",
         TIMESTAMP_HEADER: timestamp,
         NONCE_HEADER: nonce,
-        SIGNATURE_HEADER: signature(secret, timestamp, nonce, body),
+        SIGNATURE_HEADER: signature(secret, TO_110, timestamp, nonce, body),
     }
 
 
@@ -151,9 +158,10 @@ def check_signed(link: Link, headers: Mapping[str, str], body: bytes) -> None:
     given = headers.get(SIGNATURE_HEADER, "")
     if not timestamp or not nonce or not given:
         raise Refused(403, "unsigned", "请求未签名")
-    if not NONCE_RE.match(nonce) or not timestamp.isdigit() or len(timestamp) > 12:
+    if not NONCE_RE.match(nonce) or not TIMESTAMP_RE.match(timestamp):
         raise Refused(403, "bad_signature", "签名校验失败")
-    if not hmac.compare_digest(signature(link.secret, timestamp, nonce, body).encode(), given.encode()):
+    expected = signature(link.secret, TO_12345, timestamp, nonce, body)
+    if not hmac.compare_digest(expected.encode(), given.encode("utf-8", "replace")):
         raise Refused(403, "bad_signature", "签名校验失败")
     if abs(time.time() - int(timestamp)) > MAX_SKEW_SECONDS:
         raise Refused(403, "stale", "请求已过期(时间戳超出 300 秒窗口)")

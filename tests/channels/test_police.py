@@ -62,7 +62,9 @@ class Police110:
     def answer(self, request: Request) -> tuple[int, Any]:
         headers = {k.lower(): v for k, v in request.headers.items()}
         timestamp, nonce = headers["x-hotline-timestamp"], headers["x-hotline-nonce"]
-        mac = hmac.new(SECRET.encode(), f"{timestamp}\n{nonce}\n".encode() + request.body, hashlib.sha256)
+        mac = hmac.new(
+            SECRET.encode(), f"12345->110\n{timestamp}\n{nonce}\n".encode() + request.body, hashlib.sha256
+        )
         if not hmac.compare_digest("v1=" + mac.hexdigest(), headers["x-hotline-signature"]):
             self.bad_signatures += 1
             return 403, {"ok": False}
@@ -101,7 +103,7 @@ def post_signed(
     raw = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
     ts = str(int(time.time()) if timestamp is None else timestamp)
     nonce = nonce or secrets.token_hex(12)
-    mac = hmac.new(secret.encode(), f"{ts}\n{nonce}\n".encode() + raw, hashlib.sha256).hexdigest()
+    mac = hmac.new(secret.encode(), f"110->12345\n{ts}\n{nonce}\n".encode() + raw, hashlib.sha256).hexdigest()
     sent = {"X-Hotline-Timestamp": ts, "X-Hotline-Nonce": nonce, "X-Hotline-Signature": "v1=" + mac}
     if headers is not None:
         sent = headers
@@ -301,7 +303,7 @@ def test_signed_with_another_secret_is_refused(org: Any, police: tuple[Any, Poli
 def test_a_body_changed_under_a_good_signature_is_refused(org: Any, police: tuple[Any, Police110]) -> None:
     raw = json.dumps(HANDED_IN, ensure_ascii=False).encode()
     ts, nonce = str(int(time.time())), secrets.token_hex(12)
-    mac = hmac.new(SECRET.encode(), f"{ts}\n{nonce}\n".encode() + raw, hashlib.sha256).hexdigest()
+    mac = hmac.new(SECRET.encode(), f"110->12345\n{ts}\n{nonce}\n".encode() + raw, hashlib.sha256).hexdigest()
     sent = {"X-Hotline-Timestamp": ts, "X-Hotline-Nonce": nonce, "X-Hotline-Signature": "v1=" + mac}
     swapped = raw.replace("李四".encode(), "王五".encode())
     assert swapped != raw
@@ -522,3 +524,20 @@ def test_a_hand_off_110_does_not_take_is_said_to_the_centre_once(
 def test_only_post_is_spoken(org: Any, police: tuple[Any, Police110]) -> None:
     answer = Client().get(URL)
     assert answer.status_code == 405 and answer.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_a_request_of_ours_to_110_replayed_to_us_is_refused(
+    org: Any, committed: Any, police: tuple[Any, Police110]
+) -> None:
+    """Both ways share the secret; the direction is signed, so what 12345 sent 110 (e.g. a
+    result) is no request of 110's, fresh and unseen as its nonce is here."""
+    peer, _ = police
+    number = post_signed(HANDED_IN).json()["ticket"]
+    with committed():
+        actions.reject(Actor.of(org.operator), number, reason="属物业纠纷")
+    [ours] = peer.requests
+    wanted = ("X-Hotline-Timestamp", "X-Hotline-Nonce", "X-Hotline-Signature")
+    headers = {k: v for k, v in ours.headers.items() if k in wanted}
+    assert len(headers) == 3
+    answer = Client().post(URL, ours.body, content_type="application/json", headers=headers)
+    assert answer.status_code == 403 and answer.json()["error"]["code"] == "bad_signature"
