@@ -173,3 +173,14 @@ def test_intake_suggestions_follow_pasted_text(page: Any, org: Any) -> None:
     # fill() sets the value with one input event and no key: like a paste or dictation.
     page.fill("#id_text", "城关镇河西村的路灯坏了好几天了,晚上很黑")
     page.wait_for_selector("[data-testid=suggestions] .sg-topic")
+
+
+def test_the_header_stays_compact_at_every_width(page: Any, org: Any) -> None:
+    # The administrator has the most links: one row at 1366, two rows (brand and user,
+    # then the links) on a tablet or a phone, never a column of links or characters.
+    login(page, "admin")
+    for width, most in ((1366, 60), (1100, 100), (1024, 100), (800, 100), (390, 120)):
+        page.set_viewport_size({"width": width, "height": 800})
+        header = page.evaluate("document.querySelector('.topbar').getBoundingClientRect().height")
+        assert header <= most, f"header {header} px high at {width} px"
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
