@@ -186,6 +186,9 @@ class Ticket(models.Model):
             models.Index(fields=["lead_unit", "state"]),
             models.Index(fields=["phone_last4"]),
             models.Index(fields=["-updated_at", "-id"], name="ticket_recent_idx"),
+            # The staff search by name (tickets.search: the name's start). The pattern
+            # opclass lets PostgreSQL's LIKE 'x%' use it; SQLite ignores it (a range there).
+            models.Index(fields=["citizen_name"], name="ticket_name_idx", opclasses=["varchar_pattern_ops"]),
             # The caller's history on the intake page: every ticket of one number.
             models.Index(fields=["phone", "-created_at"], name="ticket_phone_idx"),
         ]

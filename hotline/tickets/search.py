@@ -15,8 +15,9 @@ How each field matches, and what the database can use for it:
 - phone: the digits of a whole number (``citizens.canonical_phone``), on the ticket or on
   any later contact (as the caller panel finds a citizen); four digits are the last four
   (the ``phone_last4`` index);
-- name, address, text (title or content): a substring (``LIKE '%…%'``); on PostgreSQL the
-  trigram indexes of migration 0006 serve address, text and title;
+- name: its start (「张」, 「张伟」), from the index of migration 0007;
+- address, text (title or content): a substring (``LIKE '%…%'``); on PostgreSQL the
+  trigram indexes of migration 0006 serve them;
 - unit: the lead unit, by exact code or a part of its name, among the units in scope;
 - state (several), channel, created date range (Beijing days, both ends included).
 """
@@ -29,6 +30,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import F, Lookup, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -237,6 +239,17 @@ def _number_q(number: str) -> Q:
     return Q(number__gte=number, number__lt=number + ":")
 
 
+def _starts_q(column: str, prefix: str) -> Q:
+    """``column`` starts with ``prefix``, from the column's index (migration 0007): LIKE
+    'x%' on PostgreSQL (the pattern opclass), a range on SQLite, whose LIKE never reads an
+    index (exact in its byte order: the next string after every one that starts so)."""
+    last = ord(prefix[-1]) + 1
+    last += 0x800 if 0xD800 <= last <= 0xDFFF else 0  # no string holds a lone surrogate
+    if connection.vendor == "sqlite" and last <= 0x10FFFF:
+        return Q(**{f"{column}__gte": prefix, f"{column}__lt": prefix[:-1] + chr(last)})
+    return Q(**{f"{column}__startswith": prefix})
+
+
 class Substring(Lookup):  # type: ignore[type-arg]
     """``column`` contains ``value``, ASCII case ignored. SQLite's LIKE ignores ASCII case
     itself. On PostgreSQL a value with a Latin letter is matched with ILIKE, any other
@@ -274,7 +287,7 @@ def matching(scope: DataScope, criteria: Criteria) -> QuerySet[Ticket]:
             later = Contact.objects.filter(phone=c.phone).order_by().values("ticket_id")
             qs = qs.filter(pk__in=first.union(later))
     if c.name:
-        qs = qs.filter(Substring("citizen_name", c.name))
+        qs = qs.filter(_starts_q("citizen_name", c.name))
     if c.address:
         qs = qs.filter(Substring("address", c.address))
     if c.text:
@@ -301,7 +314,7 @@ def search(
     if after is not None:
         qs = qs.filter(Q(created_at__lt=after.created_at) | Q(created_at=after.created_at, pk__lt=after.id))
     newest: Any = F("created_at")
-    if not scope.everything and (criteria.name or criteria.address or criteria.text):
+    if not scope.everything and (criteria.address or criteria.text):
         # Within a unit's share of the tickets, a substring is best checked on the unit's
         # tickets (from the assignment index) and the matches sorted; ordering by the bare
         # column leads the planners to walk every ticket newest first instead (PostgreSQL:

@@ -51,7 +51,7 @@ def search_tickets(
     request: HttpRequest,
     number: str = Query("", description="工单编号,或其前几位"),  # type: ignore[assignment]
     phone: str = Query("", description="完整电话号码,或后四位"),  # type: ignore[assignment]
-    name: str = Query("", description="市民姓名中的字"),  # type: ignore[assignment]
+    name: str = Query("", description="市民姓名的开头(姓或全名)"),  # type: ignore[assignment]
     address: str = Query("", description="地址中的字词(至少 2 个字)"),  # type: ignore[assignment]
     text: str = Query("", description="标题或内容中的字词(至少 2 个字)"),  # type: ignore[assignment]
     unit: str = Query("", description="主办单位编码或名称"),  # type: ignore[assignment]

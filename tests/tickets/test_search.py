@@ -62,7 +62,8 @@ def test_each_field_finds_its_ticket(org: Any, tickets: dict[str, Any]) -> None:
     assert found(boss, phone="13911115678") == [water]
     assert found(boss, phone="+86 139-1111-5678") == [water]
     assert found(boss, phone="5678") == [water]
-    assert found(boss, name="三丰") == [lamp]
+    assert found(boss, name="张三") == [lamp] and found(boss, name="张三丰") == [lamp]
+    assert found(boss, name="三丰") == []  # a name by its start: the surname, the full name
     assert found(boss, address="龙潭镇幸福") == [water]
     assert found(boss, text="停水") == [water]
     assert found(boss, text="施工噪音") == [noise]  # the title or the text
@@ -85,6 +86,8 @@ def test_number_prefix_and_like_wildcards_are_literal(org: Any, tickets: dict[st
     assert found(org.supervisor, text="_100%") == [tickets["noise"].number]
     assert found(org.supervisor, text="河%村") == []
     assert found(org.supervisor, name="_") == []
+    # The end of the character range is no error either.
+    assert found(org.supervisor, name="张\U0010ffff") == [] and found(org.supervisor, name="张\ud7ff") == []
 
 
 def test_phone_of_a_later_contact_finds_the_ticket(org: Any, tickets: dict[str, Any]) -> None:

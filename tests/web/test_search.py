@@ -253,3 +253,13 @@ def test_the_api_answers_the_same_search_in_json(org: Any, api_as: Any) -> None:
     }
     paged = api_as("supervisor").get("/search/tickets", after="x")
     assert paged.status_code == 422 and "翻页位置无效" in paged.json()["message"]
+
+
+def test_a_page_of_results_costs_the_same_few_queries(org: Any, django_assert_max_num_queries: Any) -> None:
+    for i in range(25):
+        dispatched(org, text=f"第{i}件路灯故障")
+    client = client_for(org.supervisor)
+    client.get("/search/")
+    with django_assert_max_num_queries(8):
+        body = client.get("/search/", {"text": "路灯"}).content.decode()
+    assert body.count('class="tno"') == 20 and "下一页(更早的工单)" in body
