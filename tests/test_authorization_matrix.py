@@ -240,6 +240,8 @@ MATRIX: dict[str, Route] = {
     "POST /callback/{number}/phone/": Route("POST", page_for(C)),
     "GET /leader/": Route("GET", page_for(L, A)),
     "GET /leader/tickets/": Route("GET", page_for(L, A)),
+    "GET /leader/hotspots/": Route("GET", page_for(L, A)),
+    "POST /leader/hotspots/push/": Route("POST", page_for(L, A)),
     # Django's admin site (keyed by URL name): staff only; the admin role has no model
     # permission of its own until a superuser grants one.
     "admin:index": Route("GET", admin_only(OK)),

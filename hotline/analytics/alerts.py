@@ -22,9 +22,17 @@ def warned_since(action: str, key: str, since: datetime) -> bool:
 
 
 def warn(
-    users: Iterable[User], *, action: str, kind: str, title: str, body: str, payload: dict[str, Any]
+    users: Iterable[User],
+    *,
+    action: str,
+    kind: str,
+    title: str,
+    body: str,
+    payload: dict[str, Any],
+    actor: Actor | None = None,
 ) -> None:
-    """Notify ``users`` and record the warning (audit event ``action``, by the system) together."""
+    """Notify ``users`` and record the warning (audit event ``action``, by ``actor``,
+    default the platform) together."""
     with transaction.atomic():
         notify(users, kind=kind, title=title, body=body)
-        record(action=action, ticket=None, actor=Actor.system(), payload=payload)
+        record(action=action, ticket=None, actor=actor or Actor.system(), payload=payload)

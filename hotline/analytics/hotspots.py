@@ -1,27 +1,33 @@
-"""Hotspots (热点诉求): groups of tickets about the same matter in the same place.
+"""Hotspots (热点诉求): groups of tickets about one matter at one place.
 
-Over a sliding window (the last ``days`` days before ``as_of``) the tickets are
-vectorised once (TF-IDF of character 2–3-grams, sparse), blocked by place and topic
-(level 1), and linked when their cosine similarity reaches ``threshold``; the connected
-groups of at least ``min_size`` tickets are the hotspots. Each is named as a leader
-reads it — "滨江县 河滨路夜市 油烟噪音扰民, 37 件, 近7日 +12" — and ranked by volume,
-growth over the last ``recent_days`` and severity (urgency and anger).
+Over a window (the ``days`` before ``as_of``, or the dates asked for) the tickets are
+vectorised once (TF-IDF of character 2–3-grams, sparse) and grouped place first, matter
+second (``hotspot_groups``): the spot a ticket names (an estate, a site, a shop) within
+its place unit, then the matter among the tickets of that spot, by average linkage on
+their words without the spot's own name. Each group of at least ``min_size`` tickets is
+a hotspot, named as a leader reads it — "滨江县 河滨路夜市 油烟噪音扰民" — with its
+size, span (first and last ticket), trend (the last part of the window against the part
+before: 7 days in a month, 30 in a quarter, 90 in a year), the units involved, and
+ranked by volume, growth and severity (urgency and anger). The window's label says what
+was asked: 近30日, 近365日, or the dates.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from hotline import clock
-from hotline.analytics import alerts, spot_names, textvec
+from hotline.analytics import alerts, hotspot_groups, spot_names, textvec
+from hotline.errors import InvalidInput
 from hotline.org.models import Level, Role, Unit, User
 from hotline.org.scope import DataScope
 from hotline.tickets.models import State, Ticket
@@ -64,6 +70,9 @@ class Hotspot:
     unit_name: str
     first_at: datetime
     last_at: datetime
+    window: str = ""
+    recent_days: int = 7
+    units: list[str] = field(default_factory=list)
     lat: float | None = None
     lng: float | None = None
     emerging: bool = False
@@ -72,6 +81,16 @@ class Hotspot:
     @property
     def growth(self) -> int:
         return self.recent - self.previous
+
+    @property
+    def trend(self) -> str:
+        """近N日 +k (前N日 m): the last part of the window against the part before."""
+        return f"近{self.recent_days}日 +{self.recent}(前{self.recent_days}日 {self.previous})"
+
+    @property
+    def span(self) -> str:
+        first, last = timezone.localtime(self.first_at).date(), timezone.localtime(self.last_at).date()
+        return first.isoformat() if first == last else f"{first.isoformat()}至{last.isoformat()}"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -89,6 +108,11 @@ class Hotspot:
             "emerging": self.emerging,
             "unit_id": self.unit_id,
             "unit_name": self.unit_name,
+            "window": self.window,
+            "recent_days": self.recent_days,
+            "previous": self.previous,
+            "trend": self.trend,
+            "units": self.units,
             "tickets": self.tickets,
             "first_at": self.first_at.isoformat(),
             "last_at": self.last_at.isoformat(),
@@ -97,169 +121,12 @@ class Hotspot:
         }
 
 
-# Extra cosine similarity required to link a ticket whose place is unknown.
-UNKNOWN_PLACE_MARGIN = 0.15
-# Similarity forgiven when two tickets name the same spot (their place is then known).
-SHARED_SPOT_BONUS = 0.1
-# Extra similarity required to link a ticket naming a spot with one naming none.
-UNNAMED_SPOT_MARGIN = 0.35
-
-
 def _doc(row: dict[str, Any]) -> str:
-    return f"{row['title'] or ''} {(row['text'] or '')[:300]}"
+    return f"{row['title'] or ''} {(row['text'] or '')[:DOC_CHARS]}"
 
 
-def _blocks(rows: list[dict[str, Any]]) -> dict[str, list[int]]:
-    """Candidate groups: the same level-1 topic. (Places are compared edge by edge:
-    a ticket whose place is unknown may join any place.)"""
-    out: dict[str, list[int]] = defaultdict(list)
-    for i, r in enumerate(rows):
-        out[(r["topic"] or "").split("/")[0].strip()].append(i)
-    return out
-
-
-def cluster(
-    docs: list[str],
-    blocks: Iterable[list[int]],
-    threshold: float,
-    place_ids: list[int] | None = None,
-    chunk: int = 2000,
-    spots: Callable[[int], frozenset[str]] | None = None,
-) -> list[list[int]]:
-    """Groups of document indexes linked by cosine similarity ≥ threshold within a block,
-    never linking two documents whose (known, non-zero) places differ, nor two that name
-    different spots (roads, markets, estates); a document naming a spot links to one
-    naming none only on clearly similar words. ``spots(i)`` gives document i's spots; it
-    is asked only for documents that have a candidate partner."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    n = len(docs)
-    if n < 2:
-        return []
-    matrix = textvec.tfidf(docs, min_df=2, max_df=0.05 if n > 20_000 else 0.5)
-    place = np.asarray(place_ids if place_ids is not None else [0] * n, dtype=np.int64)
-    found_a: list[np.ndarray] = []
-    found_b: list[np.ndarray] = []
-    found_sim: list[np.ndarray] = []
-    found_need: list[np.ndarray] = []
-    for members in blocks:
-        if len(members) < 2:
-            continue
-        idx = np.asarray(members, dtype=np.int64)
-        # Within a topic: tickets of one known place against each other, and tickets of
-        # unknown place against the whole topic — never all pairs of a large topic.
-        order = np.argsort(place[idx], kind="stable")
-        idx = idx[order]
-        cuts = np.flatnonzero(np.diff(place[idx])) + 1
-        for left in np.split(idx, cuts):
-            if len(left) < 2 and place[left[0]] != 0:
-                continue
-            right = idx if place[left[0]] == 0 else left
-            for a, b, sim, need in _candidates(matrix, left, right, threshold, place, chunk):
-                found_a.append(a)
-                found_b.append(b)
-                found_sim.append(sim)
-                found_need.append(need)
-    if not found_a:
-        return []
-    a, b = np.concatenate(found_a), np.concatenate(found_b)
-    sim, need = np.concatenate(found_sim), np.concatenate(found_need)
-    keep = _spots_agree(a, b, sim, need, threshold, spots) if spots is not None else sim >= need
-    a, b = a[keep], b[keep]
-    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
-    sizes = np.bincount(labels)
-    out: dict[int, list[int]] = defaultdict(list)
-    for i in np.flatnonzero(sizes[labels] > 1):
-        out[int(labels[i])].append(int(i))
-    return list(out.values())
-
-
-def _candidates(
-    matrix: Any, left: Any, right: Any, threshold: float, place: Any, chunk: int
-) -> Iterable[tuple[Any, Any, Any, Any]]:
-    """Pairs (left, right) similar enough to be one matter, with their similarity."""
-    other = _narrow(matrix[right])
-    columns = other.matrix.shape[1]
-    for lo in range(0, len(left), chunk):
-        rows = left[lo : lo + chunk]
-        mine = _restrict(matrix[rows], other.keep)
-        sims = (mine @ other.matrix.T).tocoo() if columns else None
-        if sims is None or not sims.nnz:
-            continue
-        a, b = rows[sims.row], right[sims.col]
-        pa, pb = place[a], place[b]
-        # Tickets of one known place link at the threshold; where a place is unknown the
-        # words alone must say it is the same matter, so the bar is higher.
-        known_same = (pa == pb) & (pa != 0)
-        need = np.where(known_same, threshold, threshold + UNKNOWN_PLACE_MARGIN)
-        # Kept a little below the bar: a spot both name may lower it (see _spots_agree).
-        keep = (sims.data >= threshold - SHARED_SPOT_BONUS) & (a != b) & (known_same | (pa == 0) | (pb == 0))
-        if keep.any():
-            yield a[keep], b[keep], sims.data[keep], need[keep]
-
-
-@dataclass
-class _Narrowed:
-    matrix: Any
-    keep: Any  # the original column numbers, sorted
-
-
-def _narrow(rows: Any) -> _Narrowed:
-    """The rows with only the columns they use, renumbered: a product over two million
-    hashed columns would otherwise cost a pass over every column for each small block."""
-    from scipy.sparse import csr_matrix
-
-    keep, inverse = np.unique(rows.indices, return_inverse=True)
-    matrix = csr_matrix((rows.data, inverse, rows.indptr), shape=(rows.shape[0], len(keep)))
-    return _Narrowed(matrix, keep)
-
-
-def _restrict(rows: Any, columns: Any) -> Any:
-    """The rows with only the given (sorted) original columns, renumbered as those."""
-    from scipy.sparse import csr_matrix
-
-    n = rows.shape[0]
-    if not len(columns):
-        return csr_matrix((n, 0), dtype=rows.dtype)
-    pos = np.minimum(np.searchsorted(columns, rows.indices), len(columns) - 1)
-    hit = columns[pos] == rows.indices
-    owner = np.repeat(np.arange(n), np.diff(rows.indptr))
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    indptr[1:] = np.cumsum(np.bincount(owner[hit], minlength=n))
-    return csr_matrix((rows.data[hit], pos[hit], indptr), shape=(n, len(columns)))
-
-
-def _spots_agree(
-    a: Any, b: Any, sim: Any, need: Any, threshold: float, spots: Callable[[int], frozenset[str]]
-) -> Any:
-    """Which candidate pairs the spots allow: two different named spots are two
-    matters; a named spot and none need clearly similar words; a spot both name
-    already says "same place" (even where a place unit is unknown), so the words
-    need to say a little less."""
-    from scipy.sparse import csr_matrix
-
-    ids: dict[str, int] = {}
-    rows: list[int] = []
-    cols: list[int] = []
-    for i in np.unique(np.concatenate([a, b])).tolist():
-        for s in spots(i):
-            rows.append(i)
-            cols.append(ids.setdefault(s, len(ids)))
-    keep = sim >= need
-    if not ids:
-        return keep
-    n = int(max(a.max(), b.max())) + 1
-    named = csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, len(ids)))
-    has = np.diff(named.indptr) > 0
-    both = has[a] & has[b]
-    one = has[a] ^ has[b]
-    keep[one] = sim[one] >= np.maximum(need[one], threshold + UNNAMED_SPOT_MARGIN)
-    if both.any():
-        shared = np.asarray(named[a[both]].multiply(named[b[both]]).sum(axis=1)).ravel() > 0
-        keep[both] = shared & (sim[both] >= threshold - SHARED_SPOT_BONUS)
-    return keep
+def _head(row: dict[str, Any]) -> str:
+    return f"{row['title'] or ''} {(row['text'] or '')[:SPOT_SCAN]}"
 
 
 def _matter(texts: list[str], avoid: Iterable[str], k: int = 3) -> str:
@@ -267,7 +134,7 @@ def _matter(texts: list[str], avoid: Iterable[str], k: int = 3) -> str:
 
     words = []
     skip = set(avoid)
-    for w in jieba.analyse.extract_tags(" ".join(texts)[:20000], topK=12):
+    for w in jieba.analyse.extract_tags(" ".join(texts)[:2000], topK=12):
         if w.isdigit() or any(w in s or s in w for s in skip if s) or len(w) < 2:
             continue
         words.append(w)
@@ -286,7 +153,7 @@ def _medoid(texts: list[str]) -> int:
     """Index of the text most like the others: the group's typical case."""
     if len(texts) < 3:
         return 0
-    vectors = textvec.tfidf(texts, min_df=1, max_df=1.0)
+    vectors = textvec.tfidf(texts, min_df=1, max_df=1.0, buckets=1 << 16)
     closeness = np.asarray((vectors @ vectors.T).sum(axis=1)).ravel()
     return int(np.argmax(closeness))
 
@@ -307,52 +174,82 @@ def window_rows(
     )
 
 
+@dataclass(frozen=True)
+class Window:
+    """The stretch of time asked for, its label, and the span its trend compares."""
+
+    start: datetime
+    end: datetime
+    label: str
+    recent_days: int
+
+    @classmethod
+    def of(cls, *, as_of: datetime | None = None, days: int = 30, start: datetime | None = None) -> Window:
+        """The ``days`` before ``as_of`` (近N日), or the dates from ``start`` to ``as_of``."""
+        end = as_of or clock.now()
+        if start is not None:
+            if start >= end:
+                raise InvalidInput("start", "开始日期须早于结束日期")
+            first, last = timezone.localtime(start).date(), timezone.localtime(end).date()
+            label = f"{first.isoformat()}至{last.isoformat()}"
+            days = max(1, (end - start).days)
+        else:
+            if days < 1:
+                raise InvalidInput("days", "天数须为正整数")
+            start, label = end - timedelta(days=days), f"近{days}日"
+        # The trend compares the last part of the window with the part before it: a week
+        # in a month, a month in a quarter or a year.
+        recent = 7 if days <= 31 else 30 if days <= 186 else 90
+        return cls(start, end, label, min(recent, days))
+
+
 def find_hotspots(
     scope: DataScope,
     *,
     as_of: datetime | None = None,
     days: int = 30,
-    recent_days: int = 7,
+    start: datetime | None = None,
     min_size: int = 3,
-    threshold: float = 0.3,
     top: int = 20,
     rows: list[dict[str, Any]] | None = None,
 ) -> list[Hotspot]:
-    """The hotspots of the window ending at ``as_of`` (default now), best first."""
-    end = as_of or clock.now()
-    start = end - timedelta(days=days)
+    """The hotspots of the window ending at ``as_of`` (default now) — the ``days`` before
+    it, or from ``start`` — best first (``top=0``: all)."""
+    win = Window.of(as_of=as_of, days=days, start=start)
     if rows is None:
-        rows = window_rows(scope, start, end)
+        rows = window_rows(scope, win.start, win.end)
     docs = [_doc(r) for r in rows]
     place_names = {u.pk: (u.area or u.short_name or u.name) for u in Unit.objects.exclude(level=Level.CENTRE)}
-    place_ids = _place_ids(rows, docs, place_names)
-    named_spots = [frozenset(spot_names.spots(d[:SPOT_SCAN])) for d in docs]
-    groups = [
-        g
-        for g in cluster(docs, _blocks(rows).values(), threshold, place_ids, spots=named_spots.__getitem__)
-        if len(g) >= min_size
-    ]
-    recent_from = end - timedelta(days=recent_days)
+    units = np.asarray(_place_ids(rows, docs, place_names), dtype=np.int64)
+    anchor_ids, _, places = hotspot_groups.anchors([_head(r) for r in rows], units)
+    # Nothing is in 90 % of a real window but its one matter, when it has only one.
+    matters = textvec.tfidf(hotspot_groups.matter_texts(docs, places), min_df=2, max_df=0.9)
+    groups = hotspot_groups.group(matters, anchor_ids, units, min_size)
+    recent_from = win.end - timedelta(days=win.recent_days)
     ranked = sorted(
         (
-            _Tally.of([rows[i] for i in g], recent_from, recent_from - timedelta(days=recent_days))
+            _Tally.of(
+                [rows[i] for i in sorted(g)], recent_from, recent_from - timedelta(days=win.recent_days)
+            )
             for g in groups
         ),
         key=lambda t: (-t.score, -len(t.members), t.members[0]["number"]),
     )
     # Naming (keywords, districts, spots) is the costly part: only for what is shown.
     unit_names = dict(Unit.objects.values_list("id", "name"))
-    return [_named(t, recent_days, unit_names, place_names) for t in (ranked[:top] if top else ranked)]
+    return [_named(t, win, unit_names, place_names) for t in (ranked[:top] if top else ranked)]
 
 
-# Spots are looked for in the first characters of a request, where citizens name them.
+# Spots are looked for in the first characters of a request, where citizens name them;
+# the matter in the title and the first part of the text.
 SPOT_SCAN = 120
+DOC_CHARS = 300
+STAND_IN = 1 << 40  # above every unit's id
 
 
 def _place_ids(rows: list[dict[str, Any]], docs: list[str], place_names: dict[int, str]) -> list[int]:
-    """Each ticket's place for linking: its place unit, else the district its text
-    names (the unit of that name, or a stand-in number below zero), else 0 (unknown).
-    Two tickets naming different districts are two matters, like two place units."""
+    """Each ticket's place for grouping: its place unit, else minus the district its
+    text names (the unit of that name, or a stand-in number), else 0 (unknown)."""
     by_name = {name: pk for pk, name in place_names.items() if name}
     stand_in: dict[str, int] = {}
     out = []
@@ -362,7 +259,9 @@ def _place_ids(rows: list[dict[str, Any]], docs: list[str], place_names: dict[in
             found = spot_names.districts(doc[:150])
             district = next((d for d in found if not d.endswith("市")), found[0] if found else "")
             if district:
-                place = by_name.get(district) or -stand_in.setdefault(district, len(stand_in) + 1)
+                # Below zero: a place the text names, coarser than a place unit (a county
+                # rather than its township); an anchor's own unit is preferred to it.
+                place = -(by_name.get(district) or STAND_IN + stand_in.setdefault(district, len(stand_in)))
         out.append(place)
     return out
 
@@ -387,9 +286,7 @@ class _Tally:
         return cls(members, recent, previous, severity, score)
 
 
-def _named(
-    tally: _Tally, recent_days: int, unit_names: dict[int, str], place_names: dict[int, str]
-) -> Hotspot:
+def _named(tally: _Tally, win: Window, unit_names: dict[int, str], place_names: dict[int, str]) -> Hotspot:
     members = tally.members
     texts = [_doc(r) for r in members]
     titles = [r["title"] or "" for r in members]
@@ -418,12 +315,16 @@ def _named(
         if leads
         else (member_places.most_common(1)[0][0] if member_places else None)
     )
+    involved = Counter(u for r in members for u in {r["lead_unit_id"], r["place_id"]} if u)
     topics = Counter(r["topic"] for r in members if r["topic"])
     coords = [(r["lat"], r["lng"]) for r in members if r["lat"] is not None]
     label = " ".join(p for p in (district, spot, matter) if p)
     return Hotspot(
         key=_key(district, spot, keywords),
-        name=f"{label}, {len(members)} 件, 近{recent_days}日 +{tally.recent}",
+        name=label,
+        window=win.label,
+        recent_days=win.recent_days,
+        units=[unit_names[u] for u, _ in involved.most_common() if u in unit_names],
         district=district,
         spot=spot,
         matter=matter,
@@ -442,6 +343,14 @@ def _named(
         lng=float(np.mean([c[1] for c in coords])) if coords else None,
         emerging=tally.recent >= max(3, (len(members) + 1) // 2) and tally.recent > tally.previous,
     )
+
+
+def line(h: Hotspot) -> str:
+    """One hotspot as a leader reads it, the same on the page and in the command:
+    name, size, span, trend, the units involved."""
+    flag = "【新发】" if h.emerging else ""
+    units = "、".join(h.units[:5]) + (" 等" if len(h.units) > 5 else "")
+    return f"{flag}{h.name}:{h.count} 件,{h.span},{h.trend},涉及单位:{units or '待定'}"
 
 
 def warn_emerging(hotspots: Iterable[Hotspot], *, quiet_days: int = 7) -> list[Hotspot]:
@@ -464,7 +373,7 @@ def warn_emerging(hotspots: Iterable[Hotspot], *, quiet_days: int = 7) -> list[H
             users,
             action="hotspot_warning",
             kind="hotspot",
-            title=f"【热点预警】{h.name}",
+            title=f"【热点预警】{h.name}({h.window} {h.count} 件)",
             body=f"责任单位:{h.unit_name or '待定'};涉及工单:{'、'.join(h.tickets[:10])}"
             + (" 等" if len(h.tickets) > 10 else ""),
             payload={

@@ -36,15 +36,12 @@ def _blank(points: np.ndarray) -> np.ndarray:
     return (points == _SEPARATOR) | (points == 32) | (points == 9) | (points == 10) | (points == 13)
 
 
-def tfidf(
-    docs: list[str], *, min_df: int = 2, max_df: float | int = 0.5, buckets: int = BUCKETS
-) -> sparse.csr_matrix:
-    """Rows of unit length (float32), one per document, ``buckets`` columns. Columns
-    found in fewer than ``min_df`` documents or in more than ``max_df`` of them are
-    dropped (too rare to link two tickets, too common to tell them apart)."""
-    n = len(docs)
-    if n == 0:
-        return sparse.csr_matrix((0, buckets), dtype=np.float32)
+# Texts hashed at a time: bounds the memory of the n-gram arrays on a large window.
+CHUNK = 100_000
+
+
+def counts(docs: list[str], buckets: int = BUCKETS) -> sparse.csr_matrix:
+    """Each text's n-gram counts (float32), ``buckets`` columns."""
     points, owner = _code_points(docs)
     blank = _blank(points)
     with np.errstate(over="ignore"):
@@ -56,16 +53,31 @@ def tfidf(
     cols = np.concatenate([(h2[ok2] >> np.uint64(17)) & mask, (h3[ok3] >> np.uint64(19)) & mask])
     rows = np.concatenate([owner[:-1][ok2], owner[:-2][ok3]])
     counts = sparse.csr_matrix(
-        (np.ones(len(cols), dtype=np.float32), (rows, cols.astype(np.int64))), shape=(n, buckets)
+        (np.ones(len(cols), dtype=np.float32), (rows, cols.astype(np.int64))), shape=(len(docs), buckets)
     )
     counts.sum_duplicates()
-    df = np.bincount(counts.indices, minlength=buckets)
+    return counts
+
+
+def tfidf(
+    docs: list[str], *, min_df: int = 2, max_df: float | int = 0.5, buckets: int = BUCKETS
+) -> sparse.csr_matrix:
+    """Rows of unit length (float32), one per document, ``buckets`` columns. Columns
+    found in fewer than ``min_df`` documents or in more than ``max_df`` of them are
+    dropped (too rare to link two tickets, too common to tell them apart)."""
+    n = len(docs)
+    if n == 0:
+        return sparse.csr_matrix((0, buckets), dtype=np.float32)
+    parts = [counts(docs[lo : lo + CHUNK], buckets) for lo in range(0, n, CHUNK)]
+    found = parts[0] if len(parts) == 1 else sparse.vstack(parts, format="csr")
+    del parts
+    df = np.bincount(found.indices, minlength=buckets)
     # As in scikit-learn: a float is a share of the documents, an int a count.
     keep = (df >= min_df) & (df <= (max_df * n if isinstance(max_df, float) else max_df))
     idf = np.where(keep, np.log((1 + n) / (1 + df)) + 1, 0).astype(np.float32)
-    counts.data = (1 + np.log(counts.data)) * idf[counts.indices]
-    counts.eliminate_zeros()
-    norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
+    found.data = (1 + np.log(found.data)) * idf[found.indices]
+    found.eliminate_zeros()
+    norms = np.sqrt(np.asarray(found.multiply(found).sum(axis=1)).ravel())
     norms[norms == 0] = 1
-    counts.data /= np.repeat(norms, np.diff(counts.indptr)).astype(np.float32)
-    return counts
+    found.data /= np.repeat(norms, np.diff(found.indptr)).astype(np.float32)
+    return found

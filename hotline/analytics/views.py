@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from hotline.analytics import queries
-from hotline.analytics.hotspots import find_hotspots
+from hotline.analytics.hotspots import Window, find_hotspots
 from hotline.analytics.kpis import COUNTERS, KPIS, LIVE_KPIS
 from hotline.errors import ActionError
 from hotline.org.models import Level
@@ -78,8 +78,9 @@ def report(request: HttpRequest) -> HttpResponse:
         }
     except ActionError as exc:
         return _error(request, exc)
-    days = (period.end - period.start).days + 1
-    spots = find_hotspots(scope, as_of=_aware(period.end, end=True), days=days, top=10)
+    # The report's own dates: its hotspots are of the period, and say so.
+    window = Window.of(as_of=_aware(period.end, end=True), start=_aware(period.start))
+    spots = find_hotspots(scope, as_of=window.end, start=window.start, top=10)
     typical_numbers = [h.tickets[-1] for h in spots[:5]]
     typical = list(
         Ticket.objects.filter(number__in=typical_numbers).select_related("lead_unit").order_by("-created_at")
@@ -92,6 +93,7 @@ def report(request: HttpRequest) -> HttpResponse:
         "score": total.score,
         "rankings": rankings,
         "hotspots": spots,
+        "hotspot_window": window,
         "typical": typical,
         "state_labels": STATE_LABELS,
         "chart": (

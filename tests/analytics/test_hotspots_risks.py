@@ -55,7 +55,8 @@ def test_hotspot_groups_the_same_matter_in_the_same_place_and_names_it(org: Any)
     assert sorted(h.tickets) == sorted(numbers)
     assert h.district == "滨江县" and h.spot == "河滨路夜市"
     assert "油烟" in h.matter
-    assert h.name.startswith("滨江县 河滨路夜市 ") and h.name.endswith("5 件, 近7日 +3")
+    assert h.name.startswith("滨江县 河滨路夜市 ") and h.window == "近30日"
+    assert h.count == 5 and h.trend == "近7日 +3(前7日 0)"
     assert h.unit_name == "滨江县城关镇" and h.emerging
     # Out of the window: nothing.
     assert hotspots.find_hotspots(EVERYONE, as_of=AS_OF + timedelta(days=60)) == []

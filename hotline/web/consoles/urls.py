@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from hotline.web.consoles.views import closing, dispatch, leader, supervise, unit
+from hotline.web.consoles.views import closing, dispatch, hotspots, leader, supervise, unit
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("dispatch/", dispatch.dispatch_console, name="dispatch"),
@@ -26,4 +26,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("callback/<str:number>/phone/", closing.reveal_phone, name="callback-phone"),
     path("leader/", leader.leader_console, name="leader"),
     path("leader/tickets/", leader.leader_tickets, name="leader-tickets"),
+    path("leader/hotspots/", hotspots.hotspot_page, name="leader-hotspots"),
+    path("leader/hotspots/push/", hotspots.push_risks, name="leader-risks-push"),
 ]

@@ -25,14 +25,17 @@ class Command(BaseCommand):
         sub.add_parser("check", help="全量重算并与日汇总比对,不一致时退出码为 1")
         sub.add_parser("rebuild", help="全量重建考核要素与日汇总")
         hot = sub.add_parser("hotspots", help="计算热点诉求")
-        hot.add_argument("--days", type=int, default=30)
-        hot.add_argument("--as-of", default="", help="以该日期(YYYY-MM-DD)为当前时间")
+        hot.add_argument("--days", type=int, default=30, help="统计近 N 日(默认 30)")
+        hot.add_argument("--as-of", default="", help="截止日期 YYYY-MM-DD(默认今天)")
+        hot.add_argument("--start", default="", help="起始日期 YYYY-MM-DD(与 --as-of 一起指定自定义时段)")
         hot.add_argument("--top", type=int, default=10)
         hot.add_argument("--warn", action="store_true", help="对新出现的热点发出预警")
-        risk = sub.add_parser("risks", help="风险点位(溺水/火灾/内涝/燃气/交通安全)")
-        risk.add_argument("topic", help="drowning|fire|flood|gas|road")
+        risk = sub.add_parser("risks", help="风险点位(溺水/坠落/火灾/内涝/燃气/交通安全)")
+        risk.add_argument("topic", nargs="?", default="", help="drowning|fall|fire|flood|gas|road")
+        risk.add_argument("--matter", default="", help="风险类别:溺水、坠落、火灾、内涝、燃气、交通安全")
         risk.add_argument("--top", type=int, default=20)
-        risk.add_argument("--push", action="store_true", help="推送至责任单位")
+        risk.add_argument("--push", action="store_true", help="推送至责任乡镇(街道)的消息中心,每月一次")
+        risk.add_argument("--user", default="", help="以该用户名义推送(记入审计日志;默认平台)")
 
     def _progress(self, label: str) -> Progress:
         return Progress(
