@@ -274,8 +274,8 @@ class Substring(Lookup):  # type: ignore[type-arg]
 
 def matching(scope: DataScope, criteria: Criteria) -> QuerySet[Ticket]:
     """The tickets in ``scope`` that ``criteria`` match (unordered)."""
-    qs = scoped_tickets(scope)
     c = criteria
+    qs = scoped_tickets(scope, per_row=bool(c.number or c.phone or c.name))
     if c.number:
         qs = qs.filter(_number_q(c.number))
     if c.phone:
