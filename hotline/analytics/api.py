@@ -135,7 +135,7 @@ def hotspot_list(
             raise InvalidInput("as_of", "as_of 须为 YYYY-MM-DD") from exc
         moment = timezone.make_aware(datetime.combine(within_dates(day, "as_of"), time.max))
     found = find_hotspots(_scope(request), as_of=moment, days=days, top=top)
-    return {"days": days, "hotspots": [h.as_dict() for h in found]}
+    return {"days": days, "window": f"近{days}日", "hotspots": [h.as_dict() for h in found]}
 
 
 @router.get("/risks", summary="风险点位(含坐标)")

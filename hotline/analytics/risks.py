@@ -18,11 +18,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from django.db.models import Q
 from django.utils import timezone
 
 from hotline import clock
-from hotline.analytics import alerts, hotspot_groups, spot_names
+from hotline.analytics import alerts, hotspot_groups, hotspots, spot_names
 from hotline.errors import InvalidInput
 from hotline.org.actor import Actor
 from hotline.org.models import Level, Role, Unit, User
@@ -103,19 +104,26 @@ def find_risk_spots(scope: DataScope, topic: str, *, min_cases: int = 2, top: in
         .values("number", "title", "text", "address", "place_id", "lead_unit_id", "created_at", "lat", "lng")
     )
     units = {u.pk: u for u in Unit.objects.all()}
+    found: list[dict[str, Any]] = [dict(r) for r in rows.iterator(chunk_size=2000)]
+    # The places as hotspots find them: the spot's core within the place unit (or the
+    # unit of that core), so that one place named several ways is one.
+    docs = [f"{r['title']} {r['text'][:500]}" for r in found]
+    place_names = {pk: (u.area or u.short_name or u.name) for pk, u in units.items()}
+    where = np.asarray(hotspots._place_ids(found, docs, place_names), dtype=np.int64)
+    anchor_ids, _, _ = hotspot_groups.anchors(docs, where)
+    spots_found = spot_names.spots_many(docs)
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     shown: dict[str, Counter[str]] = defaultdict(Counter)
-    r: Any
-    for r in rows.iterator(chunk_size=2000):
-        doc = f"{r['title']} {r['text'][:500]}"
-        spot = next(iter(spot_names.spots(doc)), "") or (r["address"] or "").strip()
-        if not spot:
+    for i, r in enumerate(found):
+        spot = hotspot_groups.place_part(next(iter(spots_found[i]), "")) or (r["address"] or "").strip()
+        if anchor_ids[i] < 0 and not spot:
             continue
-        unit = units.get(r["place_id"]) if r["place_id"] else None
-        district = (unit.area or unit.name) if unit else next(iter(spot_names.districts(doc)), "")
-        key = f"{district} {hotspot_groups.core(spot)}".strip()
+        unit = units.get(abs(int(where[i])))
+        district = (unit.area or unit.name) if unit else next(iter(spot_names.districts(docs[i])), "")
+        key = f"a{anchor_ids[i]}" if anchor_ids[i] >= 0 else f"{district} {spot}"
         groups[key].append(r)
-        shown[key][f"{district} {spot}".strip()] += 1
+        if spot:
+            shown[key][f"{district} {spot}".strip()] += 1
     out = []
     for key, members in groups.items():
         if len(members) < min_cases:
@@ -126,10 +134,10 @@ def find_risk_spots(scope: DataScope, topic: str, *, min_cases: int = 2, top: in
         )
         unit = _township(units, owners.most_common(1)[0][0]) if owners else None
         coords = [(m["lat"], m["lng"]) for m in members if m["lat"] is not None]
-        place = shown[key].most_common(1)[0][0]
+        place = shown[key].most_common(1)[0][0] if shown[key] else key
         out.append(
             RiskSpot(
-                key=hashlib.sha1(f"{topic}|{key}".encode(), usedforsecurity=False).hexdigest()[:16],
+                key=hashlib.sha1(f"{topic}|{place}".encode(), usedforsecurity=False).hexdigest()[:16],
                 topic=topic,
                 place=place,
                 cases=len(members),
