@@ -15,7 +15,7 @@ from django.conf import settings
 from hotline.errors import ActionError
 from hotline.org.actor import Actor
 from hotline.routing import suggest as suggesting
-from hotline.tickets.actions import dispatch
+from hotline.tickets.actions.dispatch import dispatch
 from hotline.tickets.models import State, Ticket, TicketType
 
 log = logging.getLogger(__name__)
