@@ -521,6 +521,15 @@ def measure(world: World, reps: int, rng: random.Random, only: tuple[str, ...] =
 
         timings[kind] = _time(run, reps)
         log(f"  {kind}: p50 {timings[kind]['p50']:.1f} ms, p99 {timings[kind]['p99']:.1f} ms")
+    if not only:
+        # The intake page's caller panel (tickets.citizens): every ticket of one number.
+        from hotline.org.scope import DataScope
+        from hotline.tickets.citizens import caller_history
+
+        centre = DataScope(everything=True)
+        kind = "caller history (intake panel)"
+        timings[kind] = _time(lambda: len(caller_history(centre, rng.choice(world.phones)).tickets), reps)
+        log(f"  {kind}: p50 {timings[kind]['p50']:.1f} ms, p99 {timings[kind]['p99']:.1f} ms")
     return timings
 
 

@@ -6,14 +6,19 @@ load. ``write_transaction`` first takes a blocking ``flock`` on a file beside th
 database, so writers (threads and processes alike) queue in the kernel and each wakes
 the moment the previous one commits. On PostgreSQL it is a plain ``atomic`` block; row
 locks do the ordering there.
+
+What follows a commit (``after_writes``: notifications, the SMS gateway, the 110 link)
+runs once the writers' queue is released, not while it is held: a gateway that takes
+seconds to answer must not hold up every other writer on SQLite.
 """
 
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from django.db import connection, transaction
@@ -55,6 +60,29 @@ def _gate_path() -> str | None:
 
 
 _held = threading.local()
+log = logging.getLogger(__name__)
+
+
+def after_writes(work: Callable[[], object]) -> None:
+    """Run ``work`` (after-commit work, e.g. a gateway call) now, or, while this thread
+    holds the SQLite writers' queue, right after it lets go of it. Each piece runs once;
+    one failing is logged and the others still run (``on_commit(robust=True)``'s way)."""
+    if not getattr(_held, "gate", False):
+        work()
+        return
+    pending: list[Callable[[], object]] = getattr(_held, "pending", [])
+    pending.append(work)
+    _held.pending = pending
+
+
+def _run_pending() -> None:
+    pending: list[Callable[[], object]] = getattr(_held, "pending", [])
+    _held.pending = []
+    for work in pending:
+        try:
+            work()
+        except Exception:
+            log.exception("after-commit work failed")
 
 
 @contextmanager
@@ -66,16 +94,19 @@ def write_gate() -> Iterator[None]:
     if path is None or connection.in_atomic_block or getattr(_held, "gate", False):
         yield
         return
-    with _process_queue:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            _held.gate = True
-            yield
-        finally:
-            _held.gate = False
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
+    try:
+        with _process_queue:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                _held.gate = True
+                yield
+            finally:
+                _held.gate = False
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                os.close(fd)
+    finally:
+        _run_pending()  # out of both locks: the work may write (and queue) again
 
 
 @contextmanager

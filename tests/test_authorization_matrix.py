@@ -215,6 +215,9 @@ MATRIX: dict[str, Route] = {
     "GET /channels/wechat/": Route("GET", everyone(404)),
     # The 110 link: signed by 110 (HMAC), no session; absent until configured.
     "POST /channels/police/": Route("POST", everyone(404)),
+    # The SMS gateway's pushes: signed by the gateway (HMAC), no session; absent until configured.
+    "POST /channels/sms/": Route("POST", everyone(404)),
+    "POST /channels/sms/report/": Route("POST", everyone(404)),
     "GET /analytics/report/": Route("GET", page_for(*STAFF)),
     "GET /analytics/export/kpis.xlsx": Route("GET", page_for(*STAFF)),
     "GET /analytics/export/drill.xlsx": Route("GET", page_for(*STAFF)),

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from hotline import clock
-from hotline.db import write_transaction
+from hotline.db import after_writes, write_transaction
 from hotline.org.models import Level, Role, Unit, User
 from hotline.sla.models import CitizenMessage, Notification
 from hotline.tickets import events
@@ -164,7 +164,7 @@ def notify(
     )
     ids = [n.pk for n in rows if n.pk is not None]
     if ids and os.environ.get("HOTLINE_NOTIFY", "log") != "off":
-        transaction.on_commit(lambda: deliver(ids))
+        transaction.on_commit(lambda: after_writes(lambda: deliver(ids)))
     return ids
 
 
@@ -239,7 +239,7 @@ def text_citizen(
         message.next_attempt_at = now + SEND_LEASE
         with write_transaction():
             message.save()
-        transaction.on_commit(lambda: deliver_to_citizens([message.pk]))
+        transaction.on_commit(lambda: after_writes(lambda: deliver_to_citizens([message.pk])))
     return message.pk
 
 

@@ -20,8 +20,9 @@ place all that a change sets off:
    change: the link records it (``police_ack``) in a transaction of its own, after the
    change committed — the one follower that leads to an action, and never inside one.
 
-After-commit followers run with ``transaction.on_commit(robust=True)``: an exception is
-logged and the next follower still runs. A follower never calls an action itself.
+After-commit followers run with ``transaction.on_commit(robust=True)``, once the SQLite
+writers' queue is released (``db.after_writes``): an exception is logged and the next
+follower still runs, and a slow gateway holds up no other writer. A follower never calls an action itself.
 
 Bulk replays (demo history, imports of old tickets) call ``replaying`` to leave chosen
 followers out for a block of code, or to defer one: it does not run per change, and its
@@ -38,6 +39,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from django.db import transaction
+
+from hotline.db import after_writes
 
 if TYPE_CHECKING:
     from hotline.audit.models import Event
@@ -136,7 +139,8 @@ def follow(change: TicketChange) -> None:
 
 
 def _bound(run: Callable[[TicketChange], None], change: TicketChange) -> Callable[[], None]:
-    return lambda: run(change)
+    # Once committed, and once the SQLite writers' queue is free (``db.after_writes``).
+    return lambda: after_writes(lambda: run(change))
 
 
 @contextmanager

@@ -50,6 +50,11 @@ def test_sign_subdispatch_report_through_the_workbench(corg: Any) -> None:
     assert (
         r.status_code == 422 and "请填写办理结果" in r.content.decode() and fresh(t).state == State.HANDLING
     )
+    # Co-handling closes with the assisting unit: not while it has not even signed.
+    r = town.post(f"/unit/{t.number}/report/", {"version": fresh(t).version, "result": "已更换灯具"})
+    assert r.status_code == 409 and "尚未签收或反馈" in r.content.decode()
+    assert fresh(t).state == State.HANDLING
+    assert housing.post(f"/unit/{t.number}/sign/", {"version": fresh(t).version}).status_code == 302
     r = town.post(f"/unit/{t.number}/report/", {"version": fresh(t).version, "result": "已更换灯具"})
     assert r.status_code == 302 and fresh(t).state == State.REPORTED
 
