@@ -104,7 +104,9 @@ def _without_ids(rows: dict[str, list[tuple[Any, ...]]]) -> dict[str, list[tuple
     contacts = [r[2:] for r in rows["contacts"]]  # id, ticket
     assignments = [r[2:] for r in rows["assignments"]]
     # seq, role, unit, action, states, payload (but the contact's id), time
-    events = [(r[0], *r[3:8], {k: v for k, v in r[8].items() if k != "contact"}, r[9]) for r in rows["events"]]
+    events = [
+        (r[0], *r[3:8], {k: v for k, v in r[8].items() if k != "contact"}, r[9]) for r in rows["events"]
+    ]
     return {"tickets": tickets, "contacts": contacts, "assignments": assignments, "events": events}
 
 

@@ -22,13 +22,17 @@ from tests.tickets.test_lifecycle_api import new_ticket
 pytestmark = pytest.mark.django_db
 
 
-def test_an_operator_adds_the_citizens_second_call_to_the_open_ticket(org: Any, api_as: Any, committed: Any) -> None:
+def test_an_operator_adds_the_citizens_second_call_to_the_open_ticket(
+    org: Any, api_as: Any, committed: Any
+) -> None:
     operator = api_as("operator")
     number = new_ticket(operator)["number"]
     api_as("dispatcher").act(number, "dispatch", lead_unit="A-CG")
     before = Ticket.objects.get(number=number)
     with committed():
-        answer = operator.act(number, "add_contact", text="路灯还是不亮,昨晚有老人摔倒了", phone="13812345678")
+        answer = operator.act(
+            number, "add_contact", text="路灯还是不亮,昨晚有老人摔倒了", phone="13812345678"
+        )
     assert answer.status_code == 200, answer.content
     ticket = Ticket.objects.get(number=number)
     assert ticket.state == before.state and ticket.version == before.version + 1

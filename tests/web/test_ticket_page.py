@@ -50,7 +50,14 @@ def test_outside_scope_is_404(org: Any) -> None:
 def test_action_forms_follow_role_and_state(org: Any) -> None:
     ticket = new_ticket(org.operator)
     forms = client_for(org.dispatcher).get(f"/tickets/{ticket.number}/").context["forms"]
-    assert {f.name for f in forms} == {"answer", "reject", "transfer_police", "add_contact", "merge", "dispatch"}
+    assert {f.name for f in forms} == {
+        "answer",
+        "reject",
+        "transfer_police",
+        "add_contact",
+        "merge",
+        "dispatch",
+    }
     forms = client_for(org.reviewer).get(f"/tickets/{ticket.number}/").context["forms"]
     assert forms == []
 
