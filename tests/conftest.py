@@ -123,6 +123,11 @@ def ensure_defaults() -> None:
     seed_default_policies()
     invalidate_policies()
     calendar.invalidate()
+    # The unit tree is new in every test: on PostgreSQL its ids differ from the last
+    # test's (sequences do not roll back), so places cached from it would name others.
+    from hotline.triage.gazetteer import reset_cache
+
+    reset_cache()
 
 
 @pytest.fixture
