@@ -103,6 +103,8 @@ ACTION_ROLES: dict[str, tuple[str, ...]] = {
     "reject": (OP, D),
     "transfer_police": (OP, D),
     "merge": (OP, D),
+    "add_contact": (OP, D),  # the citizen adds on the portal, to their own ticket only
+    "release_assist": (D,),
     "police_ack": (),  # what 110 says: recorded by the 110 link as the platform only
     "police_result": (),
     "dispatch": (D,),

@@ -27,6 +27,7 @@ from hotline.org.models import Unit, User
 from hotline.routing.catalogue import seed_duty_catalogue
 from hotline.tickets import followers
 from hotline.tickets.models import Ticket
+from hotline.triage import gazetteer
 
 DEFAULT_HISTORY = {"small": 300, "full": 2000}
 # The small demo has ~300 units, the full one ~12,000: which plan an existing demo follows.
@@ -121,6 +122,9 @@ class Command(BaseCommand):
                 # compared with the routing suggestion, and a missing catalogue would be
                 # learned as an override.
                 seed_duty_catalogue()
+                # The history locates its tickets with the gazetteer: built afresh from the
+                # units just made, not from a copy cached before them (empty, or another tree).
+                gazetteer.reset_cache()
                 elapsed["组织与用户"] = time.perf_counter() - started
                 if history:
                     sim = self._history(plan, by_code, history, seed, progress, elapsed)
