@@ -20,12 +20,13 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import threading
-import time
+import sys
 import urllib.parse
-import urllib.request
-from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _load import call, run, timed  # noqa: E402 - bench/_load.py: the threaded load runner
 
 TEXTS = [
     "小区门口路灯坏了三天,晚上一片漆黑,请尽快维修。",
@@ -33,54 +34,6 @@ TEXTS = [
     "楼下餐馆油烟直排,家里窗户都不敢开。",
     "公交站台的遮雨棚漏水,下雨天等车全身湿透。",
 ]
-
-
-def call(method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> Any:
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})  # noqa: S310
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - the server under test
-        return json.loads(response.read())
-
-
-def load(name: str, seconds: float, clients: int, one: Callable[[int], Any]) -> dict[str, Any]:
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    stop = time.monotonic() + seconds
-
-    def worker(w: int) -> None:
-        i = w
-        while time.monotonic() < stop:
-            started = time.perf_counter()
-            try:
-                one(i)
-            except Exception:
-                with lock:
-                    errors[0] += 1
-            else:
-                with lock:
-                    latencies.append(time.perf_counter() - started)
-            i += clients
-
-    threads = [threading.Thread(target=worker, args=(w,)) for w in range(clients)]
-    began = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.monotonic() - began
-    latencies.sort()
-
-    def pct(q: float) -> float:
-        return latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else 0.0
-
-    return {
-        "name": name,
-        "requests": len(latencies),
-        "errors": errors[0],
-        "per_second": len(latencies) / elapsed,
-        "p50_ms": pct(0.5),
-        "p99_ms": pct(0.99),
-    }
 
 
 def main() -> None:
@@ -125,16 +78,16 @@ def main() -> None:
         call("GET", f"{base}/open311/v2/requests.json")
 
     results = [
-        load("open311 POST requests.json", args.seconds, args.clients, open311_post),
-        load("api POST /api/v1/tickets", args.seconds, args.clients, api_post),
-        load("open311 GET requests/{id}.json", args.seconds, args.clients, open311_get),
-        load("api GET /api/v1/tickets/{number}", args.seconds, args.clients, api_get),
-        load("open311 GET requests.json (list)", args.seconds, args.clients, open311_list),
+        run("open311 POST requests.json", args.clients, timed(open311_post), seconds=args.seconds),
+        run("api POST /api/v1/tickets", args.clients, timed(api_post), seconds=args.seconds),
+        run("open311 GET requests/{id}.json", args.clients, timed(open311_get), seconds=args.seconds),
+        run("api GET /api/v1/tickets/{number}", args.clients, timed(api_get), seconds=args.seconds),
+        run("open311 GET requests.json (list)", args.clients, timed(open311_list), seconds=args.seconds),
     ]
     for r in results:
         print(
             f"{r['name']:<36} {r['per_second']:7.1f}/s  p50 {r['p50_ms']:7.1f} ms  "
-            f"p99 {r['p99_ms']:7.1f} ms  ({r['requests']} ok, {r['errors']} failed)"
+            f"p99 {r['p99_ms']:7.1f} ms  ({r['ok']} ok, {r['errors']} failed)"
         )
     print(f"POST open311/api: {results[0]['per_second'] / results[1]['per_second']:.2f}")
     print(f"GET one open311/api: {results[2]['per_second'] / results[3]['per_second']:.2f}")

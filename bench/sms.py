@@ -25,12 +25,16 @@ import argparse
 import hashlib
 import hmac
 import json
+import sys
 import threading
 import time
-import urllib.request
-from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _load import call, percentile, run  # noqa: E402 - bench/_load.py: the threaded load runner
 
 TEXTS = [
     "小区门口路灯坏了三天,晚上一片漆黑,请尽快维修。",
@@ -38,12 +42,6 @@ TEXTS = [
     "楼下餐馆油烟直排,家里窗户都不敢开。",
     "公交站台的遮雨棚漏水,下雨天等车全身湿透。",
 ]
-
-
-def call(method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> Any:
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})  # noqa: S310
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - the server under test
-        return json.loads(response.read())
 
 
 class Gateway:
@@ -77,46 +75,6 @@ class Gateway:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-def run(name: str, messages: int, clients: int, one: Callable[[int], float | None]) -> dict[str, Any]:
-    """``one(i)`` does request i and returns its latency (s), or None for a failure."""
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-
-    def worker(w: int) -> None:
-        for i in range(w, messages, clients):
-            try:
-                took = one(i)
-            except Exception:
-                took = None
-            with lock:
-                if took is None:
-                    errors[0] += 1
-                else:
-                    latencies.append(took)
-
-    threads = [threading.Thread(target=worker, args=(w,)) for w in range(clients)]
-    began = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.monotonic() - began
-    latencies.sort()
-
-    def pct(q: float) -> float:
-        return latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else 0.0
-
-    return {
-        "name": name,
-        "ok": len(latencies),
-        "errors": errors[0],
-        "per_second": len(latencies) / elapsed,
-        "p50_ms": pct(0.5),
-        "p99_ms": pct(0.99),
-    }
 
 
 def wait_for(gateway: Gateway, key: tuple[str, str], timeout: float = 10.0) -> float | None:
@@ -211,9 +169,9 @@ def main() -> None:
         return took
 
     results = [
-        run("api POST /api/v1/tickets", args.messages, args.clients, api_post),
-        run("sms push, new message (ticket)", args.messages, args.clients, sms_new),
-        run("sms push naming the ticket (contact)", args.messages, args.clients, sms_follow_up),
+        run("api POST /api/v1/tickets", args.clients, api_post, requests=args.messages),
+        run("sms push, new message (ticket)", args.clients, sms_new, requests=args.messages),
+        run("sms push naming the ticket (contact)", args.clients, sms_follow_up, requests=args.messages),
     ]
     for r in results:
         print(
@@ -223,10 +181,7 @@ def main() -> None:
     for kind, delays in answered.items():
         delays.sort()
         if delays:
-            p50, p99 = (
-                delays[len(delays) // 2] * 1000,
-                delays[min(len(delays) - 1, int(0.99 * len(delays)))] * 1000,
-            )
+            p50, p99 = percentile(delays, 0.5) * 1000, percentile(delays, 0.99) * 1000
             print(
                 f"push → {kind} SMS at the gateway: p50 {p50:.1f} ms  p99 {p99:.1f} ms  ({len(delays)} texts)"
             )
