@@ -4,7 +4,6 @@ its case number — or 503 when told to be down."""
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import secrets
@@ -31,6 +30,7 @@ from hotline.sla.models import Notification
 from hotline.tickets import actions, commitment, followers
 from hotline.tickets.intake import take_in
 from hotline.tickets.models import Channel, State, Ticket
+from tests.channels.signed import hmac_hex
 from tests.peers import Request, json_peer
 from tests.web.helpers import client_for
 
@@ -62,10 +62,8 @@ class Police110:
     def answer(self, request: Request) -> tuple[int, Any]:
         headers = {k.lower(): v for k, v in request.headers.items()}
         timestamp, nonce = headers["x-hotline-timestamp"], headers["x-hotline-nonce"]
-        mac = hmac.new(
-            SECRET.encode(), f"12345->110\n{timestamp}\n{nonce}\n".encode() + request.body, hashlib.sha256
-        )
-        if not hmac.compare_digest("v1=" + mac.hexdigest(), headers["x-hotline-signature"]):
+        mac = hmac_hex(SECRET, "12345->110", timestamp, nonce, body=request.body)
+        if not hmac.compare_digest("v1=" + mac, headers["x-hotline-signature"]):
             self.bad_signatures += 1
             return 403, {"ok": False}
         assert abs(time.time() - int(timestamp)) < 60
@@ -92,6 +90,16 @@ def police(settings: Any) -> Iterator[tuple[Any, Police110]]:
         yield peer, side
 
 
+def signed_headers(
+    raw: bytes, *, secret: str = SECRET, timestamp: int | None = None, nonce: str | None = None
+) -> dict[str, str]:
+    """The headers 110 signs ``raw`` with (now and a fresh nonce, unless given)."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    nonce = nonce or secrets.token_hex(12)
+    mac = hmac_hex(secret, "110->12345", ts, nonce, body=raw)
+    return {"X-Hotline-Timestamp": ts, "X-Hotline-Nonce": nonce, "X-Hotline-Signature": "v1=" + mac}
+
+
 def post_signed(
     body: Any,
     *,
@@ -101,10 +109,7 @@ def post_signed(
     headers: dict[str, str] | None = None,
 ) -> Any:
     raw = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
-    ts = str(int(time.time()) if timestamp is None else timestamp)
-    nonce = nonce or secrets.token_hex(12)
-    mac = hmac.new(secret.encode(), f"110->12345\n{ts}\n{nonce}\n".encode() + raw, hashlib.sha256).hexdigest()
-    sent = {"X-Hotline-Timestamp": ts, "X-Hotline-Nonce": nonce, "X-Hotline-Signature": "v1=" + mac}
+    sent = signed_headers(raw, secret=secret, timestamp=timestamp, nonce=nonce)
     if headers is not None:
         sent = headers
     return Client().post(URL, raw, content_type="application/json", headers=sent)
@@ -302,9 +307,7 @@ def test_signed_with_another_secret_is_refused(org: Any, police: tuple[Any, Poli
 
 def test_a_body_changed_under_a_good_signature_is_refused(org: Any, police: tuple[Any, Police110]) -> None:
     raw = json.dumps(HANDED_IN, ensure_ascii=False).encode()
-    ts, nonce = str(int(time.time())), secrets.token_hex(12)
-    mac = hmac.new(SECRET.encode(), f"110->12345\n{ts}\n{nonce}\n".encode() + raw, hashlib.sha256).hexdigest()
-    sent = {"X-Hotline-Timestamp": ts, "X-Hotline-Nonce": nonce, "X-Hotline-Signature": "v1=" + mac}
+    sent = signed_headers(raw)
     swapped = raw.replace("李四".encode(), "王五".encode())
     assert swapped != raw
     answer = Client().post(URL, swapped, content_type="application/json", headers=sent)

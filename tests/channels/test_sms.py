@@ -4,8 +4,6 @@ HTTP peer (tests/peers.json_peer) that takes the texts and answers with a BizId.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import itertools
 import json
 import time
@@ -27,6 +25,7 @@ from hotline.sla.models import CitizenMessage
 from hotline.tickets import commitment
 from hotline.tickets.actions.intake import merge, reject
 from hotline.tickets.models import Channel, Contact, Ticket
+from tests.channels.signed import hmac_hex
 from tests.peers import JsonPeer, Request, json_peer
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +53,7 @@ def gateway(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[JsonPeer
 
 
 def sign(body: bytes, timestamp: str, secret: str = SECRET) -> str:
-    return hmac.new(secret.encode(), timestamp.encode() + b"\n" + body, hashlib.sha256).hexdigest()
+    return hmac_hex(secret, timestamp, body=body)
 
 
 def push(
