@@ -5,7 +5,8 @@ the portal's and Open311's form, a WeChat follower who linked their number
 (``channels.wechat``) — and intake stores it in one canonical form (``canonical_phone``),
 so the operator's caller panel (``caller_history``) finds all of that citizen's tickets,
 archived ones too, whichever channel they came by and whether the number is on the
-ticket's first contact or on a later one (a call added to it, a repeat merged in).
+ticket's first contact or on a later one (a call added to it, a repeat merged in):
+``tickets_of_phone``, which staff search (``tickets.search``) uses too.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from django.db.models import QuerySet
 
 from hotline import clock
 from hotline.org.scope import DataScope
@@ -37,6 +41,24 @@ def canonical_phone(raw: str) -> str:
     country code dropped from a mobile: ``+86 138-1234-5678`` → ``13812345678``."""
     text = re.sub(r"[\s\-()]", "", raw or "")
     return _CHINA_PREFIX.sub("", text)
+
+
+class PhoneLookups(NamedTuple):
+    first: QuerySet[Ticket]  # the tickets whose first contact has the number
+    later: QuerySet[Contact]  # the later contacts from it: their tickets by ``ticket_id``
+
+
+def tickets_of_phone(number: str, tickets: QuerySet[Ticket] | None = None) -> PhoneLookups:
+    """The tickets of the number ``number`` (``canonical_phone``'s form), as the two
+    indexed lookups that find them: ``first``, those of ``tickets`` (every ticket unless
+    given) with the number on their first contact (``Ticket.phone``), and ``later``, the
+    later contacts from it (a call added, a repeat merged in), whose ``ticket_id`` name
+    the others — of any ticket: the caller keeps them to its scope.
+
+    Two lookups for the caller to combine (a union of ids, or two reads), never one OR:
+    PostgreSQL plans "phone = x OR id IN (…)" as a scan of every ticket."""
+    first = (Ticket.objects.all() if tickets is None else tickets).filter(phone=number)
+    return PhoneLookups(first=first, later=Contact.objects.filter(phone=number))
 
 
 @dataclass(frozen=True)
@@ -87,13 +109,11 @@ def caller_history(scope: DataScope, phone: str, *, limit: int = HISTORY_LIMIT) 
     history = CallerHistory(phone=number)
     if sum(c.isdigit() for c in number) < MIN_PHONE_DIGITS:
         return history
-    # Two index lookups, not one OR: PostgreSQL plans "phone = x OR id IN (…)" as a scan.
     scoped = scoped_tickets(scope)
+    lookups = tickets_of_phone(number, scoped)
     newest = ("-created_at", "-id")
-    first = list(scoped.filter(phone=number).order_by(*newest).values_list("pk", flat=True)[: limit + 1])
-    later = set(Contact.objects.filter(phone=number).values_list("ticket_id", flat=True)[:MAX_LATER]) - set(
-        first
-    )
+    first = list(lookups.first.order_by(*newest).values_list("pk", flat=True)[: limit + 1])
+    later = set(lookups.later.values_list("ticket_id", flat=True)[:MAX_LATER]) - set(first)
     if later:
         first += list(scoped.filter(pk__in=later).order_by(*newest).values_list("pk", flat=True)[: limit + 1])
     rows = list(

@@ -37,8 +37,8 @@ from django.utils import timezone
 
 from hotline.errors import InvalidInput
 from hotline.org.scope import DataScope
-from hotline.tickets.citizens import canonical_phone
-from hotline.tickets.models import Channel, Contact, State, Ticket
+from hotline.tickets.citizens import canonical_phone, tickets_of_phone
+from hotline.tickets.models import Channel, State, Ticket
 from hotline.tickets.selectors import scoped_tickets
 
 PAGE_SIZE = 20
@@ -283,9 +283,8 @@ def matching(scope: DataScope, criteria: Criteria) -> QuerySet[Ticket]:
             qs = qs.filter(phone_last4=c.phone)
         else:
             # Two index lookups in one id list: an OR of the two would read every ticket.
-            first = Ticket.objects.filter(phone=c.phone).order_by().values("pk")
-            later = Contact.objects.filter(phone=c.phone).order_by().values("ticket_id")
-            qs = qs.filter(pk__in=first.union(later))
+            first, later = tickets_of_phone(c.phone)
+            qs = qs.filter(pk__in=first.order_by().values("pk").union(later.order_by().values("ticket_id")))
     if c.name:
         qs = qs.filter(_starts_q("citizen_name", c.name))
     if c.address:
