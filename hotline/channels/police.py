@@ -23,8 +23,6 @@ There is no public national protocol between 12345 and 110, so the platform defi
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import http.client
 import json
 import logging
@@ -57,6 +55,7 @@ from hotline.tickets.followers import TicketChange
 from hotline.tickets.intake import take_in
 from hotline.tickets.models import Channel, State, Ticket
 
+from . import signing
 from .models import PoliceCase, PoliceMessage, PoliceNonce
 
 log = logging.getLogger(__name__)
@@ -73,7 +72,6 @@ TIMESTAMP_HEADER, NONCE_HEADER, SIGNATURE_HEADER = (
     "X-Hotline-Signature",
 )
 NONCE_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}\Z")
-TIMESTAMP_RE = re.compile(r"^[0-9]{1,12}\Z")
 # The first line of what is signed: which way the request goes.
 TO_110, TO_12345 = "12345->110", "110->12345"
 # The worker's retries: 30 s, 1 min, 2 min … at most an hour apart, until 110 answers.
@@ -131,8 +129,7 @@ def is_on() -> bool:
 def signature(secret: bytes, direction: str, timestamp: str, nonce: str, body: bytes) -> str:
     """``v1=`` + hex HMAC-SHA256 of direction, timestamp, nonce and body, one per line:
     the direction keeps a request of ours to 110 from being replayed to us as 110's."""
-    signed = "\n".join((direction, timestamp, nonce)).encode() + b"\n" + body
-    return "v1=" + hmac.new(secret, signed, hashlib.sha256).hexdigest()
+    return "v1=" + signing.hmac_hex(secret, direction, timestamp, nonce, body=body)
 
 
 def signed_headers(secret: bytes, body: bytes) -> dict[str, str]:
@@ -152,18 +149,18 @@ def signed_headers(secret: bytes, body: bytes) -> dict[str, str]:
 def check_signed(link: Link, headers: Mapping[str, str], body: bytes) -> None:
     """Refuse what is not 110's fresh, unreplayed, signed request; then keep its nonce.
     Nothing is written for a refused request."""
-    if len(body) > MAX_BODY_BYTES:
+    if signing.too_large(body, MAX_BODY_BYTES):
         raise Refused(413, "too_large", "请求体过大")
     timestamp, nonce = headers.get(TIMESTAMP_HEADER, ""), headers.get(NONCE_HEADER, "")
     given = headers.get(SIGNATURE_HEADER, "")
     if not timestamp or not nonce or not given:
         raise Refused(403, "unsigned", "请求未签名")
-    if not NONCE_RE.match(nonce) or not TIMESTAMP_RE.match(timestamp):
+    if not NONCE_RE.match(nonce) or not signing.is_timestamp(timestamp):
         raise Refused(403, "bad_signature", "签名校验失败")
     expected = signature(link.secret, TO_12345, timestamp, nonce, body)
-    if not hmac.compare_digest(expected.encode(), given.encode("utf-8", "replace")):
+    if not signing.signature_matches(expected, given):
         raise Refused(403, "bad_signature", "签名校验失败")
-    if abs(time.time() - int(timestamp)) > MAX_SKEW_SECONDS:
+    if not signing.within_window(timestamp, time.time(), MAX_SKEW_SECONDS):
         raise Refused(403, "stale", "请求已过期(时间戳超出 300 秒窗口)")
     now = timezone.now()
     try:
