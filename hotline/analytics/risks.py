@@ -109,7 +109,7 @@ def find_risk_spots(scope: DataScope, topic: str, *, min_cases: int = 2, top: in
     # unit of that core), so that one place named several ways is one.
     docs = [f"{r['title']} {r['text'][:500]}" for r in found]
     place_names = {pk: (u.area or u.short_name or u.name) for pk, u in units.items()}
-    where = np.asarray(hotspots._place_ids(found, docs, place_names), dtype=np.int64)
+    where = np.asarray(hotspots.place_ids((r["place_id"] for r in found), docs, place_names), dtype=np.int64)
     anchor_ids, _, _ = hotspot_groups.anchors(docs, where)
     spots_found = spot_names.spots_many(docs)
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)

@@ -79,7 +79,10 @@ def districts(text: str) -> list[str]:
 
 NOT_SPOT = ("线路", "道路", "思路", "出路", "电路", "门路", "套路", "马路")
 BUS_ROUTE = re.compile(r"[A-Za-z]?\d+路$")  # "28路" is a bus line, not a place
-CLAUSE_SPLIT = re.compile(rf"[^{_CJK}A-Za-z0-9]+|[的在于到和及与对把被将从向]")
+# Words that join or lead into clauses, not part of a name — except in the names that
+# hold them: 和平小区, 祥和苑, 向阳路, 于家村.
+_JOINER = r"[的在到及与对把被将从]|于(?!家)|向(?!阳)|(?<![祥人中太永平协共])和(?![平谐美顺兴睦园苑])"
+CLAUSE_SPLIT = re.compile(rf"[^{_CJK}A-Za-z0-9]+|{_JOINER}")
 
 
 def spots(text: str) -> list[str]:
@@ -103,10 +106,12 @@ def spots(text: str) -> list[str]:
 
 
 # What a citizen's title says around its matter: "投诉…", "关于…的问题".
-HEAD_VERB = re.compile(
-    r"^(?:第[一二三四五六七八九十\d]+次|再次|多次|强烈|紧急|恳请|请求|请问|投诉|举报|反映|咨询|建议|关于|质疑|"
-    r"要求|希望|呼吁|求助|反对|申请|请)*"
+_VERBS = (
+    r"第[一二三四五六七八九十\d]+次|再次|多次|强烈|紧急|恳请|请求|请问|投诉|举报|反映|咨询|建议|关于|质疑|"
+    r"要求|希望|呼吁|求助|反对|申请|请"
 )
+# "我要反映…", "本人投诉…": the speaker before the verb goes with it.
+HEAD_VERB = re.compile(rf"^(?:(?:我们|我|本人|市民)(?:要|想|再次)?(?={_VERBS}))?(?:{_VERBS})*")
 HEAD_TAIL = re.compile(r"(?:的|之)?(?:问题|情况|事宜|事情|事|建议|投诉|请求|咨询|质疑|诉求)+$")
 HEAD_FILL = re.compile(r"^[的在于对和及、,，:：\s]+|^(?:附近|旁边|门口|周边|一带)+|[的,，:：\s]+$")
 CLAUSE_END = re.compile(r"[。！？!?；;，,\n]")
@@ -139,7 +144,7 @@ def most_common(values_per_ticket: Iterable[Iterable[str]], *, min_share: float 
 
 
 # One character that ends a clause (CLAUSE_SPLIT matches runs of these).
-_CLAUSE_CHAR = re.compile(rf"[^{_CJK}A-Za-z0-9]|[的在于到和及与对把被将从向]")
+_CLAUSE_CHAR = re.compile(rf"[^{_CJK}A-Za-z0-9]|{_JOINER}")
 
 
 def _reversed(alternatives: str) -> str:
