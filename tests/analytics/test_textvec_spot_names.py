@@ -49,6 +49,10 @@ def test_document_frequency_limits_drop_rare_and_common_ngrams() -> None:
         ("第5街道东5号路附近油烟扰民", "第5街道东5号路"),
         ("投诉我家附近的金桥小区噪音", "金桥小区"),
         ("滨江县河滨路夜市烧烤油烟太大", "河滨路夜市"),
+        # Names holding a word that elsewhere joins clauses.
+        ("和平小区门口垃圾堆放", "和平小区"),
+        ("投诉祥和苑物业乱收费", "祥和苑"),
+        ("于家村垃圾无人清运", "于家村"),
     ],
 )
 def test_a_spot_keeps_its_name_when_words_follow_it(text: str, spot: str) -> None:
@@ -68,6 +72,9 @@ def test_bus_lines_and_generic_roads_are_not_spots() -> None:
         ("请求合理设置L市城区的28路公交车终点站", "", ["L市"], "合理设置城区的28路公交车终点站"),
         ("第二次投诉泉星社区飞歌KTV扰民", "", ["泉星社区"], "飞歌KTV扰民"),
         ("", "第5街道东5号路附近油烟扰民,请尽快处理", ["第5街道东5号路"], "油烟扰民"),
+        ("我要反映锦绣小区电梯故障", "", ["锦绣小区"], "电梯故障"),
+        ("本人投诉工地夜间施工", "", [], "工地夜间施工"),
+        ("我家楼下烧烤油烟", "", [], "我家楼下烧烤油烟"),
     ],
 )
 def test_headline_is_the_matter_without_lead_in_and_places(
