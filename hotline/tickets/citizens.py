@@ -113,7 +113,10 @@ def caller_history(scope: DataScope, phone: str, *, limit: int = HISTORY_LIMIT) 
     lookups = tickets_of_phone(number, scoped)
     newest = ("-created_at", "-id")
     first = list(lookups.first.order_by(*newest).values_list("pk", flat=True)[: limit + 1])
-    later = set(lookups.later.values_list("ticket_id", flat=True)[:MAX_LATER]) - set(first)
+    # The newest later contacts: a switchboard's number with thousands keeps its latest.
+    later = set(
+        lookups.later.order_by("-received_at", "-id").values_list("ticket_id", flat=True)[:MAX_LATER]
+    ) - set(first)
     if later:
         first += list(scoped.filter(pk__in=later).order_by(*newest).values_list("pk", flat=True)[: limit + 1])
     rows = list(

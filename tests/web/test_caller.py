@@ -70,6 +70,16 @@ def test_history_counts_later_contacts_and_stays_in_scope(org: Any) -> None:
     assert client_for(org.a_housing_handler).post("/intake/caller/", {"phone": CALLER}).status_code == 403
 
 
+def test_a_number_with_many_later_contacts_keeps_its_newest(org: Any, monkeypatch: Any) -> None:
+    # A switchboard calls about everything: beyond the cap the newest contacts count.
+    monkeypatch.setattr("hotline.tickets.citizens.MAX_LATER", 2)
+    others = [new_ticket(org.operator, text=f"路口积水严重{i}", phone=f"1360000000{i}") for i in range(3)]
+    for other in others:
+        add_contact(Actor.of(org.operator), other.number, text="单位总机转来", phone=CALLER)
+    history = caller_history(Actor.system().scope, CALLER)
+    assert [t.number for t in history.tickets] == [others[2].number, others[1].number]
+
+
 def test_a_dissatisfied_callback_is_flagged(org: Any) -> None:
     ticket = new_ticket(org.operator, text="噪音扰民", phone=CALLER)
     answer(Actor.of(org.operator), ticket.number, answer="已告知执法部门")
