@@ -121,6 +121,10 @@ RECORDED_LABELS = {
     "merged_in": "并入重复件",
     "advice_skipped": "智能建议未执行",
     "state_drift": "发现记录被改动",
+    # Events of no one ticket, named in the audit pages and exports.
+    "history_import": "导入历史工单",
+    "search_personal_data": "按号码或姓名查询市民",
+    "lockout": "多次失败被锁定",
 }
 
 
