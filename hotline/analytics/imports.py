@@ -35,19 +35,29 @@ from __future__ import annotations
 import csv
 import getpass
 import hashlib
+import logging
+import multiprocessing
+import os
 import re
+import signal
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
+from django.db.models.signals import post_save
 
 from hotline.analytics import rollups
+from hotline.analytics.kpis import EventRow, LeadShare, facts_of
+from hotline.analytics.models import COUNTER_NAMES, DailyRollup, MonthlyRollup, TicketFacts
 from hotline.audit.models import Event
 from hotline.audit.record import record
 from hotline.db import write_transaction
@@ -55,9 +65,10 @@ from hotline.org.actor import Actor
 from hotline.org.models import Level, Unit, UnitKind
 from hotline.tickets import actions as a
 from hotline.tickets import followers, replay
-from hotline.tickets.models import Contact
+from hotline.tickets.models import AssignmentRole, Contact
 from hotline.tickets.replay import Step
 
+log = logging.getLogger(__name__)
 BEIJING = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")
 BATCH = 1000
@@ -142,30 +153,73 @@ class Units:
         self.by_code = {u.code: u for u in Unit.objects.filter(code__startswith=f"{self.prefix}-")}
         self._loaded = True
 
+    def _name(self, ref: UnitRef) -> str:
+        return ref.name.strip()[:100] or "未注明单位"
+
     def get(self, ref: UnitRef) -> Unit:
-        self._load()
-        name = ref.name.strip()[:100] or "未注明单位"
+        """The unit of ``ref``: known (``resolve`` creates the batch's new ones first)."""
+        name = self._name(ref)
         unit = self.by_name.get(name)
-        if unit is None and self.existing:
-            unit = (
-                Unit.objects.filter(code=ref.code.strip()).first() if ref.code.strip() else None
-            ) or Unit.objects.filter(name=name, active=True).exclude(level=Level.CENTRE).order_by(
-                "path"
-            ).first()
         if unit is None:
-            code = f"{self.prefix}-{ref.code.strip() or len(self.by_name) + 1}"[:32]
-            unit = self.by_code.get(code)
-            if unit is None:
-                if self._parent is None:
-                    self._parent = _parent(self.parent_code, self.parent_name)
-                    self.fresh.append(self._parent)
-                unit = Unit.objects.create(
-                    code=code, name=name, level=Level.COUNTY, kind=UnitKind.FUNCTIONAL, parent=self._parent
-                )
-                self.by_code[code] = unit
-                self.fresh.append(unit)
-        self.by_name[name] = unit
+            self.resolve([ref])
+            unit = self.by_name[name]
         return unit
+
+    def resolve(self, refs: Iterable[UnitRef]) -> None:
+        """Find or create the units of ``refs`` (a batch's): the new ones with one INSERT,
+        their ids reserved and their tree paths set as ``Unit.save`` sets them, and
+        ``post_save`` sent for each as ``save`` sends it (the caches of the unit tree)."""
+        self._load()
+        new: list[tuple[str, str]] = []  # (code, name)
+        planned: set[str] = set()
+        for ref in refs:
+            name = self._name(ref)
+            if name in self.by_name or name in planned:
+                continue
+            unit = None
+            if self.existing:
+                unit = (
+                    Unit.objects.filter(code=ref.code.strip()).first() if ref.code.strip() else None
+                ) or Unit.objects.filter(name=name, active=True).exclude(level=Level.CENTRE).order_by(
+                    "path"
+                ).first()
+            if unit is None:
+                code = f"{self.prefix}-{ref.code.strip() or len(self.by_name) + len(new) + 1}"[:32]
+                unit = self.by_code.get(code)
+                if unit is None:  # new (two names of one code: the unit of the first)
+                    new.append((code, name))
+                    planned.add(name)
+                    continue
+            self.by_name[name] = unit
+        if not new:
+            return
+        if self._parent is None:
+            self._parent = _parent(self.parent_code, self.parent_name)
+            self.fresh.append(self._parent)
+        parent = self._parent
+        codes = list(dict.fromkeys(code for code, _ in new))
+        ids = replay._reserve_ids(Unit, len(codes))
+        names = dict(reversed(new))  # code → its first name
+        made = {}
+        for pk, code in zip(ids, codes, strict=True):
+            made[code] = Unit(
+                id=pk,
+                code=code,
+                name=names[code],
+                level=Level.COUNTY,
+                kind=UnitKind.FUNCTIONAL,
+                parent=parent,
+                path=f"{parent.path}{pk}/",
+            )
+        Unit.objects.bulk_create(made.values())
+        for unit in made.values():
+            self.by_code[unit.code] = unit
+            self.fresh.append(unit)
+            post_save.send(
+                sender=Unit, instance=unit, created=True, update_fields=None, raw=False, using=Unit.objects.db
+            )
+        for code, name in new:
+            self.by_name[name] = made[code]
 
     def done(self, ok: bool) -> None:
         """After each transaction: a failed one took the units it created with it."""
@@ -263,16 +317,118 @@ def who(username: str = "") -> tuple[Actor, str]:
 Row = tuple[int, str, Planned, "replay.Intake | None"]
 
 
+def default_triage_workers() -> int:
+    """One worker process for triage where there is a second CPU and ``fork`` (Linux):
+    triage is a third of an import's work, and the worker does it beside the writing."""
+    if (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    return 1
+
+
+class _Triage:
+    """Triage of each batch's contacts in a worker process, while the batch before it is
+    written (``workers``: 0 = none, triage runs in the import's own process, row by row).
+
+    Every imported ticket is triaged either way, by the same code (``replay.triage``:
+    ``triage.analyse`` as ``create_ticket`` calls it) on the same model, cue words and
+    gazetteer: the worker is forked from the import once those are loaded, and serves
+    them as they were (``Cached.pin``) without touching the database — it has none. When
+    the worker fails (or any row's triage raises there), that batch is triaged here, as
+    without a worker: a worker never changes what an imported ticket says."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.pool: ProcessPoolExecutor | None = None
+
+    def submit(self, contacts: list[a.NewContact]) -> Future[list[dict[str, Any]]] | None:
+        if self.workers <= 0:
+            return None
+        try:
+            if self.pool is None:
+                replay.triage(a.NewContact(channel="phone", text="预热"))  # load what triage reads
+                self.pool = ProcessPoolExecutor(
+                    self.workers, mp_context=multiprocessing.get_context("fork"), initializer=_worker_start
+                )
+            return self.pool.submit(
+                _triage_in_worker, [(c.title, c.text, c.channel, c.address) for c in contacts]
+            )
+        except Exception:
+            log.exception("import: no triage worker; triaging in this process")
+            self.workers = 0
+            return None
+
+    @staticmethod
+    def result(future: Future[list[dict[str, Any]]] | None, count: int) -> list[dict[str, Any] | None]:
+        if future is not None:
+            try:
+                suggestions = future.result()
+                if len(suggestions) == count:
+                    return list(suggestions)
+            except Exception:
+                log.warning("import: the triage worker failed on a batch; triaging it here", exc_info=True)
+        return [None] * count
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
+_INHERITED: list[Any] = []  # the import's database connections, as the worker got them
+
+
+def _worker_start() -> None:
+    """In the forked worker: the import's database connections are the import's (kept,
+    never used nor closed: closing one would end the import's session), any use of a
+    database raises, and the caches triage reads serve what the import had loaded."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the import, which stops this
+    from django.db import connections
+
+    from hotline import cache
+
+    def no_database(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the import's triage worker has no database")
+
+    for conn in connections.all():
+        _INHERITED.append(conn.connection)
+        conn.connection = None
+        conn.connect = no_database  # type: ignore[method-assign]
+    for cached in cache._registry:
+        if cached._value is not None:
+            cached.pin(cached._value)
+
+
+def _triage_in_worker(items: list[tuple[str, str, str, str]]) -> list[dict[str, Any]]:
+    from hotline.tickets.actions.intake import _compact
+    from hotline.triage.engine import _analyse
+
+    # ``_analyse``, not ``analyse``: a failure raises here and the batch is triaged in the
+    # import's process, where ``analyse`` handles it as every intake does.
+    return [
+        _compact(_analyse(title, text, channel, address).to_dict()) for title, text, channel, address in items
+    ]
+
+
 class _Run:
     """One import: rows read and planned, written ``BATCH`` at a time."""
 
     def __init__(
-        self, source: Source, path: Path, *, bulk: bool, by: str, progress: Callable[[int], None] | None
+        self,
+        source: Source,
+        path: Path,
+        *,
+        bulk: bool,
+        by: str,
+        progress: Callable[[int], None] | None,
+        triage_workers: int = 0,
     ) -> None:
         self.source, self.path, self.bulk, self.progress = source, path, bulk, progress
         self.actor, self.by = who(by)
         self.result = ImportResult(sha256=file_sha256(path))
         self.pending: list[Row] = []
+        # Batches read, their triage under way in the worker, not written yet.
+        self.queued: deque[tuple[list[Row], Future[list[dict[str, Any]]] | None]] = deque()
+        self.triage = _Triage(triage_workers if bulk else 0)
         self.replay = ExitStack()
         self.replaying = False
 
@@ -280,14 +436,55 @@ class _Run:
         self.result.errors.append((line, number, exc if isinstance(exc, str) else _message(exc)))
 
     def add(self, line: int, number: str, planned: Planned) -> None:
-        # Validated and triaged here, outside the write transaction (a pure read).
-        intake = replay.prepare(planned.contact) if self.bulk else None
-        self.pending.append((line, number, planned, intake))
+        if self.bulk:
+            replay.check(planned.contact)  # a row that intake would refuse, refused at its line
+        self.pending.append((line, number, planned, None))
         if len(self.pending) >= BATCH:
-            self.flush()
+            self.submit()
 
-    def flush(self) -> None:
+    @property
+    def idle(self) -> bool:
+        return not self.pending and not self.queued
+
+    def submit(self, last: bool = False) -> None:
+        """The pending batch to triage (in the worker, if any), then the batches whose
+        triage is done written: one batch is triaged while the one before is written. A
+        file of one batch is triaged here: no worker would work beside it."""
         rows, self.pending = self.pending, []
+        if rows:
+            ahead = self.bulk and not (last and not self.queued)
+            contacts = [planned.contact for _, _, planned, _ in rows]
+            self.queued.append((rows, self.triage.submit(contacts) if ahead else None))
+        while len(self.queued) > (1 if self.triage.workers > 0 else 0):
+            self.flush(*self.queued.popleft())
+
+    def drain(self) -> None:
+        self.submit(last=True)
+        while self.queued:
+            self.flush(*self.queued.popleft())
+
+    def _prepared(self, rows: list[Row], future: Future[list[dict[str, Any]]] | None) -> list[Row]:
+        """The rows with their tickets as intake would make them (triaged here where the
+        worker did not): outside the write transaction, a pure read."""
+        out: list[Row] = []
+        for (line, number, planned, _), suggestion in zip(
+            rows, self.triage.result(future, len(rows)), strict=True
+        ):
+            try:
+                intake = replay.prepare(planned.contact, suggestion=suggestion, checked=True)
+            except Exception as exc:
+                self.error(line, number, exc)
+                continue
+            out.append((line, number, planned, intake))
+        return out
+
+    def flush(self, rows: list[Row], future: Future[list[dict[str, Any]]] | None = None) -> None:
+        if self.bulk:
+            last = rows[-1][0] if rows else 0
+            rows = self._prepared(rows, future)
+            if not rows:
+                self.advance(last)
+                return
         if not rows:
             return
         if not self.replaying:
@@ -304,9 +501,13 @@ class _Run:
             if len(rows) == 1:
                 self.error(rows[0][0], rows[0][1], exc)
             else:  # find the row that failed: the others still go in
-                for line, number, planned, _ in rows:
+                for line, number, planned, intake in rows:
                     try:
-                        fresh = replay.prepare(planned.contact) if self.bulk else None
+                        fresh = (
+                            replay.prepare(planned.contact, suggestion=intake.ticket.triage, checked=True)
+                            if intake is not None
+                            else None
+                        )
                         with write_transaction():
                             self.result.created += self._write([(line, number, planned, fresh)])
                         self.source.units.done(ok=True)
@@ -324,14 +525,18 @@ class _Run:
     def _write(self, rows: list[Row]) -> int:
         """Precondition: inside the batch's transaction. The batch's tickets, then its mark."""
         if self.bulk:
+            self.source.units.resolve(
+                ref for _, _, planned, _ in rows for _, _, ref, _ in planned.steps if ref
+            )
             items = []
             for _, _, planned, intake in rows:
                 assert intake is not None
                 intake.steps = self._steps(planned)
                 items.append(intake)
-            tickets, span = replay.write(items)
-            rollups.count_new([t.pk for t in tickets])
-            seqs = list(span) if span else []
+            done = replay.write_rows(items)
+            count_written(done)
+            tickets = done.tickets
+            seqs = list(done.span) if done.span else []
         else:
             before = _head_seq()
             tickets = []
@@ -370,8 +575,8 @@ class _Run:
             self.progress(line - 1)
 
     def finish(self) -> None:
-        """The last batch, then the import's total in the trace."""
-        self.flush()
+        """The last batches, then the import's total in the trace."""
+        self.drain()
         self.close()
         if self.result.created:
             r = self.result
@@ -382,7 +587,66 @@ class _Run:
 
     def close(self) -> None:
         """End the replay: the rollups catch up with what committed (also after a failure)."""
+        self.triage.close()
         self.replay.close()
+
+
+def count_written(done: replay.Written) -> None:
+    """``rollups.count_new`` for the tickets ``replay.write_rows`` just wrote, from the
+    rows in hand instead of read back: each ticket's facts (``kpis.facts_of`` over its
+    row, its events and its lead share, nothing merged into it yet), one INSERT of the
+    facts and one upsert per rollup table. Precondition: inside the batch's transaction."""
+    if not done.tickets:
+        return
+    events: dict[int, list[EventRow]] = {}
+    for draft in done.events:
+        events.setdefault(draft["ticket"].pk, []).append(
+            EventRow(draft["action"], draft["to_state"], draft["payload"] or {})
+        )
+    leads: dict[int, LeadShare] = {}
+    for share in sorted(done.assignments, key=lambda a: a.pk):
+        if share.active and share.role == AssignmentRole.LEAD:
+            leads[share.ticket_id] = LeadShare(_in_utc(share.signed_at))  # the latest wins
+    facts: list[list[Any]] = []
+    days: dict[tuple[date, int], list[int]] = {}
+    months: dict[tuple[date, int], list[int]] = {}
+    for ticket in done.tickets:
+        # The ticket's times in UTC, as read back: two times of one zone (an NYC file's)
+        # subtract as wall-clock times, an hour off across a change of daylight saving.
+        row = SimpleNamespace(**{name: _in_utc(getattr(ticket, name)) for name in rollups.TICKET_FIELDS})
+        day, unit, counters = facts_of(row, events.get(ticket.pk, []), leads.get(ticket.pk), 0)
+        values = [counters[name] for name in COUNTER_NAMES]
+        facts.append([ticket.pk, day, unit, *values])
+        for sums, key in ((days, (day, unit)), (months, (day.replace(day=1), unit))):
+            acc = sums.get(key)
+            if acc is None:
+                sums[key] = list(values)
+            else:
+                for i, v in enumerate(values):
+                    acc[i] += v
+    quote = connection.ops.quote_name
+    cols = ", ".join(quote(c) for c in COUNTER_NAMES)
+    marks = ", ".join(["%s"] * len(COUNTER_NAMES))
+    adapt = connection.ops.adapt_datefield_value
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {quote(TicketFacts._meta.db_table)} (ticket_id, day, unit_id, {cols}) "  # noqa: S608 - ours
+            f"VALUES (%s, %s, %s, {marks})",
+            [[fact[0], adapt(fact[1]), *fact[2:]] for fact in facts],
+        )
+        adds = ", ".join(f"{quote(c)} = {{table}}.{quote(c)} + excluded.{quote(c)}" for c in COUNTER_NAMES)
+        for model, column, sums in ((DailyRollup, "day", days), (MonthlyRollup, "month", months)):
+            table = quote(model._meta.db_table)
+            # In key order, as ``rollups._add``: fewer lock waits between writers.
+            cursor.executemany(
+                f"INSERT INTO {table} ({column}, unit_id, {cols}) VALUES (%s, %s, {marks}) "  # noqa: S608 - ours
+                f"ON CONFLICT ({column}, unit_id) DO UPDATE SET {adds.format(table=table)}",
+                [[adapt(k[0]), k[1], *v] for k, v in sorted(sums.items())],
+            )
+
+
+def _in_utc(value: Any) -> Any:
+    return value.astimezone(UTC) if isinstance(value, datetime) else value
 
 
 def _head_seq() -> int:
@@ -397,12 +661,16 @@ def run(
     bulk: bool = True,
     by: str = "",
     progress: Callable[[int], None] | None = None,
+    triage_workers: int | None = None,
 ) -> ImportResult:
     """Every row of the file whose key (``source.prefix`` + its number) is new becomes a
-    ticket with its history; known keys are skipped, bad rows reported."""
+    ticket with its history; known keys are skipped, bad rows reported (in line order).
+    ``triage_workers``: processes that triage a batch while the one before is written
+    (``_Triage``; default ``default_triage_workers()``, 0: triage in this process)."""
     if not path.is_file():
         raise ImportFileError(f"文件不存在:{path}")
-    job = _Run(source, path, bulk=bulk, by=by, progress=progress)
+    workers = default_triage_workers() if triage_workers is None else max(0, triage_workers)
+    job = _Run(source, path, bulk=bulk, by=by, progress=progress, triage_workers=workers)
     result = job.result
     done = _existing(source.prefix)
     line = 1
@@ -415,7 +683,7 @@ def run(
                 key = f"{source.prefix}{number}"
                 if key in done:
                     result.skipped += 1
-                    if not job.pending:  # else the batch's flush advances past this line
+                    if job.idle:  # else the batch's flush advances past this line
                         job.advance(line)
                     continue
                 done.add(key)
@@ -428,6 +696,7 @@ def run(
     finally:
         job.close()
     job.advance(line)
+    result.errors.sort(key=lambda e: e[0])  # a batch's rows are prepared after later lines are read
     return result
 
 
@@ -439,6 +708,12 @@ def parse_time(value: str, tz: ZoneInfo = BEIJING, fmt: str = "") -> datetime:
     value = (value or "").strip()
     if not value:
         raise ValueError("时间为空")
+    if not fmt and len(value) == 19 and value[4] == "-" and value[10] in " T" and value.isascii():
+        # "%Y-%m-%d %H:%M:%S" or its "T" form, the common export: read without strptime.
+        try:
+            return datetime.fromisoformat(value).replace(tzinfo=tz)
+        except ValueError:
+            pass
     # The format that matched last first: a file writes its times one way.
     for pattern in (fmt,) if fmt else (_last_format[0], *TIME_FORMATS):
         try:

@@ -31,10 +31,16 @@ unit where a unit acted.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from itertools import compress
+from json.encoder import encode_basestring_ascii as _encode_str  # type: ignore[attr-defined]
+from operator import attrgetter, is_not
 from typing import Any
 
 from django.db import connection
@@ -47,9 +53,9 @@ from hotline.org.actor import SYSTEM_ROLE, Actor
 from hotline.org.models import Level, Unit
 from hotline.sla import deadlines
 from hotline.tickets import actions as a
-from hotline.tickets import events, followers
+from hotline.tickets import commitment, events, followers
 from hotline.tickets.actions import intake
-from hotline.tickets.commitment import contacts_digest, replayed_digest, state_digest
+from hotline.tickets.commitment import contacts_digest
 from hotline.tickets.lifecycle import STATE_LABELS, TRANSITIONS, check_target
 from hotline.tickets.models import (
     ArchiveReason,
@@ -94,14 +100,35 @@ class Intake:
         return self.contact.received_at
 
 
-def prepare(contact: a.NewContact, steps: Sequence[Step] = ()) -> Intake:
-    """Validate and triage a history's contact (``received_at`` is when the ticket was
-    accepted), as ``create_ticket`` does; a pure read, so a batch prepares outside its
-    write transaction. Raises the same ``InvalidInput`` as an intake would."""
+def check(contact: a.NewContact) -> None:
+    """Validate a history's contact (``received_at`` is when the ticket was accepted) as
+    ``create_ticket`` does. Raises the same ``InvalidInput`` as an intake would."""
     if contact.received_at is None or timezone.is_naive(contact.received_at):
         raise InvalidInput("received_at", "受理时间须为带时区的时间")
     contact.validate()
-    suggestion = intake._triage(contact)
+
+
+def triage(contact: a.NewContact) -> dict[str, Any]:
+    """Triage's suggestion for a validated contact, as ``create_ticket`` stores it."""
+    return intake._triage(contact)
+
+
+def prepare(
+    contact: a.NewContact,
+    steps: Sequence[Step] = (),
+    *,
+    suggestion: dict[str, Any] | None = None,
+    checked: bool = False,
+) -> Intake:
+    """Validate (``check``, unless ``checked``) and triage a history's contact, as
+    ``create_ticket`` does; a pure read, so a batch prepares outside its write
+    transaction. ``suggestion``: triage's, computed already (``triage`` of this contact,
+    e.g. in a worker process), else computed here."""
+    if not checked:
+        check(contact)
+    if suggestion is None:
+        suggestion = triage(contact)
+    assert contact.received_at is not None  # ``check``
     ticket = intake._unsaved_ticket(Actor.system(), contact, suggestion, contact.received_at)
     for step in steps:
         if step.action not in STEPS:
@@ -147,11 +174,28 @@ _ACTION_OF: dict[str, Callable[[Step, str], Ticket]] = {
 # A batch at a time
 
 
+@dataclass
+class Written:
+    """What ``write_rows`` wrote: the tickets, their assignments (final rows), the
+    drafts of their events in chain order, and the seqs of the first and last event."""
+
+    tickets: list[Ticket] = field(default_factory=list)
+    assignments: list[Assignment] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    span: tuple[int, int] | None = None
+
+
 def write(batch: Sequence[Intake]) -> tuple[list[Ticket], tuple[int, int] | None]:
+    """``write_rows``: the tickets written and the seqs of their first and last events."""
+    done = write_rows(batch)
+    return done.tickets, done.span
+
+
+def write_rows(batch: Sequence[Intake]) -> Written:
     """Write the histories of ``batch`` (prepared) as ``replay_one`` would, in order, in
     the caller's transaction; an idempotency key already stored is skipped. Returns the
-    tickets written and the seqs of their first and last events. Raises on any refusal:
-    the caller's transaction rolls back whole.
+    rows written (``Written``: the caller counts them in the rollups without reading them
+    back). Raises on any refusal: the caller's transaction rolls back whole.
 
     PostgreSQL: the day counters of the batch's days stay locked until it commits (the
     actions number a ticket in a statement of its own); an old day's counter is not one
@@ -167,7 +211,7 @@ def write(batch: Sequence[Intake]) -> tuple[list[Ticket], tuple[int, int] | None
     stored = set(Contact.objects.filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True))
     todo = [i for i in batch if i.contact.idempotency_key not in stored]
     if not todo:
-        return [], None
+        return Written()
     # The numbers first: on SQLite it is the transaction's first write, which takes the
     # database's write lock, so the ids read next cannot be taken by another writer.
     numbers = _numbers([i.at for i in todo])
@@ -176,51 +220,74 @@ def write(batch: Sequence[Intake]) -> tuple[list[Ticket], tuple[int, int] | None
     assignment_ids = iter(
         _reserve_ids(Assignment, sum(s.action == "dispatch" for i in todo for s in i.steps))
     )
-    tickets: list[Ticket] = []
+    done = Written()
     contacts: list[Contact] = []
-    assignments: list[Assignment] = []
-    drafts: list[dict[str, Any]] = []
     for item, number, ticket_id, contact_id in zip(todo, numbers, ticket_ids, contact_ids, strict=True):
         played = _Played(item, number, ticket_id, contact_id, assignment_ids)
-        tickets.append(played.ticket)
+        done.tickets.append(played.ticket)
         contacts.append(played.contact)
-        assignments.extend(played.assignments)
-        drafts.extend(played.events)
-    _insert(Ticket, tickets)
+        done.assignments.extend(played.assignments)
+        done.events.extend(played.events)
+    _insert(Ticket, done.tickets)
     _insert(Contact, contacts)
-    _insert(Assignment, assignments)
-    return tickets, chain.append_many(drafts)
+    _insert(Assignment, done.assignments)
+    done.span = chain.append_many(done.events)
+    return done
 
 
 def _json_prep(f: Any) -> Callable[[Any], Any]:
     return lambda value: f.get_db_prep_save(value, connection)
 
 
-def _insert(model: type[Ticket] | type[Contact] | type[Assignment], rows: list[Any]) -> None:
-    """INSERT the rows as they are in memory, every column, ids given: what ``save``
-    would write, without the ORM's per-value machinery (four times the cost)."""
-    if not rows:
-        return
+def _sqlite_datetime(value: datetime | None) -> str | None:
+    """``adapt_datetimefield_value`` of SQLite's backend (naive UTC, ``str``), inlined:
+    an import writes some ten datetimes a ticket."""
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return str(value)
+
+
+def _columns(
+    model: type[Any],
+) -> tuple[str, Callable[[Any], tuple[Any, ...]], tuple[Callable[[Any], Any] | None, ...]]:
+    """The model's INSERT (every column, ids given), a getter of a row's values in its
+    column order and the converter of each value (None: as it is)."""
     fields = model._meta.concrete_fields
     prep: list[Callable[[Any], Any] | None] = []
+    sqlite = connection.vendor == "sqlite"
     for f in fields:
         kind = f.get_internal_type()
         if kind == "DateTimeField":
-            prep.append(connection.ops.adapt_datetimefield_value)
+            prep.append(_sqlite_datetime if sqlite else connection.ops.adapt_datetimefield_value)
         elif kind == "JSONField":
             prep.append(_json_prep(f))
         else:
             prep.append(None)
-    names = [str(f.attname) for f in fields]
-    values = [
-        tuple(getattr(row, n) if p is None else p(getattr(row, n)) for n, p in zip(names, prep, strict=True))
-        for row in rows
-    ]
     quote = connection.ops.quote_name
     sql = (
         f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(str(f.column)) for f in fields)}) "  # noqa: S608
         f"VALUES ({', '.join(['%s'] * len(fields))})"
     )
+    names = [str(f.attname) for f in fields]
+    get = attrgetter(*names)
+    return sql, get, tuple(prep)
+
+
+def _insert(model: type[Any], rows: list[Any]) -> None:
+    """INSERT the rows as they are in memory, every column, ids given: what ``save``
+    would write, without the ORM's per-value machinery (four times the cost)."""
+    if not rows:
+        return
+    sql, get, prep = _columns(model)
+    converting = [(i, p) for i, p in enumerate(prep) if p is not None]
+    values = []
+    for row in rows:
+        value = list(get(row))
+        for i, p in converting:
+            value[i] = p(value[i])
+        values.append(value)
     with connection.cursor() as cursor:
         cursor.executemany(sql, values)
 
@@ -247,7 +314,7 @@ def _numbers(moments: list[datetime]) -> list[str]:
     return out
 
 
-def _reserve_ids(model: type[Ticket] | type[Contact] | type[Assignment], count: int) -> list[int]:
+def _reserve_ids(model: type[Any], count: int) -> list[int]:
     """The next ``count`` ids of ``model``'s table, taken now (PostgreSQL: from its
     sequence; SQLite: above the highest handed out, under the write lock this
     transaction holds — an explicit id moves SQLite's AUTOINCREMENT counter on)."""
@@ -266,6 +333,83 @@ def _reserve_ids(model: type[Ticket] | type[Contact] | type[Assignment], count: 
         row = cursor.fetchone()
     start = max(top or 0, row[0] if row else 0)
     return list(range(start + 1, start + count + 1))
+
+
+def _json(value: Any) -> str:
+    # As ``commitment._sha256`` writes a value (the items of the list it hashes).
+    return json.dumps(value, ensure_ascii=True, sort_keys=True, separators=(",", ":"))
+
+
+def _scalar(value: Any) -> str:
+    """``_json`` of one value; strings, numbers, booleans and null written directly as
+    ``json``'s encoder writes them (its C encoder: ``encode_basestring_ascii``, the
+    ``repr`` of int and float), without ``json.dumps``'s per-call set-up."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, str):
+        return str(_encode_str(value))
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return float.__repr__(value)
+    return _json(value)
+
+
+class _Record:
+    """``commitment``'s canonical JSON of one row (``_record`` dumped as ``_sha256``
+    dumps it), kept field by field: a JSON list dumped with ``separators=(",", ":")`` is
+    its items' dumps joined by commas, so the text is the very text ``commitment``
+    hashes (tests/analytics/test_import_replay.py holds it to ``replayed_digest``).
+
+    A history's actions change a few fields each, so a field is written again only when
+    its attribute holds another object than last time, or when it is a JSON field (a
+    dict may change in place: it is compared with what its text says)."""
+
+    __slots__ = ("_containers", "_convert", "_get", "_raw", "_seen", "_text")
+
+    def __init__(self, model: type[Any], fields: tuple[str, ...]) -> None:
+        self._get = attrgetter(*fields)
+        self._convert = commitment._CANON[fields]
+        self._containers = [
+            i
+            for i, name in enumerate(fields)
+            if model._meta.get_field(name).get_internal_type() == "JSONField"
+        ]
+        self._raw: tuple[Any, ...] | None = None
+        self._seen: list[Any] = [_UNSEEN] * len(fields)  # the value each text was made of
+        self._text: list[str] = [""] * len(fields)
+
+    def json(self, row: Any) -> str:
+        raw = self._get(row)
+        if self._raw is None:
+            todo: Iterable[int] = range(len(raw))
+        else:
+            changed = set(compress(range(len(raw)), map(is_not, raw, self._raw)))
+            changed.update(self._containers)
+            todo = changed
+        self._raw = raw
+        seen, text, converters = self._seen, self._text, self._convert
+        for i in todo:
+            value, convert, old = raw[i], converters[i], seen[i]
+            # The same value of the same type: the same text (a JSON field's value is
+            # compared with its text read back).
+            if type(value) is type(old) and value == old:
+                continue
+            written = _scalar(value if convert is None else convert(value))
+            text[i] = written
+            seen[i] = json.loads(written) if isinstance(value, dict | list) else value
+        return "[" + ",".join(text) + "]"
+
+
+_UNSEEN = object()
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
 class _Played:
@@ -288,6 +432,8 @@ class _Played:
         )
         self.ticket, self.contact = ticket, first
         self._contacts_part = contacts_digest([first])  # one contact, the same to the end
+        self._ticket_record = _Record(Ticket, commitment.TICKET_FIELDS)
+        self._assignment_records: dict[int, _Record] = {}
         self.assignments: list[Assignment] = []
         self._ids = assignment_ids
         self.events: list[dict[str, Any]] = [
@@ -297,11 +443,31 @@ class _Played:
                 "",
                 events.created(channel=contact.channel, contact=first.pk),
                 now,
-                state_digest(ticket, contacts=[first]),
+                self._digest(),
             )
         ]
         for step in item.steps:
             self._perform(step)
+
+    def _digest(self) -> str:
+        """``commitment.replayed_digest`` of the rows in hand (``state_digest`` for the
+        first event: no assignment yet, the one contact)."""
+        shares = []
+        for share in sorted(self.assignments, key=lambda a: a.pk):
+            record = self._assignment_records.get(share.pk)
+            if record is None:
+                record = self._assignment_records[share.pk] = _Record(
+                    Assignment, commitment.ASSIGNMENT_FIELDS
+                )
+            shares.append(record.json(share))
+        return ":".join(
+            (
+                commitment.VERSION,
+                _sha(self._ticket_record.json(self.ticket)),
+                _sha("[" + ",".join(shares) + "]"),
+                self._contacts_part,
+            )
+        )
 
     def _draft(
         self,
@@ -343,7 +509,7 @@ class _Played:
         ticket.version += 1
         ticket.updated_at = now
         acting = step.unit if step.action in ("sign", "report") else None
-        digest = replayed_digest(ticket, self.assignments, self._contacts_part)
+        digest = self._digest()
         self.events.append(self._draft(step.action, acting, from_state, payload, now, digest))
 
     # Each action's change, as in tickets/actions (the platform acting: no role or scope

@@ -97,15 +97,15 @@ def test_a_failing_batch_rolls_back_and_its_good_rows_go_in_one_by_one(
         for n in range(1, 6)
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    write = replay.write
+    write = replay.write_rows
 
     def fail_on_row_3(batch: Any) -> Any:
-        tickets, span = write(batch)  # written, then the database refuses the batch
+        done = write(batch)  # written, then the database refuses the batch
         if any(item.contact.idempotency_key == "teddy:3" for item in batch):
             raise RuntimeError("磁盘已满")
-        return tickets, span
+        return done
 
-    monkeypatch.setattr(replay, "write", fail_on_row_3)
+    monkeypatch.setattr(replay, "write_rows", fail_on_row_3)
     result = imports.import_teddy(path)
     assert (result.created, result.errors) == (4, [(4, "3", "磁盘已满")])
     keys = set(Ticket.objects.values_list("contacts__idempotency_key", flat=True))
@@ -208,3 +208,101 @@ def test_an_interrupted_import_keeps_what_it_committed_counted(
 )
 def test_answering_unit_is_a_department_name_not_the_words_around_it(reply: str, unit: str) -> None:
     assert imports.answering_unit(reply) == unit
+
+
+def _nyc_rows(rows: list[tuple[int, str, str, str]]) -> str:
+    head = NYC.splitlines()[0]
+    lines = [
+        f"{key},{created},{closed},{agency},{agency} Department,Noise,Loud Music,10001,{key} MAIN ST,"
+        f"MANHATTAN,Closed,Done.,PHONE,,"
+        for key, created, closed, agency in rows
+    ]
+    return "\n".join([head, *lines]) + "\n"
+
+
+def test_batches_counted_in_memory_match_a_recomputation_across_daylight_saving(
+    org: Any, tmp_path: Path
+) -> None:
+    # New York moved its clocks on 2023-03-12: closed - created in one zone is an hour
+    # off in wall-clock time; the rollups are counted in UTC, as they are read back.
+    path = tmp_path / "nyc.csv"
+    path.write_text(
+        _nyc_rows(
+            [
+                (8001, "03/10/2023 09:00:00 AM", "03/14/2023 09:00:00 AM", "NYPD"),
+                (8002, "03/11/2023 11:00:00 PM", "03/12/2023 11:00:00 PM", "DSNY"),
+                (8003, "03/11/2023 11:30:00 PM", "03/13/2023 10:00:00 AM", "NYPD"),
+            ]
+        ),
+        encoding="utf-8",
+    )
+    result = imports.import_nyc311(path)
+    assert (result.created, result.errors) == (3, [])
+    assert rollups.check()[1] == []
+    assert chain.verify().ok and commitment.check().ok
+
+
+def test_units_of_a_batch_are_created_at_once_under_the_import_parent(
+    org: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "nyc.csv"
+    agencies = ["DOB", "DOT", "DOB", "HPD", "DOT", "DEP"]
+    path.write_text(
+        _nyc_rows(
+            [
+                (7000 + i, "02/10/2023 09:00:00 AM", "02/11/2023 09:00:00 AM", a)
+                for i, a in enumerate(agencies)
+            ]
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(imports, "BATCH", 4)
+    assert imports.import_nyc311(path).created == 6
+    parent = Unit.objects.get(code="IMP-NYC")
+    made = {u.code: u for u in Unit.objects.filter(parent=parent)}
+    assert sorted(made) == ["NYC-DEP", "NYC-DOB", "NYC-DOT", "NYC-HPD"]
+    assert all(u.path == f"{parent.path}{u.pk}/" for u in made.values())
+    assert {t.lead_unit.code for t in Ticket.objects.all()} == set(made)
+    assert chain.verify().ok and commitment.check().ok and rollups.check()[1] == []
+
+
+def test_a_triage_worker_gives_the_tickets_the_triage_of_the_import_itself(
+    org: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = ["小区门口路灯坏了一个月", "工地夜间施工噪音扰民", "咨询医保缴费时间", "河里有人溺水请速救援"]
+    lines = ["id,title,time,text"]
+    lines += [f"{n},,2019-06-0{n + 1} 08:00:00,{text}" for n, text in enumerate(texts)]
+    path = tmp_path / "teddy.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(imports, "BATCH", 2)
+    result_of = imports._Triage.result
+    from_worker: list[bool] = []
+
+    def spy(future: Any, count: int) -> Any:
+        out = result_of(future, count)
+        from_worker.append(all(s is not None for s in out))
+        return out
+
+    monkeypatch.setattr(imports._Triage, "result", staticmethod(spy))
+    assert imports.run(imports.teddy_source(), path, triage_workers=1).created == 4
+    assert from_worker == [True, True]  # both batches triaged by the worker
+    by_worker = {t.text: t.triage for t in Ticket.objects.all()}
+    expected = {text: replay.triage(a.NewContact(channel="web", text=text)) for text in texts}
+    assert by_worker == expected
+    assert all(triage.get("topic") is not None and "skipped" not in triage for triage in by_worker.values())
+
+
+def test_a_failing_triage_worker_leaves_the_batch_triaged_here(
+    org: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "teddy.csv"
+    path.write_text(TEDDY, encoding="utf-8")
+
+    def broken(items: Any) -> Any:
+        raise RuntimeError("worker lost")
+
+    monkeypatch.setattr(imports, "_triage_in_worker", broken)
+    monkeypatch.setattr(imports, "BATCH", 1)
+    result = imports.run(imports.teddy_source(), path, triage_workers=1)
+    assert result.created == 2 and [e[0] for e in result.errors] == [4, 5, 6]
+    assert all(t.triage and "skipped" not in t.triage for t in Ticket.objects.all())

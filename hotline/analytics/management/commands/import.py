@@ -35,6 +35,14 @@ class Command(BaseCommand):
         parser.add_argument("--sheet", default="", help="csv:xlsx 的工作表(默认第一个)")
         parser.add_argument("--by", default="", help="记为导入人的平台用户名(默认:平台,注明命令行登录名)")
         parser.add_argument("--report", default="", help="出错行报告(CSV)的路径,默认 ./<文件名>-导入错误.csv")
+        parser.add_argument(
+            "--triage-workers",
+            type=int,
+            default=None,
+            metavar="N",
+            help="智能分析的工作进程数:每张导入的工单都经智能分析,工作进程在写入上一批时分析下一批;"
+            "默认在有两个以上 CPU 时用 1 个,0 为在导入进程内逐行分析",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
@@ -54,7 +62,11 @@ class Command(BaseCommand):
             ) as progress:
                 task = progress.add_task("import", total=total)
                 result = imports.run(
-                    source, path, by=options["by"], progress=lambda n: progress.update(task, completed=n)
+                    source,
+                    path,
+                    by=options["by"],
+                    progress=lambda n: progress.update(task, completed=n),
+                    triage_workers=options["triage_workers"],
                 )
         except imports.ImportFileError as exc:
             raise CommandError(str(exc)) from None
