@@ -250,10 +250,10 @@ class Verification:
     reason: str = ""
 
 
-def _events_in_order(chunk: int = 5000) -> Iterator[Event]:
+def _events_in_order(upto: int, chunk: int = 5000) -> Iterator[Event]:
     last = 0
     while True:
-        batch = list(Event.objects.filter(seq__gt=last).order_by("seq")[:chunk])
+        batch = list(Event.objects.filter(seq__gt=last, seq__lte=upto).order_by("seq")[:chunk])
         if not batch:
             return
         yield from batch
@@ -261,11 +261,19 @@ def _events_in_order(chunk: int = 5000) -> Iterator[Event]:
 
 
 def verify(progress: Any = None) -> Verification:
-    """Walk the whole chain; report the first event that does not fit."""
+    """Walk the whole chain up to its head as it stands when the walk starts; report the
+    first event that does not fit.
+
+    The head is read first: the platform goes on appending while a long walk runs, and
+    an event appended meanwhile is after the head read (it commits with the head's move),
+    so it is neither walked nor taken for a gap — read last, the head could be ahead of
+    the walk and a live chain reported as cut short."""
+    start = ChainHead.objects.filter(id=1).first()
+    last_seq = start.last_seq if start else 0
     prev_hash = GENESIS_HASH
     expected_seq = 1
     checked = 0
-    for event in _events_in_order():
+    for event in _events_in_order(last_seq):
         if event.seq != expected_seq:
             return Verification(
                 False, checked, expected_seq, f"事件 #{expected_seq} 缺失(下一条为 #{event.seq})"
@@ -281,10 +289,12 @@ def verify(progress: Any = None) -> Verification:
         checked += 1
         if progress is not None:
             progress(checked)
-    head = ChainHead.objects.filter(id=1).first()
-    last_seq = head.last_seq if head else 0
-    if last_seq != checked or (head is not None and head.last_hash != prev_hash):
+    if last_seq != checked or (start is not None and start.last_hash != prev_hash):
         return Verification(
             False, checked, checked + 1, f"链头记录到 #{last_seq},但链只到 #{checked}(末尾事件被删除)"
         )
+    # Events past a head that has not moved were written around the chain, not through it.
+    now = ChainHead.objects.filter(id=1).first()
+    if (now.last_seq if now else 0) == last_seq and Event.objects.filter(seq__gt=last_seq).exists():
+        return Verification(False, checked, last_seq + 1, f"链头之后存在未记入链头的事件 #{last_seq + 1} 起")
     return Verification(True, checked)

@@ -58,6 +58,33 @@ def test_altered_actor_or_time_is_detected(history: list[Event]) -> None:
     assert verify().bad_seq == 6
 
 
+def test_events_appended_during_the_walk_are_not_taken_for_a_cut(history: list[Event], org: Any) -> None:
+    # The platform goes on working while the chain is verified: the walk checks the
+    # chain up to its head as it stood at the start, and a live append is no alarm.
+    def append_one(checked: int) -> None:
+        if checked == 9:
+            create_ticket(Actor.of(org.operator), NewContact(channel="phone", text="核验期间新来电"))
+
+    result = verify(progress=append_one)
+    assert result.ok and result.checked == 9
+    assert verify().ok and verify().checked == 10
+
+
+def test_an_event_written_past_the_head_is_detected(history: list[Event]) -> None:
+    last = history[-1]
+    Event.objects.create(
+        seq=10,
+        action=last.action,
+        actor=last.actor,
+        payload={},
+        created_at=last.created_at,
+        prev_hash=last.hash,
+        hash="0" * 64,
+    )
+    result = verify()
+    assert not result.ok and result.bad_seq == 10
+
+
 def test_removed_event_is_detected(history: list[Event]) -> None:
     Event.objects.filter(seq=5).delete()
     result = verify()
