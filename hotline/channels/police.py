@@ -65,7 +65,6 @@ MAX_BODY_BYTES = 64 * 1024
 # A signed request older or newer than this is refused; its nonce is kept twice as long
 # (a timestamp from the window's far end is still fresh that much later).
 MAX_SKEW_SECONDS = 300
-MIN_SECRET_CHARS = 32
 TIMESTAMP_HEADER, NONCE_HEADER, SIGNATURE_HEADER = (
     "X-Hotline-Timestamp",
     "X-Hotline-Nonce",
@@ -112,8 +111,10 @@ class Link:
             return None
         if not url.startswith(("http://", "https://")):
             raise ValueError("HOTLINE_POLICE_URL must be an http(s) URL")
-        if len(secret) < MIN_SECRET_CHARS:
-            raise ValueError(f"HOTLINE_POLICE_SECRET must have at least {MIN_SECRET_CHARS} characters")
+        if len(secret) < signing.MIN_SECRET_CHARS:
+            raise ValueError(
+                f"HOTLINE_POLICE_SECRET must have at least {signing.MIN_SECRET_CHARS} characters"
+            )
         timeout = float(getattr(settings, "HOTLINE_POLICE_TIMEOUT", 5.0))
         return cls(url=url.rstrip("/"), secret=secret.encode(), timeout=timeout)
 

@@ -1,6 +1,7 @@
 """The checks of a signed request from a channel's peer (the SMS gateway, 110): the body
 under a size cap, an HMAC-SHA256 signature over a few lines and the body, and a Unix
-timestamp within a window around now.
+timestamp within a window around now. WeChat signs its own way (SHA-1, wechat.py) but
+shares the size cap and the time window.
 
 Each channel keeps its own protocol — which lines are signed, its headers, the order of
 its checks, its limits — and its own refusals (HTTP status, code, zh-CN message); these
@@ -14,6 +15,9 @@ import hmac
 
 # Unix seconds have 10 digits until the year 2286; a longer "timestamp" is none.
 MAX_TIMESTAMP_DIGITS = 12
+# A shared secret (HOTLINE_SMS_SECRET, HOTLINE_POLICE_SECRET) shorter than this is a
+# password, not a key.
+MIN_SECRET_CHARS = 32
 
 
 def too_large(body: bytes, limit: int) -> bool:
@@ -38,6 +42,7 @@ def is_timestamp(raw: str) -> bool:
 
 
 def within_window(timestamp: str, now: float, max_skew: float) -> bool:
-    """The timestamp (``is_timestamp``) is at most ``max_skew`` seconds before or after
-    ``now`` (Unix seconds): an older one is a replay, or a wrong clock."""
+    """The timestamp (as ``int`` reads it; the SMS gateway and 110 check ``is_timestamp``
+    first) is at most ``max_skew`` seconds before or after ``now`` (Unix seconds): an
+    older one is a replay, or a wrong clock."""
     return abs(now - int(timestamp)) <= max_skew

@@ -63,8 +63,6 @@ MAX_BATCH = 100
 MAX_TEXT = 1000
 # A signed push older or newer than this is refused: a replay, or a wrong clock.
 MAX_SKEW_SECONDS = 300
-# A shared secret shorter than this is a password, not a key.
-MIN_SECRET = 32
 TIMESTAMP_HEADER = "X-Hotline-Timestamp"
 SIGNATURE_HEADER = "X-Hotline-Signature"
 OK = {"code": 0, "msg": "接收成功"}
@@ -102,8 +100,8 @@ class Gateway:
         secret = getattr(settings, "HOTLINE_SMS_SECRET", "")
         if not secret:
             return None
-        if len(secret) < MIN_SECRET:
-            raise ValueError(f"HOTLINE_SMS_SECRET must have at least {MIN_SECRET} characters")
+        if len(secret) < signing.MIN_SECRET_CHARS:
+            raise ValueError(f"HOTLINE_SMS_SECRET must have at least {signing.MIN_SECRET_CHARS} characters")
         return cls(secret=secret.encode())
 
 

@@ -10,9 +10,16 @@ from django.views.decorators.http import require_http_methods
 
 from hotline.errors import ActionError
 
-from . import police, sms, wechat
+from . import police, signing, sms, wechat
 
 log = logging.getLogger(__name__)
+
+
+def _declared_too_large(request: HttpRequest, limit: int) -> bool:
+    """The request's Content-Length is past ``limit``, or is no number: refused before
+    its body is read. A missing one counts as 0; the channel still checks the body read."""
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    return not length.isdigit() or int(length) > limit
 
 
 @csrf_exempt  # WeChat's servers sign their requests; they have no session or CSRF token
@@ -29,8 +36,7 @@ def wechat_server(request: HttpRequest) -> HttpResponse:
     try:
         if request.method == "GET":
             return HttpResponse(wechat.verify_url(account, query), content_type="text/plain; charset=utf-8")
-        length = request.META.get("CONTENT_LENGTH") or "0"
-        if not length.isdigit() or int(length) > wechat.MAX_BODY_BYTES:
+        if _declared_too_large(request, wechat.MAX_BODY_BYTES):
             raise wechat.Refused(413, "消息过大")
         reply = wechat.receive(account, query, request.body)
     except wechat.Refused as refused:
@@ -40,7 +46,8 @@ def wechat_server(request: HttpRequest) -> HttpResponse:
     return HttpResponse(reply, content_type="application/xml; charset=utf-8")
 
 
-def _police_answer(status: int, body: dict[str, object]) -> JsonResponse:
+def _json_answer(status: int, body: dict[str, object]) -> JsonResponse:
+    """110's and the SMS gateway's answers: JSON, its zh-CN as it is (no \\u escapes)."""
     return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
 
 
@@ -50,23 +57,18 @@ def police_link(request: HttpRequest) -> HttpResponse:
         link = police.Link.configured()
     except ValueError as exc:  # said once per request and logged, not a 500
         log.error("110 link misconfigured: %s", exc)
-        return _police_answer(503, police.Refused(503, "misconfigured", "110联动接入配置有误").as_dict())
+        return _json_answer(503, police.Refused(503, "misconfigured", "110联动接入配置有误").as_dict())
     if link is None:
-        return _police_answer(404, police.Refused(404, "link_off", "未启用110联动接入").as_dict())
+        return _json_answer(404, police.Refused(404, "link_off", "未启用110联动接入").as_dict())
     if request.method != "POST":
-        return _police_answer(405, police.Refused(405, "method_not_allowed", "仅接受 POST 请求").as_dict())
-    length = request.META.get("CONTENT_LENGTH") or "0"
+        return _json_answer(405, police.Refused(405, "method_not_allowed", "仅接受 POST 请求").as_dict())
     try:
-        if not length.isdigit() or int(length) > police.MAX_BODY_BYTES:
+        if _declared_too_large(request, police.MAX_BODY_BYTES):
             raise police.Refused(413, "too_large", "请求体过大")
         status, answer = police.receive(link, request.headers, request.body)
     except police.Refused as refused:
-        return _police_answer(refused.status, refused.as_dict())
-    return _police_answer(status, answer)
-
-
-def _sms_answer(status: int, body: dict[str, object]) -> JsonResponse:
-    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+        return _json_answer(refused.status, refused.as_dict())
+    return _json_answer(status, answer)
 
 
 @csrf_exempt  # the SMS gateway signs its pushes (HMAC, docs/sms.md); no session or CSRF token
@@ -85,15 +87,14 @@ def _sms_push(request: HttpRequest, handle: sms.Handler) -> HttpResponse:
     try:
         gateway = sms.Gateway.configured()
     except ValueError:  # a too-short HOTLINE_SMS_SECRET: said, not a 500 per push
-        log.error("HOTLINE_SMS_SECRET must have at least %d characters", sms.MIN_SECRET)
-        return _sms_answer(503, sms.Refused(503, "短信网关接入配置有误").answer())
+        log.error("HOTLINE_SMS_SECRET must have at least %d characters", signing.MIN_SECRET_CHARS)
+        return _json_answer(503, sms.Refused(503, "短信网关接入配置有误").answer())
     if gateway is None:
-        return _sms_answer(404, sms.Refused(404, "未启用短信网关接入").answer())
+        return _json_answer(404, sms.Refused(404, "未启用短信网关接入").answer())
     if request.method != "POST":
-        return _sms_answer(405, sms.Refused(405, "仅接受 POST 请求").answer())
-    length = request.META.get("CONTENT_LENGTH") or "0"
+        return _json_answer(405, sms.Refused(405, "仅接受 POST 请求").answer())
     try:
-        if not length.isdigit() or int(length) > sms.MAX_BODY_BYTES:
+        if _declared_too_large(request, sms.MAX_BODY_BYTES):
             raise sms.Refused(413, "推送内容过大")
         headers = request.headers
         answer = handle(
@@ -103,7 +104,7 @@ def _sms_push(request: HttpRequest, handle: sms.Handler) -> HttpResponse:
             request.body,
         )
     except sms.Refused as refused:
-        return _sms_answer(refused.status, refused.answer())
+        return _json_answer(refused.status, refused.answer())
     except ActionError as exc:  # a message intake refuses (checked before, so rare)
-        return _sms_answer(400, sms.Refused(400, str(exc)).answer())
-    return _sms_answer(200, answer)
+        return _json_answer(400, sms.Refused(400, str(exc)).answer())
+    return _json_answer(200, answer)
