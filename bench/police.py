@@ -20,7 +20,6 @@ answers with a case number, or 503 while it is "down"). In one process:
 from __future__ import annotations
 
 import argparse
-import hashlib
 import hmac
 import json
 import logging
@@ -29,9 +28,8 @@ import secrets
 import statistics
 import sys
 import tempfile
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from _load import percentile  # noqa: E402 - bench/_load.py: the percentile the benches report
+from _peer import Peer, hmac_hex  # noqa: E402 - bench/_peer.py: the fake HTTP peers
 
 SECRET = secrets.token_hex(32)
 TEXTS = [
@@ -50,7 +49,7 @@ TEXTS = [
 ]
 
 
-class Police110:
+class Police110(Peer):
     """110's side: checks the signature, answers with a case number (or 503 when down)."""
 
     def __init__(self) -> None:
@@ -58,42 +57,24 @@ class Police110:
         self.arrived: dict[str, float] = {}  # ticket number → perf_counter at arrival
         self.bad = 0
         self.cases: dict[str, str] = {}
-        self.lock = threading.Lock()
-        side = self
+        super().__init__()
+        self.url = f"http://127.0.0.1:{self.port}/api"
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                arrived = time.perf_counter()
-                ts, nonce = self.headers["X-Hotline-Timestamp"], self.headers["X-Hotline-Nonce"]
-                mac = hmac.new(
-                    SECRET.encode(), f"12345->110\n{ts}\n{nonce}\n".encode() + body, hashlib.sha256
-                )
-                message = json.loads(body)
-                answer: dict[str, Any]
-                with side.lock:
-                    if not hmac.compare_digest("v1=" + mac.hexdigest(), self.headers["X-Hotline-Signature"]):
-                        side.bad += 1
-                        status, answer = 403, {"ok": False}
-                    elif side.down:
-                        status, answer = 503, {"ok": False}
-                    else:
-                        side.arrived.setdefault(message["ticket"], arrived)
-                        case = side.cases.setdefault(message["request_id"], f"110-B{len(side.cases) + 1:06d}")
-                        status, answer = 200, {"ok": True, "case_number": case}
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/api"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def answer(self, headers: Message, body: bytes) -> tuple[int, dict[str, Any]]:
+        arrived = time.perf_counter()
+        mac = hmac_hex(
+            SECRET, "12345->110", headers["X-Hotline-Timestamp"], headers["X-Hotline-Nonce"], body=body
+        )
+        message = json.loads(body)
+        with self.lock:
+            if not hmac.compare_digest("v1=" + mac, headers["X-Hotline-Signature"]):
+                self.bad += 1
+                return 403, {"ok": False}
+            if self.down:
+                return 503, {"ok": False}
+            self.arrived.setdefault(message["ticket"], arrived)
+            case = self.cases.setdefault(message["request_id"], f"110-B{len(self.cases) + 1:06d}")
+            return 200, {"ok": True, "case_number": case}
 
 
 def fresh_database(kind: str, pg_admin: str) -> str:
@@ -217,9 +198,7 @@ def run(url: str, n: int) -> None:
             ensure_ascii=False,
         ).encode()
         ts, nonce = str(int(time.time())), secrets.token_hex(12)
-        mac = hmac.new(
-            SECRET.encode(), f"110->12345\n{ts}\n{nonce}\n".encode() + body, hashlib.sha256
-        ).hexdigest()
+        mac = hmac_hex(SECRET, "110->12345", ts, nonce, body=body)
         headers = {"X-Hotline-Timestamp": ts, "X-Hotline-Nonce": nonce, "X-Hotline-Signature": "v1=" + mac}
         started = time.perf_counter()
         answer = client.post("/channels/police/", body, content_type="application/json", headers=headers)
@@ -245,6 +224,7 @@ def run(url: str, n: int) -> None:
         f"signed POST /channels/police/ (hand-in): {ms(inbound)} "
         f"({statistics.median(inbound) / statistics.median(base):.2f}× baseline)"
     )
+    police.close()
 
 
 def main() -> None:

@@ -22,19 +22,17 @@ removes nothing: point it at a throw-away one.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import hmac
 import json
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _load import call, percentile, run  # noqa: E402 - bench/_load.py: the threaded load runner
+from _peer import Peer, hmac_hex  # noqa: E402 - bench/_peer.py: the fake HTTP peers
 
 TEXTS = [
     "小区门口路灯坏了三天,晚上一片漆黑,请尽快维修。",
@@ -44,37 +42,24 @@ TEXTS = [
 ]
 
 
-class Gateway:
+class Gateway(Peer):
     """The SMS gateway's send API: keeps when each mobile's texts arrived."""
 
     def __init__(self, port: int) -> None:
         self.arrived: dict[tuple[str, str], float] = {}  # (mobile, kind) → perf_counter
         self.numbers: dict[str, str] = {}  # mobile → its ticket number (from the receipt)
-        self.lock = threading.Lock()
         self.count = 0
-        gateway = self
+        super().__init__(port)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                with gateway.lock:
-                    gateway.count += 1
-                    gateway.arrived[(body["phone"], body["kind"])] = time.perf_counter()
-                    if body.get("ticket"):
-                        gateway.numbers.setdefault(body["phone"], body["ticket"])
-                    biz_id = f"bench{gateway.count:09d}^0"
-                answer = json.dumps({"Code": "OK", "Message": "OK", "BizId": biz_id}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def answer(self, headers: Message, body: bytes) -> tuple[int, dict[str, Any]]:
+        text = json.loads(body)
+        with self.lock:
+            self.count += 1
+            self.arrived[(text["phone"], text["kind"])] = time.perf_counter()
+            if text.get("ticket"):
+                self.numbers.setdefault(text["phone"], text["ticket"])
+            biz_id = f"bench{self.count:09d}^0"
+        return 200, {"Code": "OK", "Message": "OK", "BizId": biz_id}
 
 
 def wait_for(gateway: Gateway, key: tuple[str, str], timeout: float = 10.0) -> float | None:
@@ -114,11 +99,10 @@ def main() -> None:
     def push(items: list[dict[str, Any]]) -> None:
         body = json.dumps(items, ensure_ascii=False).encode()
         ts = str(int(time.time()))
-        signature = hmac.new(args.secret.encode(), ts.encode() + b"\n" + body, hashlib.sha256).hexdigest()
         headers = {
             "Content-Type": "application/json",
             "X-Hotline-Timestamp": ts,
-            "X-Hotline-Signature": signature,
+            "X-Hotline-Signature": hmac_hex(args.secret, ts, body=body),
         }
         if call("POST", f"{base}/channels/sms/", body, headers)["code"] != 0:
             raise RuntimeError("push refused")
@@ -187,7 +171,7 @@ def main() -> None:
             )
     print(f"new ticket sms/api: {results[1]['per_second'] / results[0]['per_second']:.2f}")
     print(f"contact sms / new ticket api: {results[2]['per_second'] / results[0]['per_second']:.2f}")
-    gateway.server.shutdown()
+    gateway.close()
 
 
 if __name__ == "__main__":
