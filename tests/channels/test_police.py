@@ -518,7 +518,9 @@ def test_a_hand_off_110_does_not_take_is_said_to_the_centre_once(
         if seconds == 31:
             assert not told.exists()  # two attempts: not yet
     assert sorted(told.values_list("user__username", flat=True)) == ["dispatcher", "operator"]
-    assert told.first().ticket.number == number and "电话联系 110" in told.first().title
+    first = told.first()
+    assert first is not None and first.ticket is not None
+    assert first.ticket.number == number and "电话联系 110" in first.title
     with committed(), time_machine.travel(at + timedelta(seconds=460), tick=False):
         assert deliver_due().sent == 1
     assert told.count() == 2
