@@ -133,6 +133,7 @@ PAGE_ACTIONS = ("answer", "sign", "review", "citizen_rating")
 # Django's admin makes the same five pages (and a redirect) for every registered model,
 # all behind its own staff-and-permission check: one row each, for every model.
 ADMIN_MODEL_VIEWS = ("changelist", "add", "history", "delete", "change", "object")
+RECORDS_IN_ADMIN = ("routing_routingfeedback", "routing_suggestionrecord", "open311_apikey")
 
 MATRIX: dict[str, Route] = {
     # The API (the OpenAPI's paths and methods).
@@ -247,8 +248,9 @@ MATRIX: dict[str, Route] = {
     "GET /leader/tickets/": Route("GET", page_for(L, A)),
     "GET /leader/hotspots/": Route("GET", page_for(L, A)),
     "POST /leader/hotspots/push/": Route("POST", page_for(L, A)),
-    # Django's admin site (keyed by URL name): staff only; the admin role has no model
-    # permission of its own until a superuser grants one.
+    # Django's admin site (keyed by URL name): staff only; the admin role manages the
+    # platform's models (units, users, routing, calendars …), Django's own groups stay
+    # with a superuser.
     "admin:index": Route("GET", admin_only(OK)),
     "admin:login": Route("GET", everyone()),
     "admin:logout": Route("POST", admin_only(OK, others=OK), spends_session=True),
@@ -257,13 +259,20 @@ MATRIX: dict[str, Route] = {
     "admin:autocomplete": Route("GET", admin_only(403)),
     "admin:jsi18n": Route("GET", admin_only(OK)),
     "admin:view_on_site": Route("GET", admin_only(404), {"content_type_id": "1", "object_id": "1"}),
-    "admin:app_list": Route("GET", admin_only(404), {"app_label": "org"}),
+    "admin:app_list": Route("GET", admin_only(OK), {"app_label": "org"}),
     "admin:<any other path>": Route("GET", admin_only(404), {"url": "no/such/page/"}),
-    "admin:auth_user_password_change": Route("GET", admin_only(403), {"id": "1"}),
+    "admin:auth_user_password_change": Route("GET", admin_only(OK), {"id": "1"}),
+    # Records the platform writes (routing's feedback and suggestions) and API keys (made
+    # by ``hotline open311 key create``, shown once): viewed in the admin, never added.
+    "admin:<record>_add": Route("GET", admin_only(403)),
     # Asked about an object that does not exist: a history or an old object URL goes back
     # to the index; a change or delete page refuses a user without the permission first.
     **{
-        f"admin:<model>_{view}": Route(
+        f"admin:<model>_{view}": Route("GET", admin_only(OK), {"object_id": "0"})
+        for view in ADMIN_MODEL_VIEWS
+    },
+    **{
+        f"admin:auth_<model>_{view}": Route(
             "GET", admin_only(OK if view in ("history", "object") else 403), {"object_id": "0"}
         )
         for view in ADMIN_MODEL_VIEWS
@@ -290,11 +299,15 @@ def _walk(resolver: URLResolver, prefix: str = "", namespace: str = "") -> Itera
 
 def _admin_key(template: str, name: str) -> str:
     """The matrix row of an admin route: its name, or its kind for a model's page."""
-    model_page = re.fullmatch(r"\w+?_\w+?_(changelist|add|history|delete|change)", name)
+    # Django's own models (auth) and the platform's have rows of their own.
+    django_own = "auth_" if name.startswith("auth_") or "admin/auth/" in template else ""
+    model_page = re.fullmatch(r"(\w+?_\w+?)_(changelist|add|history|delete|change)", name)
     if model_page and name != "auth_user_password_change":
-        return f"admin:<model>_{model_page.group(1)}"
+        if model_page.group(2) == "add" and model_page.group(1) in RECORDS_IN_ADMIN:
+            return "admin:<record>_add"
+        return f"admin:{django_own}<model>_{model_page.group(2)}"
     if not name and template.endswith("<path:object_id>/"):
-        return "admin:<model>_object"  # the old object URL, redirected to its change page
+        return f"admin:{django_own}<model>_object"  # the old object URL, redirected to its change page
     if not name and "(?P<url>" in template:
         return "admin:<any other path>"
     return f"admin:{name}"
@@ -316,7 +329,7 @@ def routes() -> list[Found]:
         path = "/" + _CONVERTER.sub(r"{\1}", template)
         if namespace == "admin":
             key = _admin_key(template, name)
-            again = key.startswith("admin:<model>") and any(f.key == key for f in found)
+            again = "<model>" in key and any(f.key == key for f in found)
             found.append(Found(key, _admin_path(template), (A,) if again else ROLES))
         elif namespace == "api-v1" and name not in ("api-root", "openapi-json", "openapi-view"):
             continue  # an operation: the OpenAPI names it with its method

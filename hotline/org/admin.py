@@ -1,6 +1,9 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
 
 from hotline.org.logins import ThrottledLoginForm
 from hotline.org.models import Unit, User
@@ -38,3 +41,26 @@ class UserAdmin(BaseUserAdmin):
         ("热线", {"fields": ("display_name", "role", "unit", "phone")}),
     )
     list_per_page = 50
+    SUPERUSER_FIELDS = ("is_superuser", "groups", "user_permissions")
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        """An administrator who is not a superuser manages accounts, roles and units, not
+        the superuser flag or Django's permissions: no one raises himself above the role."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f not in self.SUPERUSER_FIELDS]})
+            for name, options in fieldsets
+        ]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A superuser's account (and its password) is a superuser's to change.
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
