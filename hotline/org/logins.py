@@ -49,22 +49,8 @@ def sign_in(
     attempt = throttle.guard(doors, REFUSALS)
     user = authenticate(request, username=username, password=password)
     if not isinstance(user, User) or not allowed(user):
-        locked = attempt.failed()
-        if locked:
-            with write_transaction():
-                for door, until in locked:
-                    record(
-                        action="login_locked",
-                        ticket=None,
-                        actor=Actor.system(),
-                        payload={
-                            "limit": door.limit.name,
-                            "username": username[: throttle.MAX_SUBJECT],
-                            "address": address,
-                            "until": until.isoformat(),
-                            "via": via,
-                        },
-                    )
+        # A failure that locks a door is a "lockout" event (throttle records it).
+        attempt.failed(trace={"username": username[: throttle.MAX_SUBJECT], "address": address, "via": via})
         return None
     attempt.succeeded()
     with write_transaction():

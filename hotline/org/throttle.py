@@ -7,6 +7,8 @@ slip past a limit while a password hash is being checked. A success takes its co
 back (``Pass.succeeded``); a failure's count stays until its limit's window has passed
 (a sliding window), a later success notwithstanding. A door at its limit refuses every attempt, a right one too, until
 the moment it names; refused attempts are not counted, so a lock-out does not grow.
+Each lock-out is one "lockout" event in the audit chain (``Pass.failed``); its subject is
+kept as it is (a username, an address, a ticket number: none is a citizen's personal data).
 
 The client's address is ``client_address``: ``REMOTE_ADDR``, or the address a trusted
 reverse proxy (``HOTLINE_TRUSTED_PROXIES``) saw.
@@ -26,8 +28,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from hotline import clock
+from hotline.audit.record import record
 from hotline.db import write_transaction
 from hotline.errors import TooManyAttempts
+from hotline.org.actor import Actor
 from hotline.org.models import Attempt
 
 # An attempt's subject (a username, a ticket number, an address) is cut to this length in
@@ -84,11 +88,32 @@ class Pass:
         with write_transaction():
             Attempt.objects.filter(pk__in=self.ids).delete()
 
-    def failed(self) -> list[tuple[Door, datetime]]:
+    def failed(self, trace: Mapping[str, str] | None = None) -> list[tuple[Door, datetime]]:
         """Leave this attempt counted. Returns the doors this failure locked, each with
-        the moment it opens again."""
+        the moment it opens again, and records each lock-out in the audit chain: one
+        "lockout" event (no ticket, the system as actor) naming the limit, the subject
+        and until when, with ``trace`` (what the caller adds: the address, the door).
+
+        Here is the one moment a door goes from open to locked: the failure that makes
+        its count reach the limit. Refused attempts are not counted, so a locked door's
+        further attempts record nothing."""
         counted = _expiries(self.doors, self.now, exclude=())
-        return [(d, counted[d.key][0]) for d in self.doors if len(counted[d.key]) == d.limit.failures]
+        locked = [(d, counted[d.key][0]) for d in self.doors if len(counted[d.key]) == d.limit.failures]
+        if locked:
+            _record_lockouts(locked, trace or {})
+        return locked
+
+
+def _record_lockouts(locked: list[tuple[Door, datetime]], trace: Mapping[str, str]) -> None:
+    with write_transaction():
+        for door, until in locked:
+            payload = {
+                **trace,  # first: the caller's words never replace the door's own
+                "limit": door.limit.name,
+                "subject": door.subject[:MAX_SUBJECT],
+                "until": until.isoformat(),
+            }
+            record(action="lockout", ticket=None, actor=Actor.system(), payload=payload)
 
 
 GENERIC_REFUSAL = "尝试次数过多,请于 {time} 后再试"

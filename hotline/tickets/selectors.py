@@ -164,7 +164,7 @@ def public_ticket(number: str, *, address: str, query_code: str = "", phone_last
     attempt = throttle.guard(doors, LOOKUP_REFUSALS)
     ticket = Ticket.objects.select_related("lead_unit", "merged_into").filter(number=number).first()
     if ticket is None or not _proves_own(ticket, code, phone_last4):
-        attempt.failed()
+        attempt.failed(trace={"address": address, "via": "lookup"})
         raise NotFound("未找到该工单,请核对工单编号和查询码(或手机号后四位)")
     attempt.succeeded()
     return ticket

@@ -3,6 +3,7 @@
 The same parse, scope and keyset as the page (/search/); each hit with its earliest
 running deadline and its light, as the page lists them. ``next`` is the ``after`` of the
 following page (null on the last). A bad field is a 422 naming every one in ``detail``.
+A search by phone or name is an audit event (``tickets.privacy.record_search``).
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from ninja import Query, Router, Schema
 
 from hotline import clock
 from hotline.openapi import one_of
+from hotline.org.actor import Actor
 from hotline.org.models import User
 from hotline.org.scope import DataScope
 from hotline.tickets import search
 from hotline.tickets.lifecycle import STATE_LABELS
 from hotline.tickets.models import Channel, State
+from hotline.tickets.privacy import record_search
 from hotline.tickets.schemas import UnitRef
 from hotline.web.consoles.lights import earliest_deadline, light_of
 
@@ -74,7 +77,16 @@ def search_tickets(
         "from": date_from,
         "to": date_to,
     }
-    result = search.search(DataScope.of(user), search.parse(params), after=search.parse_cursor(after))
+    criteria = search.parse(params)
+    result = search.search(DataScope.of(user), criteria, after=search.parse_cursor(after))
+    record_search(
+        Actor.of(user),
+        source="search_api",
+        phone=criteria.phone,
+        name=criteria.name,
+        found=len(result.items),
+        more=result.next is not None,
+    )
     now = clock.now()
     return {
         "items": [

@@ -189,12 +189,13 @@ def test_sign_ins_and_lock_outs_are_events_in_the_chain(org: Any) -> None:
     with time_machine.travel(START, tick=False):
         for _ in range(7):  # five to lock, two refused while locked: one event
             token(client, "callback", WRONG)
-    [locked] = Event.objects.filter(action="login_locked")
+    [locked] = Event.objects.filter(action="lockout")
     assert locked.ticket is None and locked.actor is None and locked.actor_role == "system"
     until = locked.payload.pop("until")
     assert datetime.fromisoformat(until) == START + timedelta(minutes=15)
     assert locked.payload == {
         "limit": "login_account",
+        "subject": "callback",
         "username": "callback",
         "address": "192.0.2.44",
         "via": "api",

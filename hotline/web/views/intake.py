@@ -4,7 +4,8 @@ Caller first: as soon as a number is in the phone field — typed, or put there 
 telephone system's screen-pop (``/intake/?phone=…&call_id=…&recording=…``, docs/intake.md)
 — ``intake_caller`` shows who is calling: every earlier ticket of that number, archived
 ones too, with its result and satisfaction, the repeat flags, and the open tickets this
-call can be added to (追加到在办工单, Alt+6: no new ticket).
+call can be added to (追加到在办工单, Alt+6: no new ticket). Each number looked up there is
+an audit event (``search_personal_data``, from the screen-pop or the panel).
 Typing the citizen's words refreshes ``intake_suggest`` (htmx, 300 ms after a pause):
 triage's suggestions with their explanations, possible duplicates to merge into,
 knowledge-base answers and the topic's stock phrases (常用语). One button (or Alt+1…5)
@@ -18,6 +19,7 @@ import contextlib
 import logging
 import uuid
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -30,10 +32,11 @@ from hotline.knowledge.search import search
 from hotline.org.models import Role
 from hotline.org.scope import DataScope
 from hotline.tickets.actions import ACTIONS, NewContact, add_contact_from
-from hotline.tickets.citizens import caller_history
+from hotline.tickets.citizens import MIN_PHONE_DIGITS, caller_history, canonical_phone
 from hotline.tickets.intake import take_in
 from hotline.tickets.lifecycle import END_STATES
 from hotline.tickets.models import Ticket
+from hotline.tickets.privacy import record_search
 from hotline.tickets.selectors import scoped_tickets
 from hotline.web.forms import INTAKE_OPS, IntakeForm
 from hotline.web.views.common import actor_of, roles_required
@@ -153,8 +156,26 @@ def _add_to_open_ticket(
 def intake_caller(request: HttpRequest) -> HttpResponse:
     """The caller panel (an htmx partial): who is calling, from the number alone."""
     phone = (request.POST.get("phone") or "").strip()[:20]
-    history = caller_history(actor_of(request).scope, phone)
+    actor = actor_of(request)
+    history = caller_history(actor.scope, phone)
+    if sum(c.isdigit() for c in history.phone) >= MIN_PHONE_DIGITS:  # a number was looked up
+        record_search(
+            actor,
+            source="screen_pop" if _popped(request, history.phone) else "caller_panel",
+            phone=history.phone,
+            found=len(history.tickets),
+            more=history.more,
+        )
     return render(request, "web/intake/_caller.html", {"history": history})
+
+
+def _popped(request: HttpRequest, number: str) -> bool:
+    """Whether this panel shows the number the telephone system's screen-pop put in the
+    page's URL (``/intake/?phone=…``), as htmx reports the page (``HX-Current-URL``). The
+    browser's word: it names where a search came from in its audit event, nothing more."""
+    page = urlsplit(request.headers.get("HX-Current-URL", ""))
+    popped = parse_qs(page.query).get("phone", [""])[-1]
+    return page.path.rstrip("/") == "/intake" and bool(popped) and canonical_phone(popped) == number
 
 
 def _get(item: Any, *names: str) -> Any:

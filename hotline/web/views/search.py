@@ -27,6 +27,7 @@ from hotline.tickets import search
 from hotline.tickets.actions import ACTIONS
 from hotline.tickets.lifecycle import TRANSITIONS
 from hotline.tickets.models import ArchiveReason, Channel, State
+from hotline.tickets.privacy import record_search
 from hotline.tickets.selectors import scoped_tickets
 from hotline.web.consoles.lights import earliest_deadline, light_of
 from hotline.web.models import SavedFilter
@@ -70,6 +71,14 @@ def render_search(
     except search.SearchRefused as exc:
         errors, status = exc.errors, 400
     else:
+        record_search(
+            actor_of(request),
+            source="search_page",
+            phone=criteria.phone,
+            name=criteria.name,
+            found=len(result.items),
+            more=result.next is not None,
+        )
         now = clock.now()
         rows = [
             {
