@@ -628,21 +628,20 @@ def count_written(done: replay.Written) -> None:
     cols = ", ".join(quote(c) for c in COUNTER_NAMES)
     marks = ", ".join(["%s"] * len(COUNTER_NAMES))
     adapt = connection.ops.adapt_datefield_value
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {quote(TicketFacts._meta.db_table)} (ticket_id, day, unit_id, {cols}) "  # noqa: S608 - ours
-            f"VALUES (%s, %s, %s, {marks})",
-            [[fact[0], adapt(fact[1]), *fact[2:]] for fact in facts],
+    replay.executemany(
+        f"INSERT INTO {quote(TicketFacts._meta.db_table)} (ticket_id, day, unit_id, {cols}) "  # noqa: S608 - ours
+        f"VALUES (%s, %s, %s, {marks})",
+        [[fact[0], adapt(fact[1]), *fact[2:]] for fact in facts],
+    )
+    adds = ", ".join(f"{quote(c)} = {{table}}.{quote(c)} + excluded.{quote(c)}" for c in COUNTER_NAMES)
+    for model, column, sums in ((DailyRollup, "day", days), (MonthlyRollup, "month", months)):
+        table = quote(model._meta.db_table)
+        # In key order, as ``rollups._add``: fewer lock waits between writers.
+        replay.executemany(
+            f"INSERT INTO {table} ({column}, unit_id, {cols}) VALUES (%s, %s, {marks}) "  # noqa: S608 - ours
+            f"ON CONFLICT ({column}, unit_id) DO UPDATE SET {adds.format(table=table)}",
+            [[adapt(k[0]), k[1], *v] for k, v in sorted(sums.items())],
         )
-        adds = ", ".join(f"{quote(c)} = {{table}}.{quote(c)} + excluded.{quote(c)}" for c in COUNTER_NAMES)
-        for model, column, sums in ((DailyRollup, "day", days), (MonthlyRollup, "month", months)):
-            table = quote(model._meta.db_table)
-            # In key order, as ``rollups._add``: fewer lock waits between writers.
-            cursor.executemany(
-                f"INSERT INTO {table} ({column}, unit_id, {cols}) VALUES (%s, %s, {marks}) "  # noqa: S608 - ours
-                f"ON CONFLICT ({column}, unit_id) DO UPDATE SET {adds.format(table=table)}",
-                [[adapt(k[0]), k[1], *v] for k, v in sorted(sums.items())],
-            )
 
 
 def _in_utc(value: Any) -> Any:
