@@ -45,6 +45,8 @@ INTAKE_ROLES = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.ADMIN, CITIZEN_RO
 PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
 CALL_ID_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,64}$")
 MAX_TEXT = 50_000
+# Django builds ``Channel.values`` anew on every access: an import checks it per row.
+CHANNELS = frozenset(Channel.values)
 
 
 @dataclass
@@ -75,7 +77,7 @@ class NewContact:
             raise InvalidInput("text", "诉求内容不能为空")
         if len(self.text) > MAX_TEXT:
             raise InvalidInput("text", f"诉求内容不能超过 {MAX_TEXT} 字")
-        if self.channel not in Channel.values:
+        if self.channel not in CHANNELS:
             raise InvalidInput("channel", f"未知渠道「{self.channel}」,可选:{', '.join(Channel.values)}")
         self.phone = (self.phone or "").strip()
         if self.phone and not PHONE_RE.match(self.phone):
