@@ -45,4 +45,8 @@ def within_window(timestamp: str, now: float, max_skew: float) -> bool:
     """The timestamp (as ``int`` reads it; the SMS gateway and 110 check ``is_timestamp``
     first) is at most ``max_skew`` seconds before or after ``now`` (Unix seconds): an
     older one is a replay, or a wrong clock."""
-    return abs(now - int(timestamp)) <= max_skew
+    seconds = int(timestamp)
+    # A signed timestamp of hundreds of digits is no float (OverflowError): far off.
+    if abs(seconds) > 1 << 53:
+        return False
+    return abs(now - seconds) <= max_skew

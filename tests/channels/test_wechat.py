@@ -255,6 +255,10 @@ def test_badly_signed_replayed_and_oversized_are_refused(plain: Client) -> None:
     stale = str(int(time.time()) - 3600)
     echo = {"signature": sha1_sorted(TOKEN, stale, "n"), "timestamp": stale, "nonce": "n", "echostr": "e"}
     assert plain.get(URL, echo).status_code == 403
+    # A signed timestamp too large for a float is refused like a stale one, not a 500.
+    far = "9" * 400
+    echo = {"signature": sha1_sorted(TOKEN, far, "n"), "timestamp": far, "nonce": "n", "echostr": "e"}
+    assert plain.get(URL, echo).status_code == 403
     huge = message_xml("text", "501", Content="长" * 20_000)
     assert post_plain(plain, huge).status_code == 413
     bomb = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><xml><Content>&a;</Content></xml>'
