@@ -19,7 +19,8 @@ def _declared_too_large(request: HttpRequest, limit: int) -> bool:
     """The request's Content-Length is past ``limit``, or is no number: refused before
     its body is read. A missing one counts as 0; the channel still checks the body read."""
     length = request.META.get("CONTENT_LENGTH") or "0"
-    return not length.isdigit() or int(length) > limit
+    # ASCII digits only: "²" is a digit to str.isdigit, not to int().
+    return not (length.isascii() and length.isdigit()) or int(length) > limit
 
 
 @csrf_exempt  # WeChat's servers sign their requests; they have no session or CSRF token

@@ -261,6 +261,11 @@ def test_badly_signed_replayed_and_oversized_are_refused(plain: Client) -> None:
     assert plain.get(URL, echo).status_code == 403
     huge = message_xml("text", "501", Content="长" * 20_000)
     assert post_plain(plain, huge).status_code == 413
+    # A Content-Length that is no ASCII number ("²" is a digit to str.isdigit) is refused.
+    ts = str(int(time.time()))
+    signed = f"signature={sha1_sorted(TOKEN, ts, 'n')}&timestamp={ts}&nonce=n"
+    odd = plain.post(f"{URL}?{signed}", data=xml.encode(), content_type="text/xml", CONTENT_LENGTH="²")
+    assert odd.status_code == 413
     bomb = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><xml><Content>&a;</Content></xml>'
     assert post_plain(plain, bomb).status_code == 400
     assert post_plain(plain, "<xml><unclosed></xml>").status_code == 400
