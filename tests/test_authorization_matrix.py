@@ -261,7 +261,8 @@ MATRIX: dict[str, Route] = {
     "admin:view_on_site": Route("GET", admin_only(404), {"content_type_id": "1", "object_id": "1"}),
     "admin:app_list": Route("GET", admin_only(OK), {"app_label": "org"}),
     "admin:<any other path>": Route("GET", admin_only(404), {"url": "no/such/page/"}),
-    "admin:auth_user_password_change": Route("GET", admin_only(OK), {"id": "1"}),
+    # A user of the fixture (``Fixture.values``: ids differ between databases).
+    "admin:auth_user_password_change": Route("GET", admin_only(OK)),
     # Records the platform writes (routing's feedback and suggestions) and API keys (made
     # by ``hotline open311 key create``, shown once): viewed in the admin, never added.
     "admin:<record>_add": Route("GET", admin_only(403)),
@@ -446,6 +447,7 @@ class Fixture:
             "attachment_id": str(self.files.get(number, MISSING_ID)),
             "notification_id": str(note),
             "article_id": str(self.article),
+            "id": str(self.users[OP].pk),  # the admin's password page of another user
         }
 
     def ask(self, route: Route, path: str, role: str) -> Any:

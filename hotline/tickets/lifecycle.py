@@ -125,6 +125,7 @@ RECORDED_LABELS = {
     "history_import": "导入历史工单",
     "search_personal_data": "按号码或姓名查询市民",
     "lockout": "多次失败被锁定",
+    "login_locked": "登录多次失败被锁定",  # lock-outs as recorded before ``lockout``
 }
 
 
