@@ -190,7 +190,7 @@ def main() -> None:
         if not args.no_baseline:
             from sklearn.feature_extraction.text import TfidfVectorizer
 
-            docs = [hotspots._doc(r) for r in rows]
+            docs = [hotspots._doc(r["title"], r["text"]) for r in rows]
             started = time.perf_counter()
             TfidfVectorizer(analyzer="char", ngram_range=(2, 3), min_df=2, sublinear_tf=True).fit_transform(
                 docs

@@ -191,7 +191,7 @@ def child(args: argparse.Namespace) -> None:
         )
         print(json.dumps({"ok": True}))
         return
-    from hotline.analytics import import_map, imports
+    from hotline.analytics import import_map, import_triage, imports
     from hotline.triage import analyse
 
     analyse(title="预热", text="路灯不亮")  # the model and the gazetteer load once, outside the timing
@@ -216,7 +216,7 @@ def child(args: argparse.Namespace) -> None:
                 "seconds": seconds,
                 "cpu_seconds": cpu + worker_cpu,
                 "worker_cpu_seconds": worker_cpu,
-                "triage_workers": imports.default_triage_workers() if workers is None else workers,
+                "triage_workers": import_triage.default_workers() if workers is None else workers,
             }
         )
     )

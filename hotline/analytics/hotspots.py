@@ -123,12 +123,14 @@ class Hotspot:
         }
 
 
-def _doc(row: dict[str, Any]) -> str:
-    return f"{row['title'] or ''} {(row['text'] or '')[:DOC_CHARS]}"
+def _doc(title: str | None, text: str | None) -> str:
+    """What a ticket's matter is read from: its title and the first part of its text."""
+    return f"{title or ''} {(text or '')[:DOC_CHARS]}"
 
 
-def _head(row: dict[str, Any]) -> str:
-    return f"{row['title'] or ''} {(row['text'] or '')[:SPOT_SCAN]}"
+def _head(title: str | None, text: str | None) -> str:
+    """Where a ticket's spot is looked for: its title and its first characters."""
+    return f"{title or ''} {(text or '')[:SPOT_SCAN]}"
 
 
 def _matter(texts: list[str], avoid: Iterable[str], k: int = 3) -> str:
@@ -272,14 +274,12 @@ def find_hotspots(
     win = Window.of(as_of=as_of, days=days, start=start)
     table = window_rows(scope, win.start, win.end) if rows is None else WindowRows.of_dicts(rows)
     title_at, text_at = FIELDS.index("title"), FIELDS.index("text")
-    pairs = [(r[title_at] or "", r[text_at] or "") for r in table.records]
-    docs = [f"{title} {text[:DOC_CHARS]}" for title, text in pairs]
+    pairs = [(r[title_at], r[text_at]) for r in table.records]
+    docs = [_doc(title, text) for title, text in pairs]
     place_names = {u.pk: (u.area or u.short_name or u.name) for u in Unit.objects.exclude(level=Level.CENTRE)}
     place_at = FIELDS.index("place_id")
     units = np.asarray(place_ids((r[place_at] for r in table.records), docs, place_names), dtype=np.int64)
-    anchor_ids, _, places = hotspot_groups.anchors(
-        [f"{title} {text[:SPOT_SCAN]}" for title, text in pairs], units
-    )
+    anchor_ids, _, places = hotspot_groups.anchors([_head(title, text) for title, text in pairs], units)
     del pairs
     # Nothing is in 90 % of a real window but its one matter, when it has only one.
     matters = textvec.tfidf(hotspot_groups.matter_texts(docs, places), min_df=2, max_df=0.9)
@@ -353,7 +353,7 @@ def _named(
     tally: _Tally, table: WindowRows, win: Window, unit_names: dict[int, str], place_names: dict[int, str]
 ) -> Hotspot:
     members = [table.row(i) for i in tally.members.tolist()]
-    texts = [_doc(r) for r in members]
+    texts = [_doc(r["title"], r["text"]) for r in members]
     titles = [r["title"] or "" for r in members]
     member_places = Counter(r["place_id"] for r in members if r["place_id"])
     district = place_names.get(member_places.most_common(1)[0][0], "") if member_places else ""

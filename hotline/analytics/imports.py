@@ -36,28 +36,22 @@ import csv
 import getpass
 import hashlib
 import logging
-import multiprocessing
-import os
 import re
-import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.db.models.signals import post_save
 
-from hotline.analytics import rollups
-from hotline.analytics.kpis import EventRow, LeadShare, facts_of
-from hotline.analytics.models import COUNTER_NAMES, DailyRollup, MonthlyRollup, TicketFacts
+from hotline.analytics import import_triage, rollups
 from hotline.audit.models import Event
 from hotline.audit.record import record
 from hotline.db import write_transaction
@@ -65,7 +59,7 @@ from hotline.org.actor import Actor
 from hotline.org.models import Level, Unit, UnitKind
 from hotline.tickets import actions as a
 from hotline.tickets import followers, replay
-from hotline.tickets.models import AssignmentRole, Contact
+from hotline.tickets.models import Contact
 from hotline.tickets.replay import Step
 
 log = logging.getLogger(__name__)
@@ -317,98 +311,6 @@ def who(username: str = "") -> tuple[Actor, str]:
 Row = tuple[int, str, Planned, "replay.Intake | None"]
 
 
-def default_triage_workers() -> int:
-    """One worker process for triage where there is a second CPU and ``fork`` (Linux):
-    triage is a third of an import's work, and the worker does it beside the writing."""
-    if (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return 0
-    return 1
-
-
-class _Triage:
-    """Triage of each batch's contacts in a worker process, while the batch before it is
-    written (``workers``: 0 = none, triage runs in the import's own process, row by row).
-
-    Every imported ticket is triaged either way, by the same code (``replay.triage``:
-    ``triage.analyse`` as ``create_ticket`` calls it) on the same model, cue words and
-    gazetteer: the worker is forked from the import once those are loaded, and serves
-    them as they were (``Cached.pin``) without touching the database — it has none. When
-    the worker fails (or any row's triage raises there), that batch is triaged here, as
-    without a worker: a worker never changes what an imported ticket says."""
-
-    def __init__(self, workers: int) -> None:
-        self.workers = workers
-        self.pool: ProcessPoolExecutor | None = None
-
-    def submit(self, contacts: list[a.NewContact]) -> Future[list[dict[str, Any]]] | None:
-        if self.workers <= 0:
-            return None
-        try:
-            if self.pool is None:
-                replay.triage(a.NewContact(channel="phone", text="预热"))  # load what triage reads
-                self.pool = ProcessPoolExecutor(
-                    self.workers, mp_context=multiprocessing.get_context("fork"), initializer=_worker_start
-                )
-            return self.pool.submit(
-                _triage_in_worker, [(c.title, c.text, c.channel, c.address) for c in contacts]
-            )
-        except Exception:
-            log.exception("import: no triage worker; triaging in this process")
-            self.workers = 0
-            return None
-
-    @staticmethod
-    def result(future: Future[list[dict[str, Any]]] | None, count: int) -> list[dict[str, Any] | None]:
-        if future is not None:
-            try:
-                suggestions = future.result()
-                if len(suggestions) == count:
-                    return list(suggestions)
-            except Exception:
-                log.warning("import: the triage worker failed on a batch; triaging it here", exc_info=True)
-        return [None] * count
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
-
-
-_INHERITED: list[Any] = []  # the import's database connections, as the worker got them
-
-
-def _worker_start() -> None:
-    """In the forked worker: the import's database connections are the import's (kept,
-    never used nor closed: closing one would end the import's session), any use of a
-    database raises, and the caches triage reads serve what the import had loaded."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the import, which stops this
-    from django.db import connections
-
-    from hotline import cache
-
-    def no_database(*args: Any, **kwargs: Any) -> None:
-        raise RuntimeError("the import's triage worker has no database")
-
-    for conn in connections.all():
-        _INHERITED.append(conn.connection)
-        conn.connection = None
-        conn.connect = no_database  # type: ignore[method-assign]
-    for cached in cache._registry:
-        if cached._value is not None:
-            cached.pin(cached._value)
-
-
-def _triage_in_worker(items: list[tuple[str, str, str, str]]) -> list[dict[str, Any]]:
-    from hotline.tickets.actions.intake import _compact
-    from hotline.triage.engine import _analyse
-
-    # ``_analyse``, not ``analyse``: a failure raises here and the batch is triaged in the
-    # import's process, where ``analyse`` handles it as every intake does.
-    return [
-        _compact(_analyse(title, text, channel, address).to_dict()) for title, text, channel, address in items
-    ]
-
-
 class _Run:
     """One import: rows read and planned, written ``BATCH`` at a time."""
 
@@ -428,7 +330,7 @@ class _Run:
         self.pending: list[Row] = []
         # Batches read, their triage under way in the worker, not written yet.
         self.queued: deque[tuple[list[Row], Future[list[dict[str, Any]]] | None]] = deque()
-        self.triage = _Triage(triage_workers if bulk else 0)
+        self.triage = import_triage.Triage(triage_workers if bulk else 0)
         self.replay = ExitStack()
         self.replaying = False
 
@@ -534,7 +436,7 @@ class _Run:
                 intake.steps = self._steps(planned)
                 items.append(intake)
             done = replay.write_rows(items)
-            count_written(done)
+            rollups.count_new(done.tickets, done.events, done.assignments)
             tickets = done.tickets
             seqs = list(done.span) if done.span else []
         else:
@@ -591,63 +493,6 @@ class _Run:
         self.replay.close()
 
 
-def count_written(done: replay.Written) -> None:
-    """``rollups.count_new`` for the tickets ``replay.write_rows`` just wrote, from the
-    rows in hand instead of read back: each ticket's facts (``kpis.facts_of`` over its
-    row, its events and its lead share, nothing merged into it yet), one INSERT of the
-    facts and one upsert per rollup table. Precondition: inside the batch's transaction."""
-    if not done.tickets:
-        return
-    events: dict[int, list[EventRow]] = {}
-    for draft in done.events:
-        events.setdefault(draft["ticket"].pk, []).append(
-            EventRow(draft["action"], draft["to_state"], draft["payload"] or {})
-        )
-    leads: dict[int, LeadShare] = {}
-    for share in sorted(done.assignments, key=lambda a: a.pk):
-        if share.active and share.role == AssignmentRole.LEAD:
-            leads[share.ticket_id] = LeadShare(_in_utc(share.signed_at))  # the latest wins
-    facts: list[list[Any]] = []
-    days: dict[tuple[date, int], list[int]] = {}
-    months: dict[tuple[date, int], list[int]] = {}
-    for ticket in done.tickets:
-        # The ticket's times in UTC, as read back: two times of one zone (an NYC file's)
-        # subtract as wall-clock times, an hour off across a change of daylight saving.
-        row = SimpleNamespace(**{name: _in_utc(getattr(ticket, name)) for name in rollups.TICKET_FIELDS})
-        day, unit, counters = facts_of(row, events.get(ticket.pk, []), leads.get(ticket.pk), 0)
-        values = [counters[name] for name in COUNTER_NAMES]
-        facts.append([ticket.pk, day, unit, *values])
-        for sums, key in ((days, (day, unit)), (months, (day.replace(day=1), unit))):
-            acc = sums.get(key)
-            if acc is None:
-                sums[key] = list(values)
-            else:
-                for i, v in enumerate(values):
-                    acc[i] += v
-    quote = connection.ops.quote_name
-    cols = ", ".join(quote(c) for c in COUNTER_NAMES)
-    marks = ", ".join(["%s"] * len(COUNTER_NAMES))
-    adapt = connection.ops.adapt_datefield_value
-    replay.executemany(
-        f"INSERT INTO {quote(TicketFacts._meta.db_table)} (ticket_id, day, unit_id, {cols}) "  # noqa: S608 - ours
-        f"VALUES (%s, %s, %s, {marks})",
-        [[fact[0], adapt(fact[1]), *fact[2:]] for fact in facts],
-    )
-    adds = ", ".join(f"{quote(c)} = {{table}}.{quote(c)} + excluded.{quote(c)}" for c in COUNTER_NAMES)
-    for model, column, sums in ((DailyRollup, "day", days), (MonthlyRollup, "month", months)):
-        table = quote(model._meta.db_table)
-        # In key order, as ``rollups._add``: fewer lock waits between writers.
-        replay.executemany(
-            f"INSERT INTO {table} ({column}, unit_id, {cols}) VALUES (%s, %s, {marks}) "  # noqa: S608 - ours
-            f"ON CONFLICT ({column}, unit_id) DO UPDATE SET {adds.format(table=table)}",
-            [[adapt(k[0]), k[1], *v] for k, v in sorted(sums.items())],
-        )
-
-
-def _in_utc(value: Any) -> Any:
-    return value.astimezone(UTC) if isinstance(value, datetime) else value
-
-
 def _head_seq() -> int:
     head = Event.objects.aggregate(last=Max("seq"))["last"]
     return int(head or 0)
@@ -665,10 +510,11 @@ def run(
     """Every row of the file whose key (``source.prefix`` + its number) is new becomes a
     ticket with its history; known keys are skipped, bad rows reported (in line order).
     ``triage_workers``: processes that triage a batch while the one before is written
-    (``_Triage``; default ``default_triage_workers()``, 0: triage in this process)."""
+    (``import_triage.Triage``; default ``import_triage.default_workers()``, 0: triage in
+    this process)."""
     if not path.is_file():
         raise ImportFileError(f"文件不存在:{path}")
-    workers = default_triage_workers() if triage_workers is None else max(0, triage_workers)
+    workers = import_triage.default_workers() if triage_workers is None else max(0, triage_workers)
     job = _Run(source, path, bulk=bulk, by=by, progress=progress, triage_workers=workers)
     result = job.result
     done = _existing(source.prefix)

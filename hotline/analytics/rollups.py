@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
+from types import SimpleNamespace
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -27,6 +28,7 @@ from hotline.analytics.models import COUNTER_NAMES, DailyRollup, MonthlyRollup, 
 from hotline.audit.models import Event
 from hotline.tickets.followers import TicketChange
 from hotline.tickets.models import Assignment, AssignmentRole, Ticket
+from hotline.tickets.replay import executemany
 
 Key = tuple[date, int]
 Counters = dict[str, int]
@@ -280,20 +282,66 @@ def rebuild(progress: Callable[[int], None] | None = None, batch: int = 5000) ->
     return n
 
 
-def count_new(ticket_ids: list[int]) -> None:
-    """Count tickets that have no facts yet — a bulk import's batch, inside its
-    transaction, the rollups follower left out — as ``count_change`` would have after
-    their last events: their facts, and their sums added to the rollup rows."""
-    rows: list[TicketFacts] = []
-    sums: dict[Key, Counters] = {}
-    for tid, day, unit, c in iter_facts(only=sorted(ticket_ids)):
-        rows.append(TicketFacts(ticket_id=tid, day=day, unit_id=unit, **c))
-        acc = sums.setdefault((day, unit), dict.fromkeys(COUNTER_NAMES, 0))
-        for k, v in c.items():
-            acc[k] += v
-    TicketFacts.objects.bulk_create(rows, batch_size=1000)
-    for key, counters in sorted(sums.items()):  # in key order: fewer lock waits between writers
-        _add(key, counters, 1)
+def count_new(
+    tickets: Sequence[Ticket], events: Sequence[dict[str, Any]], assignments: Sequence[Assignment]
+) -> None:
+    """Count tickets that have no facts yet — a bulk import's batch (``tickets.replay.
+    write_rows``: its tickets, the drafts of their events, their assignments), which the
+    rollups follower left out — from the rows in hand instead of read back: each ticket's
+    facts (``kpis.facts_of`` over its row, its events and its lead share, nothing merged
+    into it yet), one INSERT of the facts and one upsert per rollup table, as
+    ``count_change`` would have counted them after their last events. Precondition:
+    inside the batch's transaction."""
+    if not tickets:
+        return
+    of_ticket: dict[int, list[EventRow]] = {}
+    for draft in events:
+        of_ticket.setdefault(draft["ticket"].pk, []).append(
+            EventRow(draft["action"], draft["to_state"], draft["payload"] or {})
+        )
+    leads: dict[int, LeadShare] = {}
+    for share in sorted(assignments, key=lambda a: a.pk):
+        if share.active and share.role == AssignmentRole.LEAD:
+            leads[share.ticket_id] = LeadShare(_in_utc(share.signed_at))  # the latest wins
+    facts: list[list[Any]] = []
+    days: dict[tuple[date, int], list[int]] = {}
+    months: dict[tuple[date, int], list[int]] = {}
+    for ticket in tickets:
+        # The ticket's times in UTC, as read back: two times of one zone (an NYC file's)
+        # subtract as wall-clock times, an hour off across a change of daylight saving.
+        row = SimpleNamespace(**{name: _in_utc(getattr(ticket, name)) for name in TICKET_FIELDS})
+        day, unit, counters = facts_of(row, of_ticket.get(ticket.pk, []), leads.get(ticket.pk), 0)
+        values = [counters[name] for name in COUNTER_NAMES]
+        facts.append([ticket.pk, day, unit, *values])
+        for sums, key in ((days, (day, unit)), (months, (day.replace(day=1), unit))):
+            acc = sums.get(key)
+            if acc is None:
+                sums[key] = list(values)
+            else:
+                for i, v in enumerate(values):
+                    acc[i] += v
+    quote = connection.ops.quote_name
+    cols = ", ".join(quote(c) for c in COUNTER_NAMES)
+    marks = ", ".join(["%s"] * len(COUNTER_NAMES))
+    adapt = connection.ops.adapt_datefield_value
+    executemany(
+        f"INSERT INTO {quote(TicketFacts._meta.db_table)} (ticket_id, day, unit_id, {cols}) "  # noqa: S608 - ours
+        f"VALUES (%s, %s, %s, {marks})",
+        [[fact[0], adapt(fact[1]), *fact[2:]] for fact in facts],
+    )
+    adds = ", ".join(f"{quote(c)} = {{table}}.{quote(c)} + excluded.{quote(c)}" for c in COUNTER_NAMES)
+    for model, column, sums in ((DailyRollup, "day", days), (MonthlyRollup, "month", months)):
+        table = quote(model._meta.db_table)
+        # In key order, as ``_add``: fewer lock waits between writers.
+        executemany(
+            f"INSERT INTO {table} ({column}, unit_id, {cols}) VALUES (%s, %s, {marks}) "  # noqa: S608 - ours
+            f"ON CONFLICT ({column}, unit_id) DO UPDATE SET {adds.format(table=table)}",
+            [[adapt(k[0]), k[1], *v] for k, v in sorted(sums.items())],
+        )
+
+
+def _in_utc(value: Any) -> Any:
+    return value.astimezone(UTC) if isinstance(value, datetime) else value
 
 
 def rollup_from_facts() -> None:

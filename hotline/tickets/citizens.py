@@ -92,6 +92,7 @@ class CallerHistory:
     tickets: list[CallerTicket] = field(default_factory=list)
     more: bool = False  # older tickets exist beyond the ones listed
     flags: list[str] = field(default_factory=list)
+    looked_up: bool = False  # the number was long enough to be looked up
 
     @property
     def open_tickets(self) -> list[CallerTicket]:
@@ -109,6 +110,7 @@ def caller_history(scope: DataScope, phone: str, *, limit: int = HISTORY_LIMIT) 
     history = CallerHistory(phone=number)
     if sum(c.isdigit() for c in number) < MIN_PHONE_DIGITS:
         return history
+    history.looked_up = True
     scoped = scoped_tickets(scope)
     lookups = tickets_of_phone(number, scoped)
     newest = ("-created_at", "-id")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from hotline.analytics import imports, rollups
+from hotline.analytics import import_triage, imports, rollups
 from hotline.audit import chain
 from hotline.audit.models import Event
 from hotline.org.models import Unit
@@ -275,7 +275,7 @@ def test_a_triage_worker_gives_the_tickets_the_triage_of_the_import_itself(
     path = tmp_path / "teddy.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     monkeypatch.setattr(imports, "BATCH", 2)
-    result_of = imports._Triage.result
+    result_of = import_triage.Triage.result
     from_worker: list[bool] = []
 
     def spy(future: Any, count: int) -> Any:
@@ -283,7 +283,7 @@ def test_a_triage_worker_gives_the_tickets_the_triage_of_the_import_itself(
         from_worker.append(all(s is not None for s in out))
         return out
 
-    monkeypatch.setattr(imports._Triage, "result", staticmethod(spy))
+    monkeypatch.setattr(import_triage.Triage, "result", staticmethod(spy))
     assert imports.run(imports.teddy_source(), path, triage_workers=1).created == 4
     assert from_worker == [True, True]  # both batches triaged by the worker
     by_worker = {t.text: t.triage for t in Ticket.objects.all()}
@@ -301,7 +301,7 @@ def test_a_failing_triage_worker_leaves_the_batch_triaged_here(
     def broken(items: Any) -> Any:
         raise RuntimeError("worker lost")
 
-    monkeypatch.setattr(imports, "_triage_in_worker", broken)
+    monkeypatch.setattr(import_triage, "_triage_in_worker", broken)
     monkeypatch.setattr(imports, "BATCH", 1)
     result = imports.run(imports.teddy_source(), path, triage_workers=1)
     assert result.created == 2 and [e[0] for e in result.errors] == [4, 5, 6]

@@ -19,6 +19,7 @@ import time_machine
 from django.db import connection
 from django.test import Client
 
+from hotline.audit.chain import verify
 from hotline.audit.models import Event
 
 pytestmark = pytest.mark.django_db
@@ -187,8 +188,10 @@ def test_sign_ins_and_lock_outs_are_events_in_the_chain(org: Any) -> None:
         (org.dispatcher, None, {"via": "api", "address": "192.0.2.44"}),
     ]
     with time_machine.travel(START, tick=False):
-        for _ in range(7):  # five to lock, two refused while locked: one event
-            token(client, "callback", WRONG)
+        statuses = [token(client, "callback", WRONG).status_code for _ in range(8)]
+        statuses.append(token(client, "callback", RIGHT).status_code)  # the right one, refused too
+    # Five to lock, four refused while locked: one event.
+    assert statuses == [401] * 5 + [429] * 4
     [locked] = Event.objects.filter(action="lockout")
     assert locked.ticket is None and locked.actor is None and locked.actor_role == "system"
     until = locked.payload.pop("until")
@@ -201,6 +204,7 @@ def test_sign_ins_and_lock_outs_are_events_in_the_chain(org: Any) -> None:
         "via": "api",
     }
     assert locked.seq > signed[-1].seq
+    assert verify().ok
 
 
 def test_a_success_does_not_wipe_the_failures_counted(org: Any) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,7 @@ import pytest
 import time_machine
 from django.test import Client
 
+from hotline.audit.chain import verify
 from hotline.audit.models import Event
 from hotline.org.actor import Actor
 from hotline.tickets.actions import answer
@@ -79,6 +80,17 @@ def test_the_portal_stops_digit_guesses_at_a_ticket_across_clients(org: Any) -> 
         assert "请于 3月3日 09:30 后再试,或凭查询码查询" in locked.content.decode()
         by_code = Client().post("/portal/track/", {"number": ticket.number, "query_code": ticket.query_code})
         assert by_code.status_code == 200
+    # The lock is one "lockout" event, naming the ticket and the address that locked it.
+    [lockout] = Event.objects.filter(action="lockout")
+    assert lockout.ticket is None and lockout.actor_role == "system"
+    assert datetime.fromisoformat(lockout.payload.pop("until")) == START + timedelta(days=1)
+    assert lockout.payload == {
+        "limit": "lookup_ticket",
+        "subject": ticket.number,
+        "address": "198.51.100.5",
+        "via": "lookup",
+    }
+    assert verify().ok
 
 
 def test_the_operator_hears_the_query_code_at_once_and_finds_it_on_the_ticket_page(org: Any) -> None:

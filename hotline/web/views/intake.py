@@ -32,7 +32,7 @@ from hotline.knowledge.search import search
 from hotline.org.models import Role
 from hotline.org.scope import DataScope
 from hotline.tickets.actions import ACTIONS, NewContact, add_contact_from
-from hotline.tickets.citizens import MIN_PHONE_DIGITS, caller_history, canonical_phone
+from hotline.tickets.citizens import caller_history, canonical_phone
 from hotline.tickets.intake import take_in
 from hotline.tickets.lifecycle import END_STATES
 from hotline.tickets.models import Ticket
@@ -158,7 +158,7 @@ def intake_caller(request: HttpRequest) -> HttpResponse:
     phone = (request.POST.get("phone") or "").strip()[:20]
     actor = actor_of(request)
     history = caller_history(actor.scope, phone)
-    if sum(c.isdigit() for c in history.phone) >= MIN_PHONE_DIGITS:  # a number was looked up
+    if history.looked_up:
         record_search(
             actor,
             source="screen_pop" if _popped(request, history.phone) else "caller_panel",
